@@ -1,0 +1,118 @@
+/**
+ * The interface every backend implements, and the base class of a compiled loss that
+ * runs the spec's checks before a backend sees a call. A backend is a value: the
+ * conformance runner, the router and the bench take it without knowing its package.
+ */
+import { DisposedError, UnsupportedError } from './errors.js';
+import { checkHeadGrad, planCall, type CallPlan } from './plan.js';
+import { canonicalLossName, parseConfig, type CanonicalLossName } from './registry.js';
+import type { FloatTensor, LossInputs } from './tensor.js';
+
+export type Environment = 'node' | 'browser';
+
+export type Availability = { readonly available: true } | { readonly available: false; readonly reason: string };
+
+export type Support = { readonly supported: true } | { readonly supported: false; readonly reason: string };
+
+export interface ForwardResult {
+  /** The loss, shaped as MXNet returns it (`CallPlan.outputShape`). */
+  readonly loss: FloatTensor;
+}
+
+export interface ForwardBackwardResult extends ForwardResult {
+  /**
+   * The vector-Jacobian product of the head gradient with the loss, for every
+   * differentiable input given (`CallPlan.gradInputs`), each shaped like that input.
+   */
+  readonly grads: Readonly<Record<string, FloatTensor>>;
+}
+
+/** A loss compiled for one config (MXNet's hybridized block): reusable, then disposed. */
+export interface CompiledLoss {
+  readonly backend: string;
+  readonly loss: CanonicalLossName;
+  /** The parsed config, MXNet's defaults filled in. */
+  readonly config: Readonly<Record<string, unknown>>;
+  forward(inputs: LossInputs): Promise<ForwardResult>;
+  forwardBackward(inputs: LossInputs, headGrad: FloatTensor): Promise<ForwardBackwardResult>;
+  /** Frees buffers, tensors and sessions. Idempotent; later calls throw DisposedError. */
+  dispose(): void;
+}
+
+export interface Backend {
+  /** A stable name: `ts`, `tfjs-cpu`, `onnx-webgpu`, ... */
+  readonly name: string;
+  /** Where it can run at all. */
+  readonly environments: readonly Environment[];
+  /** Whether it can run here; resolves (never rejects) with the reason when not. Cached. */
+  probe(): Promise<Availability>;
+  /** Whether it implements this loss with this (parsed) config. */
+  supports(loss: CanonicalLossName, config: Readonly<Record<string, unknown>>): Support;
+  /**
+   * Validates the config (ConfigError, UnknownLossError), then prepares the loss.
+   * Rejects with UnsupportedError for a gap and BackendUnavailableError when it cannot run.
+   */
+  compile(loss: string, config?: unknown): Promise<CompiledLoss>;
+  /** Releases what the backend holds process-wide (wasm instances, devices). */
+  dispose?(): Promise<void>;
+}
+
+/**
+ * What every compiled loss shares: config parsing at construction, the spec's checks on
+ * each call (before any tensor is made), and use-after-dispose protection.
+ */
+export abstract class CompiledLossBase implements CompiledLoss {
+  readonly loss: CanonicalLossName;
+  readonly config: Readonly<Record<string, unknown>>;
+  #disposed = false;
+
+  protected constructor(
+    readonly backend: string,
+    loss: string,
+    config: unknown,
+  ) {
+    this.loss = canonicalLossName(loss);
+    this.config = Object.freeze(parseConfig(this.loss, config));
+  }
+
+  async forward(inputs: LossInputs): Promise<ForwardResult> {
+    this.#assertLive();
+    const plan = planCall(this.loss, this.config, inputs);
+    return this.runForward(plan);
+  }
+
+  async forwardBackward(inputs: LossInputs, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+    this.#assertLive();
+    const plan = planCall(this.loss, this.config, inputs);
+    return this.runForwardBackward(plan, checkHeadGrad(plan, headGrad));
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.release();
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  protected abstract runForward(plan: CallPlan): Promise<ForwardResult> | ForwardResult;
+  protected abstract runForwardBackward(
+    plan: CallPlan,
+    headGrad: FloatTensor,
+  ): Promise<ForwardBackwardResult> | ForwardBackwardResult;
+  /** Frees what this compiled loss owns. */
+  protected release(): void {}
+
+  #assertLive(): void {
+    if (this.#disposed) throw new DisposedError(this.loss, this.backend);
+  }
+}
+
+/** Throws the UnsupportedError a backend's `compile` gives for a gap. */
+export function assertSupported(backend: Backend, loss: string, config: Readonly<Record<string, unknown>>): void {
+  const canonical = canonicalLossName(loss);
+  const support = backend.supports(canonical, config);
+  if (!support.supported) throw new UnsupportedError(backend.name, canonical, support.reason);
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { enumParam, weightParam } from '../config.js';
+import { InputError, ShapeError } from '../errors.js';
+import { defineLoss, input } from '../loss-spec.js';
+import { requireNdim } from '../shape.js';
+import { formatShape } from '../tensor.js';
+
+/**
+ * Connectionist Temporal Classification, as MXNet 1.9.1's `CTCLoss` operator with
+ * `blank_label='last'`: the blank is the last channel; a label row ends at its first -1
+ * unless label_lengths is given; an alignment that cannot fit gives loss 0. The loss has
+ * shape (N,) and is weighted but never reduced.
+ *
+ * MXNet checks only shapes. For values it does not check (labels outside [0, C), lengths
+ * outside [0, T] or [0, L], fewer than 2 channels) it reads out of bounds, returning
+ * garbage or crashing, so `checkValues` rejects them.
+ */
+export const CTCLoss = defineLoss({
+  name: 'CTCLoss',
+  aliases: [],
+  summary: 'Connectionist Temporal Classification Loss.',
+  config: z.strictObject({
+    layout: enumParam(['NTC', 'TNC'] as const, 'NTC', 'Layout of pred: N batch, T sequence length, C alphabet size (blank last).'),
+    label_layout: enumParam(['NT', 'TN'] as const, 'NT', 'Layout of label.'),
+    weight: weightParam(null),
+  }),
+  inputs: () => [
+    input.data('pred', 'Unnormalised activations (before softmax), laid out as `layout`; channel C-1 is the blank.'),
+    input.indexLabel('label', 'Zero-based labels laid out as `label_layout`, padded with -1.'),
+    input.lengths('pred_lengths', 'Length of each sequence in pred, shape (N,).'),
+    input.lengths('label_lengths', 'Length of each label row, shape (N,).'),
+    input.sampleWeight('Weighting tensor, broadcast against the (N,) loss.'),
+  ],
+  shape: (config, shapes) => {
+    const loss = 'CTCLoss';
+    const pred = shapes.pred!;
+    const label = shapes.label!;
+    requireNdim(loss, 'pred', pred, 3, `in layout ${config.layout}`);
+    requireNdim(loss, 'label', label, 2, `in layout ${config.label_layout}`);
+    const [n, t] = config.layout === 'NTC' ? [pred[0]!, pred[1]!] : [pred[1]!, pred[0]!];
+    const c = pred[2]!;
+    const [labelN, labelL] = config.label_layout === 'NT' ? [label[0]!, label[1]!] : [label[1]!, label[0]!];
+    if (c < 2) {
+      throw new ShapeError({ loss, argument: 'pred', expected: 'at least 2 channels (the alphabet, then the blank)', received: formatShape(pred) });
+    }
+    if (labelN !== n) {
+      throw new ShapeError({ loss, argument: 'label', expected: `batch size ${n}, as pred ${formatShape(pred)}`, received: formatShape(label) });
+    }
+    if (labelL > t) {
+      throw new ShapeError({
+        loss,
+        argument: 'label',
+        expected: `at most ${t} labels per row (the sequence length of pred ${formatShape(pred)})`,
+        received: formatShape(label),
+      });
+    }
+    for (const name of ['pred_lengths', 'label_lengths']) {
+      const s = shapes[name];
+      if (s !== undefined && (s.length !== 1 || s[0] !== n)) {
+        throw new ShapeError({ loss, argument: name, expected: `shape [${n}] (one per sample)`, received: formatShape(s) });
+      }
+    }
+    return {
+      views: {},
+      lossShape: [n],
+      reduction: 'none',
+      appliedWeight: config.weight,
+      detail: { n, t, c, labelLength: labelL, timeMajor: config.layout === 'TNC', labelTimeMajor: config.label_layout === 'TN' },
+    };
+  },
+  checkValues: (config, inputs, shape) => {
+    const { n, t, c, labelLength } = shape.detail as { n: number; t: number; c: number; labelLength: number };
+    const predLengths = inputs.pred_lengths?.data;
+    const labelLengths = inputs.label_lengths?.data;
+    const labels = inputs.label!.data;
+    const integerIn = (name: string, v: number, lo: number, hi: number, what: string): void => {
+      if (!Number.isInteger(v) || v < lo || v > hi) {
+        throw new InputError({ loss: 'CTCLoss', argument: name, expected: `integers in [${lo}, ${hi}] (${what})`, received: String(v) });
+      }
+    };
+    for (let i = 0; i < n; i++) {
+      if (predLengths) integerIn('pred_lengths', predLengths[i]!, 0, t, 'at most the sequence length');
+      if (labelLengths) integerIn('label_lengths', labelLengths[i]!, 0, labelLength, 'at most the label width');
+      const stop = labelLengths ? labelLengths[i]! : labelLength;
+      for (let j = 0; j < stop; j++) {
+        const v = labels[config.label_layout === 'NT' ? i * labelLength + j : j * n + i]!;
+        if (!labelLengths && v === -1) break; // the row ends at its first -1
+        integerIn('label', v, 0, c - 1, labelLengths ? 'class indices within label_lengths' : 'class indices, then -1 padding');
+      }
+    }
+  },
+});

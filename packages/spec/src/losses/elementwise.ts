@@ -1,0 +1,34 @@
+/**
+ * The shape rule shared by the losses that compare `pred` with a same-sized `label`
+ * element by element (L1, L2, Huber, Hinge, SquaredHinge, Logistic): MXNet reshapes the
+ * label to pred's shape, and the unweighted loss has pred's shape.
+ */
+import { requireSameSize } from '../shape.js';
+import type { Shape } from '../tensor.js';
+import type { LossShape } from '../loss-spec.js';
+import { input, type InputSpec } from '../loss-spec.js';
+
+export function elementwiseInputs(labelDescription: string): readonly InputSpec[] {
+  return [
+    input.data('pred', 'Prediction tensor with arbitrary shape.'),
+    input.label('label', labelDescription),
+    input.sampleWeight(),
+  ];
+}
+
+export function elementwiseShape(
+  loss: string,
+  shapes: Readonly<Record<string, Shape>>,
+  appliedWeight: number | null,
+  labelName = 'label',
+): LossShape {
+  const pred = shapes.pred!;
+  requireSameSize(loss, labelName, shapes[labelName]!, 'pred', pred);
+  return {
+    views: { [labelName]: pred },
+    lossShape: pred,
+    reduction: 'mean',
+    appliedWeight,
+    detail: {},
+  };
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { batchAxisParam, numberParam, weightParam } from '../config.js';
+import { defineLoss } from '../loss-spec.js';
+import { elementwiseInputs, elementwiseShape } from './elementwise.js';
+
+/**
+ * `where(|d| > rho, |d| - rho/2, (0.5/rho) * d^2)` with `d = label - pred`: at
+ * `|d| == rho` MXNet takes the quadratic branch.
+ */
+export const HuberLoss = defineLoss({
+  name: 'HuberLoss',
+  aliases: [],
+  summary: 'Smoothed L1 loss: L1 where the absolute error exceeds rho, L2 below it.',
+  config: z.strictObject({
+    rho: numberParam(1, 'Threshold for trimmed mean estimator.'),
+    weight: weightParam(null),
+    batch_axis: batchAxisParam(),
+  }),
+  inputs: () => elementwiseInputs('Target tensor with the same number of elements as pred.'),
+  shape: (config, shapes) => ({ ...elementwiseShape('HuberLoss', shapes, config.weight), detail: { rho: config.rho } }),
+});

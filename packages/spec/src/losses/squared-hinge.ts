@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { batchAxisParam, numberParam, weightParam } from '../config.js';
+import { defineLoss } from '../loss-spec.js';
+import { elementwiseInputs, elementwiseShape } from './elementwise.js';
+
+/** `square(relu(margin - pred * label))`. */
+export const SquaredHingeLoss = defineLoss({
+  name: 'SquaredHingeLoss',
+  aliases: [],
+  summary: 'Calculates the soft-margin loss function used in SVMs.',
+  config: z.strictObject({
+    margin: numberParam(1, 'The margin in hinge loss.'),
+    weight: weightParam(null),
+    batch_axis: batchAxisParam(),
+  }),
+  inputs: () => elementwiseInputs('Truth tensor with values -1 or 1, the same number of elements as pred.'),
+  shape: (config, shapes) => ({
+    ...elementwiseShape('SquaredHingeLoss', shapes, config.weight),
+    detail: { margin: config.margin },
+  }),
+});

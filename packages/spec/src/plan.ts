@@ -1,0 +1,182 @@
+/**
+ * The Loss base-class rules of MXNet 1.9.1, applied once for every loss: which inputs a
+ * call has, their dtypes and shapes, how sample_weight broadcasts against the loss, the
+ * scalar weight, the reduction over the non-batch axes, and the output shape. Every
+ * backend runs `planCall` before it touches a tensor, so bad input is rejected the same
+ * way everywhere.
+ */
+import { DtypeError, InputError, ShapeError } from './errors.js';
+import type { InputSpec, LossShape, ReductionKind } from './loss-spec.js';
+import { canonicalLossName, lossSpec, type CanonicalLossName } from './registry.js';
+import { broadcastOrThrow, normalizeAxisOrThrow, sameShape } from './shape.js';
+import {
+  describeData,
+  dtypeOf,
+  formatShape,
+  isTensor,
+  sizeOf,
+  type FloatTensor,
+  type LossInputs,
+  type Shape,
+  type Tensor,
+} from './tensor.js';
+
+export interface CallPlan {
+  readonly loss: CanonicalLossName;
+  readonly config: Readonly<Record<string, unknown>>;
+  /** The tensors given, by input name. */
+  readonly tensors: Readonly<Record<string, Tensor>>;
+  /** Call-time scalars with their defaults filled in. */
+  readonly scalars: Readonly<Record<string, number>>;
+  /** The shape every given tensor is read as (its own, or the one MXNet reshapes it to). */
+  readonly views: Readonly<Record<string, Shape>>;
+  /** Shape of the unweighted loss. */
+  readonly lossShape: Shape;
+  /** Shape after `loss * sample_weight` (broadcast); equals lossShape without sample_weight. */
+  readonly weightedShape: Shape;
+  /** The scalar MXNet multiplies by, or null. */
+  readonly appliedWeight: number | null;
+  readonly reduction: ReductionKind;
+  /** The batch axis of weightedShape for 'mean' and 'sum'; -1 otherwise. */
+  readonly batchAxis: number;
+  readonly outputShape: Shape;
+  /** The inputs whose gradient forwardBackward returns, in declaration order. */
+  readonly gradInputs: readonly string[];
+  readonly detail: LossShape['detail'];
+}
+
+function checkTensor(loss: string, spec: InputSpec, value: unknown): Tensor {
+  if (!isTensor(value)) {
+    throw new InputError({
+      loss,
+      argument: spec.name,
+      expected: 'a tensor { data: Float32Array | Int32Array, shape: number[] }',
+      received: describeData(value),
+    });
+  }
+  const dtype = dtypeOf(value.data);
+  if (dtype === undefined || !spec.dtypes.includes(dtype)) {
+    throw new DtypeError({
+      loss,
+      argument: spec.name,
+      expected: spec.dtypes.map((d) => (d === 'float32' ? 'Float32Array' : 'Int32Array')).join(' or '),
+      received: describeData(value.data),
+    });
+  }
+  const shape = value.shape;
+  if (shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new ShapeError({
+      loss,
+      argument: spec.name,
+      expected: 'a shape of one or more positive integer dimensions',
+      received: `[${shape.join(', ')}]`,
+    });
+  }
+  if (value.data.length !== sizeOf(shape)) {
+    throw new ShapeError({
+      loss,
+      argument: spec.name,
+      expected: `${sizeOf(shape)} elements for shape ${formatShape(shape)}`,
+      received: `${value.data.length} elements`,
+    });
+  }
+  return value;
+}
+
+/** Validates a forward call's inputs against a parsed config; throws a GluonLossError. */
+export function planCall(lossName: string, config: Readonly<Record<string, unknown>>, inputs: LossInputs): CallPlan {
+  const loss = canonicalLossName(lossName);
+  const spec = lossSpec(loss);
+  if (typeof inputs !== 'object' || inputs === null) {
+    throw new InputError({ loss, argument: 'inputs', expected: 'an object of named inputs', received: describeData(inputs) });
+  }
+  const declared = spec.inputs(config as never);
+  for (const name of Object.keys(inputs)) {
+    if (!declared.some((d) => d.name === name) && inputs[name] !== undefined) {
+      throw new InputError({
+        loss,
+        argument: name,
+        expected: `one of the inputs ${declared.map((d) => d.name).join(', ')}`,
+        received: `unknown input ${JSON.stringify(name)}`,
+      });
+    }
+  }
+  const tensors: Record<string, Tensor> = {};
+  const scalars: Record<string, number> = {};
+  for (const d of declared) {
+    const value = inputs[d.name];
+    if (value === undefined || value === null) {
+      if (!d.optional) throw new InputError({ loss, argument: d.name, expected: `a value (${d.description})`, received: 'nothing' });
+      if (d.role === 'scalar') scalars[d.name] = d.defaultValue!;
+      continue;
+    }
+    if (d.role === 'scalar') {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new InputError({ loss, argument: d.name, expected: 'a finite number', received: describeData(value) });
+      }
+      scalars[d.name] = value;
+    } else {
+      tensors[d.name] = checkTensor(loss, d, value);
+    }
+  }
+  const shapes: Record<string, Shape> = {};
+  for (const [name, t] of Object.entries(tensors)) shapes[name] = t.shape;
+  const own = spec.shape(config as never, shapes);
+  const sampleWeight = shapes.sample_weight;
+  const weightedShape =
+    sampleWeight === undefined
+      ? own.lossShape
+      : broadcastOrThrow(loss, 'sample_weight', sampleWeight, 'the loss', own.lossShape);
+  let batchAxis = -1;
+  let outputShape: Shape;
+  switch (own.reduction) {
+    case 'mean':
+    case 'sum':
+      batchAxis = normalizeAxisOrThrow(loss, 'batch_axis', config.batch_axis as number, 'the weighted loss', weightedShape);
+      outputShape = [weightedShape[batchAxis]!];
+      break;
+    case 'mean-all':
+      outputShape = [1];
+      break;
+    case 'none':
+      outputShape = weightedShape;
+      break;
+  }
+  spec.checkValues?.(config as never, tensors, own);
+  return {
+    loss,
+    config,
+    tensors,
+    scalars,
+    views: Object.fromEntries(Object.entries(shapes).map(([n, s]) => [n, own.views[n] ?? s])),
+    lossShape: own.lossShape,
+    weightedShape,
+    appliedWeight: own.appliedWeight,
+    reduction: own.reduction,
+    batchAxis,
+    outputShape,
+    gradInputs: declared.filter((d) => d.differentiable && tensors[d.name] !== undefined).map((d) => d.name),
+    detail: own.detail,
+  };
+}
+
+/** The head gradient of forwardBackward: float32, the output's shape. */
+export function checkHeadGrad(plan: CallPlan, headGrad: unknown): FloatTensor {
+  if (!isTensor(headGrad) || !(headGrad.data instanceof Float32Array)) {
+    throw new DtypeError({
+      loss: plan.loss,
+      argument: 'headGrad',
+      expected: `a Float32Array tensor of shape ${formatShape(plan.outputShape)}`,
+      received: isTensor(headGrad) ? describeData(headGrad.data) : describeData(headGrad),
+    });
+  }
+  if (!sameShape(headGrad.shape, plan.outputShape) || headGrad.data.length !== sizeOf(plan.outputShape)) {
+    throw new ShapeError({
+      loss: plan.loss,
+      argument: 'headGrad',
+      expected: `the output shape ${formatShape(plan.outputShape)}`,
+      received: formatShape(headGrad.shape),
+    });
+  }
+  return headGrad as FloatTensor;
+}

@@ -1,0 +1,115 @@
+/**
+ * Shape arithmetic as MXNet 1.9.1 does it for the operators the losses use:
+ * `broadcast_*` aligns shapes from the right (numpy rules), `reshape` keeps the element
+ * count, and axes may be negative.
+ */
+import { ShapeError } from './errors.js';
+import { formatShape, sizeOf, type Shape } from './tensor.js';
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** numpy/MXNet broadcasting; `undefined` when the shapes are incompatible. */
+export function tryBroadcast(a: Shape, b: Shape): number[] | undefined {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) return undefined;
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Broadcasts `a` (named `aName`) with `b`, or throws a ShapeError naming both shapes. */
+export function broadcastOrThrow(
+  loss: string,
+  aName: string,
+  a: Shape,
+  bName: string,
+  b: Shape,
+): number[] {
+  const out = tryBroadcast(a, b);
+  if (out === undefined) {
+    throw new ShapeError({
+      loss,
+      argument: aName,
+      expected: `a shape that broadcasts with ${bName} ${formatShape(b)}`,
+      received: formatShape(a),
+    });
+  }
+  return out;
+}
+
+/** MXNet's `_reshape_like(label, pred)`: same element count, any shape. */
+export function requireSameSize(
+  loss: string,
+  name: string,
+  shape: Shape,
+  likeName: string,
+  like: Shape,
+): void {
+  if (sizeOf(shape) !== sizeOf(like)) {
+    throw new ShapeError({
+      loss,
+      argument: name,
+      expected: `${sizeOf(like)} elements, like ${likeName} ${formatShape(like)}`,
+      received: `${formatShape(shape)} (${sizeOf(shape)} elements)`,
+    });
+  }
+}
+
+/** Resolves a possibly negative axis against `ndim`; `undefined` when out of range. */
+export function tryNormalizeAxis(axis: number, ndim: number): number | undefined {
+  const a = axis < 0 ? axis + ndim : axis;
+  return a >= 0 && a < ndim ? a : undefined;
+}
+
+export function normalizeAxisOrThrow(
+  loss: string,
+  argument: string,
+  axis: number,
+  tensorName: string,
+  shape: Shape,
+): number {
+  const a = tryNormalizeAxis(axis, shape.length);
+  if (a === undefined) {
+    throw new ShapeError({
+      loss,
+      argument,
+      expected: `an axis in [${-shape.length}, ${shape.length - 1}] for ${tensorName} ${formatShape(shape)}`,
+      received: String(axis),
+    });
+  }
+  return a;
+}
+
+export function requireNdim(
+  loss: string,
+  name: string,
+  shape: Shape,
+  ndim: number,
+  what: string,
+): void {
+  if (shape.length !== ndim) {
+    throw new ShapeError({
+      loss,
+      argument: name,
+      expected: `a ${ndim}-D tensor ${what}`,
+      received: formatShape(shape),
+    });
+  }
+}
+
+/** Row-major strides. */
+export function stridesOf(shape: Shape): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
