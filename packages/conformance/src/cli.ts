@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/**
+ * gluon-conformance: runs MXNet 1.9.1's golden cases on backends and prints a loss ×
+ * backend table. Exits 1 if any selected case fails, errors or is unsupported, or a
+ * backend named with --backend is unavailable; 2 on bad usage.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type { Backend } from '@gluon-loss/spec';
+import { formatTable } from './report.js';
+import { runConformance } from './run.js';
+import { defaultGoldenDir, loadBackendSpecifier, loadBuiltinNodeBackends, readGoldenDir, unavailableBackend } from './node.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const program = new Command()
+  .name('gluon-conformance')
+  .description("Run MXNet 1.9.1's golden cases on gluon-loss backends.")
+  .addOption(new Option('-b, --backend <name|module>', 'a built-in backend name or a module whose default export is a Backend; repeatable (default: every built-in backend available here)').argParser(collect).default([]))
+  .option('-g, --golden <dir>', 'a folder of golden files in the same format', defaultGoldenDir)
+  .addOption(new Option('-f, --filter <glob>', "case-name glob, e.g. 'CTCLoss/*' or 'CTCLoss' or '*/error-*'; repeatable").argParser(collect).default([]))
+  .option('--json <file>', 'write the JSON report here')
+  .option('-q, --quiet', 'print only the table')
+  .showHelpAfterError();
+
+async function main(): Promise<number> {
+  program.parse();
+  const opts = program.opts<{ backend: string[]; golden: string; filter: string[]; json?: string; quiet?: boolean }>();
+  const suite = readGoldenDir(opts.golden);
+  const explicit = opts.backend.length > 0;
+  const backends: Backend[] = [];
+  if (explicit) {
+    for (const spec of opts.backend) {
+      try {
+        backends.push(await loadBackendSpecifier(spec));
+      } catch (e) {
+        backends.push(unavailableBackend(spec, (e as Error).message));
+      }
+    }
+  } else {
+    backends.push(...(await loadBuiltinNodeBackends()));
+  }
+  let done = 0;
+  const report = await runConformance({
+    backends,
+    suite,
+    filter: opts.filter,
+    onResult: (r) => {
+      done++;
+      if (!opts.quiet && r.status !== 'pass') process.stderr.write(`${r.backend} ${r.case}: ${r.status}: ${r.message ?? ''}\n`);
+      if (!opts.quiet && process.stderr.isTTY && done % 25 === 0) process.stderr.write(`  ${done} cases run\r`);
+    },
+  });
+  console.log(`MXNet ${report.reference.mxnet} golden cases from ${opts.golden}`);
+  console.log(formatTable(report));
+  if (opts.json) {
+    writeFileSync(opts.json, JSON.stringify(report, null, 1) + '\n');
+    console.log(`report written to ${opts.json}`);
+  }
+  // Backends found unavailable on their own are listed, not failed; ones asked for by name must run.
+  const failedBackends = explicit ? report.backends.filter((b) => !b.available) : [];
+  const ok = report.results.every((r) => r.status === 'pass') && failedBackends.length === 0 && report.results.length > 0;
+  if (!ok) console.log(report.results.length === 0 ? 'no case ran' : 'conformance FAILED');
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 2;
+  },
+);

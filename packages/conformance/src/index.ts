@@ -1,0 +1,4 @@
+export * from './compare.js';
+export * from './report.js';
+export * from './run.js';
+export * from './tolerances.js';
