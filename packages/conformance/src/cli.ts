@@ -5,7 +5,7 @@
  * backend named with --backend is unavailable; 2 on bad usage.
  */
 import { writeFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { Backend } from '@gluon-loss/spec';
 import { formatTable } from './report.js';
 import { runConformance } from './run.js';
@@ -21,7 +21,8 @@ const program = new Command()
   .addOption(new Option('-f, --filter <glob>', "case-name glob, e.g. 'CTCLoss/*' or 'CTCLoss' or '*/error-*'; repeatable").argParser(collect).default([]))
   .option('--json <file>', 'write the JSON report here')
   .option('-q, --quiet', 'print only the table')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .exitOverride();
 
 async function main(): Promise<number> {
   program.parse();
@@ -69,6 +70,11 @@ main().then(
     process.exitCode = code;
   },
   (e: unknown) => {
+    if (e instanceof CommanderError) {
+      // commander has printed the problem (or the help) already
+      process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+      return;
+    }
     console.error(e instanceof Error ? e.message : e);
     process.exitCode = 2;
   },

@@ -2,7 +2,10 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { builtinBackendNames, loadBuiltinBackend } from '@gluon-loss/backends';
-import { BackendUnavailableError, type Availability, type Backend } from '@gluon-loss/spec';
+import { BackendUnavailableError, type Backend } from '@gluon-loss/spec';
+import { unavailableBackend } from './unavailable.js';
+
+export { unavailableBackend };
 
 export { readGoldenDir, defaultGoldenDir } from '@gluon-loss/golden/node';
 
@@ -17,7 +20,7 @@ function looksLikeBackend(v: unknown): v is Backend {
  * name of a built-in backend.
  */
 export async function loadBackendSpecifier(spec: string): Promise<Backend> {
-  if (!/^[.\/]/.test(spec) && !spec.endsWith('.js') && !spec.endsWith('.mjs')) return loadBuiltinBackend(spec);
+  if (!/^[./]/.test(spec) && !spec.endsWith('.js') && !spec.endsWith('.mjs')) return loadBuiltinBackend(spec);
   const url = pathToFileURL(resolve(spec)).href;
   let mod: Record<string, unknown>;
   try {
@@ -31,20 +34,6 @@ export async function loadBackendSpecifier(spec: string): Promise<Backend> {
     throw new BackendUnavailableError(spec, 'its default export is not a Backend (name, probe, supports, compile)');
   }
   return candidate;
-}
-
-/** A backend that could not even be loaded, reported as unavailable with the reason. */
-export function unavailableBackend(name: string, reason: string): Backend {
-  const availability: Availability = { available: false, reason };
-  return {
-    name,
-    environments: ['node'],
-    probe: async () => availability,
-    supports: () => ({ supported: false, reason }),
-    compile: async () => {
-      throw new BackendUnavailableError(name, reason);
-    },
-  };
 }
 
 /** Every built-in backend for Node, loaded; one that fails to load is reported unavailable. */

@@ -7,3 +7,4 @@ export * from './registry.js';
 export * from './plan.js';
 export * from './backend.js';
 export * from './environment.js';
+export * from './docs.js';

@@ -1,0 +1,48 @@
+/**
+ * The harness page: the same runner code as in Node, bundled from the real packages. The
+ * test drives it through `window.gluonHarness`; golden files and wasm binaries are served
+ * by the harness server from the installed packages.
+ */
+import { decodeGoldenFile, mergeSuites, type GoldenSuite } from '@gluon-loss/golden';
+import { runConformance, unavailableBackend, type ConformanceReport } from '@gluon-loss/conformance';
+import { loadBuiltinBackend, type BackendOptions } from '@gluon-loss/backends';
+import type { Backend } from '@gluon-loss/spec';
+import { HARNESS_PATHS, type HarnessApi, type ConformanceRequest } from '../src/protocol.js';
+
+async function loadSuite(): Promise<GoldenSuite> {
+  const files = (await (await fetch(`${HARNESS_PATHS.golden}index.json`)).json()) as string[];
+  const suites = await Promise.all(
+    files.map(async (f) => decodeGoldenFile(await (await fetch(`${HARNESS_PATHS.golden}${f}`)).json(), f)),
+  );
+  return mergeSuites(suites);
+}
+
+export function backendOptions(name: string): BackendOptions {
+  if (name.startsWith('tfjs-')) return { wasmPaths: HARNESS_PATHS.tfjsWasm };
+  if (name.startsWith('onnx-')) return { wasmPaths: HARNESS_PATHS.ortWasm };
+  return {};
+}
+
+async function loadBackends(names: readonly string[]): Promise<Backend[]> {
+  const out: Backend[] = [];
+  for (const name of names) {
+    try {
+      out.push(await loadBuiltinBackend(name, backendOptions(name)));
+    } catch (e) {
+      out.push(unavailableBackend(name, (e as Error).message));
+    }
+  }
+  return out;
+}
+
+const harness: HarnessApi = {
+  async conformance(request: ConformanceRequest): Promise<ConformanceReport> {
+    const [suite, backends] = await Promise.all([loadSuite(), loadBackends(request.backends)]);
+    const report = await runConformance({ backends, suite, ...(request.filter ? { filter: request.filter } : {}) });
+    for (const b of backends) await b.dispose?.();
+    return report;
+  },
+};
+
+(globalThis as { gluonHarness?: HarnessApi }).gluonHarness = harness;
+document.getElementById('status')!.textContent = 'ready';

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * gluon-browser-conformance: the conformance suite in headless Chromium, on the backends
+ * that run in a browser. Prints the same loss × backend table as gluon-conformance; exits
+ * 1 if a case fails or a backend named with --backend is unavailable.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { builtinBackendNames } from '@gluon-loss/backends';
+import { formatTable } from '@gluon-loss/conformance';
+import { chromiumAvailable } from './chromium.js';
+import { runBrowserConformance } from './run-in-browser.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const program = new Command()
+  .name('gluon-browser-conformance')
+  .description("Run MXNet 1.9.1's golden cases on gluon-loss backends in headless Chromium.")
+  .addOption(new Option('-b, --backend <name>', 'a built-in backend; repeatable (default: every browser backend)').argParser(collect).default([]))
+  .addOption(new Option('-f, --filter <glob>', 'case-name glob; repeatable').argParser(collect).default([]))
+  .option('--json <file>', 'write the JSON report here')
+  .exitOverride();
+
+async function main(): Promise<number> {
+  program.parse();
+  const opts = program.opts<{ backend: string[]; filter: string[]; json?: string }>();
+  const chromium = chromiumAvailable();
+  if (!chromium.available) {
+    console.log(`browser conformance skipped: ${chromium.reason}`);
+    return opts.backend.length > 0 ? 1 : 0;
+  }
+  const backends = opts.backend.length > 0 ? opts.backend : builtinBackendNames('browser');
+  const { report } = await runBrowserConformance({ backends, filter: opts.filter });
+  console.log(`MXNet ${report.reference.mxnet} golden cases in ${report.environment.userAgent ?? 'Chromium'}`);
+  console.log(formatTable(report));
+  if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 1) + '\n');
+  const explicit = opts.backend.length > 0;
+  const ok = report.results.every((r) => r.status === 'pass') && (!explicit || report.backends.every((b) => b.available));
+  if (!ok) console.log('browser conformance FAILED');
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.code === 'commander.helpDisplayed' ? 0 : 2;
+      return;
+    }
+    console.error(e instanceof Error ? e.stack : e);
+    process.exitCode = 2;
+  },
+);

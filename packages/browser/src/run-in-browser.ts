@@ -1,0 +1,46 @@
+/** Runs the harness page in headless Chromium and hands back what it computed. */
+import type { Page } from 'playwright-core';
+import type { ConformanceReport } from '@gluon-loss/conformance';
+import { launchChromium } from './chromium.js';
+import type { ConformanceRequest, HarnessApi } from './protocol.js';
+import { startHarnessServer } from './server.js';
+
+export interface HarnessSession {
+  readonly page: Page;
+  /** Every console message and page error so far, as `type: text`. */
+  readonly console: string[];
+}
+
+/** Serves the page, opens it in Chromium, runs `body`, and closes everything, even on failure. */
+export async function withHarnessPage<T>(body: (session: HarnessSession) => Promise<T>): Promise<T> {
+  const server = await startHarnessServer();
+  try {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const consoleLines: string[] = [];
+      page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+      page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
+      await page.goto(server.url);
+      // polling, not requestAnimationFrame: rAF polling hangs in headless Chromium here
+      await page.waitForFunction(() => 'gluonHarness' in globalThis, undefined, { polling: 250, timeout: 60_000 });
+      return await body({ page, console: consoleLines });
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+export async function runBrowserConformance(
+  request: ConformanceRequest,
+): Promise<{ report: ConformanceReport; console: string[] }> {
+  return withHarnessPage(async ({ page, console: lines }) => {
+    const report = await page.evaluate(
+      (req) => (globalThis as unknown as { gluonHarness: HarnessApi }).gluonHarness.conformance(req),
+      request,
+    );
+    return { report, console: lines };
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * A static server on 127.0.0.1 for the harness page: the bundled page, the golden files,
+ * and the wasm binaries straight from the installed packages (nothing is downloaded).
+ * Cross-origin isolation headers are set so wasm threads (SharedArrayBuffer) can work.
+ */
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultGoldenDir } from '@gluon-loss/golden/node';
+import { HARNESS_PATHS } from './protocol.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const pageDir = resolve(here, '..', 'dist-page');
+
+/** Resolves `target` as the package at the end of `chain` sees it (pnpm keeps dependencies private). */
+function resolveThrough(chain: readonly string[], target: string): string {
+  let from = import.meta.url;
+  for (const pkg of chain) from = createRequire(from).resolve(`${pkg}/package.json`);
+  return createRequire(from).resolve(target);
+}
+
+function packageDir(chain: readonly string[], file: string): string | undefined {
+  try {
+    return dirname(resolveThrough(chain, file));
+  } catch {
+    return undefined;
+  }
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+};
+
+export interface HarnessServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startHarnessServer(options: { root?: string; goldenDir?: string } = {}): Promise<HarnessServer> {
+  const root = options.root ?? pageDir;
+  if (!existsSync(join(root, 'index.html'))) throw new Error(`no bundled page in ${root}: run \`pnpm build\` first`);
+  const goldenDir = options.goldenDir ?? defaultGoldenDir;
+  const mounts: [string, string | undefined][] = [
+    [HARNESS_PATHS.golden, goldenDir],
+    [HARNESS_PATHS.tfjsWasm, packageDir(['@gluon-loss/backends', '@gluon-loss/backend-tfjs'], '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')],
+    [HARNESS_PATHS.ortWasm, packageDir(['@gluon-loss/backends', '@gluon-loss/backend-onnx'], 'onnxruntime-web/package.json') ?? undefined],
+  ];
+  // onnxruntime-web's binaries are in its dist/ folder
+  mounts[2]![1] = mounts[2]![1] === undefined ? undefined : join(mounts[2]![1], 'dist');
+  const goldenIndex = JSON.stringify(readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort());
+
+  const server: Server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader('Cache-Control', 'no-store');
+    if (path === `${HARNESS_PATHS.golden}index.json`) {
+      res.setHeader('Content-Type', MIME['.json']!);
+      res.end(goldenIndex);
+      return;
+    }
+    let base = root;
+    let rest = path === '/' ? '/index.html' : path;
+    for (const [prefix, dir] of mounts) {
+      if (dir !== undefined && path.startsWith(prefix)) {
+        base = dir;
+        rest = path.slice(prefix.length - 1);
+        break;
+      }
+    }
+    const file = normalize(join(base, rest));
+    if (!file.startsWith(base + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.statusCode = 404;
+      res.end('not found');
+      return;
+    }
+    res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the harness server has no port');
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}

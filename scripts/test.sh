@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what is missing, builds, type-checks,
+# lints, checks that the golden files are exactly what MXNet 1.9.1 produces, then runs
+# every package's tests (the conformance suite on every backend, Node and Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1
+
+scripts/setup.sh
+echo "== build";      pnpm build
+echo "== typecheck";  pnpm typecheck
+echo "== lint";       pnpm lint
+echo "== goldens match mxnet==1.9.1"
+.venv/bin/python conformance/generator/generate.py --check
+echo "== tests";      pnpm test
