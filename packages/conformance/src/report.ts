@@ -1,4 +1,5 @@
 /** The conformance report: what outside backend authors get as JSON, and its table. */
+import { LOSS_NAMES } from '@gluon-loss/spec';
 
 export type CaseStatus = 'pass' | 'fail' | 'unsupported' | 'error';
 
@@ -63,7 +64,8 @@ interface Cell {
  */
 export function formatTable(report: ConformanceReport): string {
   const backends = report.backends.filter((b) => b.available).map((b) => b.name);
-  const losses = [...new Set(report.results.map((r) => r.loss))];
+  const present = new Set(report.results.map((r) => r.loss));
+  const losses = LOSS_NAMES.filter((l) => present.has(l));
   const cells = new Map<string, Cell>();
   for (const r of report.results) {
     const key = `${r.loss}\u0000${r.backend}`;
