@@ -1,0 +1,164 @@
+/**
+ * KLDivLoss: `label * (log(label + 1e-12) - logp)`, with `logp = pred` (from_logits, the
+ * default) or `log_softmax(pred, axis)`, summed (MXNet 1.9.x sums; its docstring says
+ * averaged) over the non-batch axes by the weighting rules (reduction 'sum').
+ *
+ * label is not reshaped: pred (or its log_softmax) and label broadcast against each
+ * other, and the loss takes the broadcast shape. Without a broadcast the loop walks both
+ * directly; otherwise they are materialised in the loss shape and the gradients summed
+ * back. label is differentiated too: `(log(label + 1e-12) - logp) + label / (label + 1e-12)`.
+ */
+import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import { sameShape, sizeOf } from '@gluon-loss/spec';
+import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '../broadcast.js';
+import { TsCompiledLoss } from '../compiled-loss.js';
+import { axisLayout, logSoftmax, logSoftmaxBackward } from '../log-softmax.js';
+import { Float32Scratch, Float64Scratch } from '../scratch.js';
+import type { FusedWalk } from '../weighting.js';
+
+/** MXNet's `1e-12` inside the log of the label. */
+const EPS = 1e-12;
+
+function klForward(logp: Float32Array, label: Float32Array, { inner, groups, weights }: FusedWalk, acc: Float64Array): void {
+  let group = 0;
+  for (let start = 0; start < logp.length; start += inner) {
+    const end = start + inner;
+    let sum = 0;
+    for (let e = start; e < end; e++) {
+      const z = label[e]!;
+      sum += z * (Math.log(z + EPS) - logp[e]!) * (weights === null ? 1 : weights[e]!);
+    }
+    acc[group]! += sum;
+    if (++group === groups) group = 0;
+  }
+}
+
+function klForwardBackward(
+  logp: Float32Array,
+  label: Float32Array,
+  { inner, groups, weights }: FusedWalk,
+  lossGrad: Float64Array,
+  acc: Float64Array,
+  gLogp: Float64Array,
+  gLabel: Float64Array,
+  weightGrad: Float32Array | null,
+): void {
+  let group = 0;
+  for (let start = 0; start < logp.length; start += inner) {
+    const end = start + inner;
+    const g = lossGrad[group]!;
+    let sum = 0;
+    for (let e = start; e < end; e++) {
+      const w = weights === null ? 1 : weights[e]!;
+      const z = label[e]!;
+      const diff = Math.log(z + EPS) - logp[e]!;
+      const loss = z * diff;
+      sum += loss * w;
+      const gw = g * w;
+      gLogp[e] = -z * gw;
+      gLabel[e] = (diff + z / (z + EPS)) * gw;
+      if (weightGrad !== null) weightGrad[e] = loss * g;
+    }
+    acc[group]! += sum;
+    if (++group === groups) group = 0;
+  }
+}
+
+interface Operands {
+  /** log-probabilities in pred's own shape. */
+  readonly ownLogp: Float32Array;
+  /** log-probabilities and label in the loss shape. */
+  readonly logp: Float32Array;
+  readonly label: Float32Array;
+  /** How pred and label broadcast into the loss shape; null for the one that has it. */
+  readonly predMap: BroadcastMap | null;
+  readonly labelMap: BroadcastMap | null;
+}
+
+export class KLDivLoss extends TsCompiledLoss {
+  readonly #ownLogp = new Float32Scratch();
+  readonly #logp = new Float32Scratch();
+  readonly #label = new Float32Scratch();
+  readonly #gLogp = new Float64Scratch();
+  readonly #gLabel = new Float64Scratch();
+  readonly #gOwnLogp = new Float64Scratch();
+
+  constructor(config: unknown) {
+    super('KLDivLoss', config);
+  }
+
+  #operands(plan: CallPlan): Operands {
+    const pred = this.floatInput(plan, 'pred');
+    const predShape = plan.tensors.pred!.shape;
+    let ownLogp = pred;
+    if (!(plan.detail.fromLogits as boolean)) {
+      const { outer, classes, inner } = axisLayout(predShape, plan.detail.axis as number);
+      ownLogp = this.#ownLogp.take(pred.length);
+      logSoftmax(pred, outer, classes, inner, ownLogp);
+    }
+    const lossShape = plan.lossShape;
+    const size = sizeOf(lossShape);
+    let logp = ownLogp;
+    let predMap: BroadcastMap | null = null;
+    if (!sameShape(predShape, lossShape)) {
+      predMap = broadcastMap(predShape, lossShape);
+      logp = gatherBroadcast(ownLogp, predMap, this.#logp.take(size));
+    }
+    let label = this.floatInput(plan, 'label');
+    let labelMap: BroadcastMap | null = null;
+    const labelShape = plan.tensors.label!.shape;
+    if (!sameShape(labelShape, lossShape)) {
+      labelMap = broadcastMap(labelShape, lossShape);
+      label = gatherBroadcast(label, labelMap, this.#label.take(size));
+    }
+    return { ownLogp, logp, label, predMap, labelMap };
+  }
+
+  protected runForward(plan: CallPlan): ForwardResult {
+    const { logp, label } = this.#operands(plan);
+    const weighting = this.weighting.begin(plan);
+    const acc = weighting.accumulators();
+    klForward(logp, label, weighting, acc);
+    return { loss: weighting.output(acc) };
+  }
+
+  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+    const { ownLogp, logp, label, predMap, labelMap } = this.#operands(plan);
+    const weighting = this.weighting.begin(plan);
+    const lossGrad = weighting.lossGrad(headGrad.data);
+    const acc = weighting.accumulators();
+    const size = logp.length;
+    const gLogp = this.#gLogp.take(size);
+    const gLabel = this.#gLabel.take(size);
+    const weightGrad = weighting.weightGradTarget();
+    klForwardBackward(logp, label, weighting, lossGrad, acc, gLogp, gLabel, weightGrad);
+
+    // Back to pred's shape, then through log_softmax when MXNet applied it.
+    let gOwnLogp = gLogp;
+    if (predMap !== null) {
+      gOwnLogp = this.#gOwnLogp.take(ownLogp.length);
+      sumToSource(gLogp, predMap, gOwnLogp);
+    }
+    const predGrad = new Float32Array(ownLogp.length);
+    if (plan.detail.fromLogits as boolean) {
+      predGrad.set(gOwnLogp);
+    } else {
+      const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.axis as number);
+      logSoftmaxBackward(ownLogp, gOwnLogp, outer, classes, inner, predGrad);
+    }
+    const labelGrad = new Float32Array(plan.tensors.label!.data.length);
+    if (labelMap === null) labelGrad.set(gLabel);
+    else sumToSource(gLabel, labelMap, labelGrad);
+    return this.result(plan, weighting.output(acc), {
+      pred: predGrad,
+      label: labelGrad,
+      sample_weight: weighting.sampleWeightGrad(acc, headGrad.data, weightGrad),
+    });
+  }
+
+  protected override releaseScratch(): void {
+    for (const s of [this.#ownLogp, this.#logp, this.#label, this.#gLogp, this.#gLabel, this.#gOwnLogp]) {
+      s.release();
+    }
+  }
+}

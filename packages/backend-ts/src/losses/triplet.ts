@@ -1,0 +1,96 @@
+/**
+ * TripletLoss: `relu(sum(square(positive - pred) - square(negative - pred)) + margin)`,
+ * the sum over every axis of pred but batch_axis, so the unweighted loss has shape
+ * (batch,). positive and negative are read in pred's shape. No sample_weight in 1.9.1.
+ *
+ * Two passes: the per-sample sums (blocks of `inner` contiguous elements, block j in
+ * sample j % batch), then, backward, each element's gradient from its sample's G (0
+ * where the relu is inactive, including at exactly 0).
+ */
+import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import { TsCompiledLoss } from '../compiled-loss.js';
+import { axisLayout } from '../log-softmax.js';
+
+function tripletSums(pred: Float32Array, pos: Float32Array, neg: Float32Array, inner: number, batch: number, sums: Float64Array): void {
+  let b = 0;
+  for (let start = 0; start < pred.length; start += inner) {
+    const end = start + inner;
+    let sum = 0;
+    for (let e = start; e < end; e++) {
+      const dp = pos[e]! - pred[e]!;
+      const dn = neg[e]! - pred[e]!;
+      sum += dp * dp - dn * dn;
+    }
+    sums[b]! += sum;
+    if (++b === batch) b = 0;
+  }
+}
+
+function tripletBackward(
+  pred: Float32Array,
+  pos: Float32Array,
+  neg: Float32Array,
+  inner: number,
+  batch: number,
+  activeGrad: Float64Array,
+  gPred: Float32Array,
+  gPos: Float32Array,
+  gNeg: Float32Array,
+): void {
+  let b = 0;
+  for (let start = 0; start < pred.length; start += inner) {
+    const end = start + inner;
+    const g2 = 2 * activeGrad[b]!;
+    for (let e = start; e < end; e++) {
+      const dp = (pos[e]! - pred[e]!) * g2;
+      const dn = (neg[e]! - pred[e]!) * g2;
+      gPos[e] = dp;
+      gNeg[e] = -dn;
+      gPred[e] = dn - dp;
+    }
+    if (++b === batch) b = 0;
+  }
+}
+
+export class TripletLoss extends TsCompiledLoss {
+  constructor(config: unknown) {
+    super('TripletLoss', config);
+  }
+
+  /** The unweighted loss per sample, into `loss` (length batch). */
+  #loss(plan: CallPlan, loss: Float64Array): { pred: Float32Array; pos: Float32Array; neg: Float32Array; inner: number; batch: number } {
+    const pred = this.floatInput(plan, 'pred');
+    const pos = this.floatInput(plan, 'positive');
+    const neg = this.floatInput(plan, 'negative');
+    const { classes: batch, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.batchAxis as number);
+    tripletSums(pred, pos, neg, inner, batch, loss);
+    const margin = plan.detail.margin as number;
+    for (let b = 0; b < batch; b++) {
+      const t = loss[b]! + margin;
+      loss[b] = t > 0 ? t : 0;
+    }
+    return { pred, pos, neg, inner, batch };
+  }
+
+  protected runForward(plan: CallPlan): ForwardResult {
+    const weighting = this.weighting.begin(plan, true);
+    const loss = weighting.accumulators();
+    this.#loss(plan, loss);
+    return { loss: weighting.output(loss) };
+  }
+
+  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+    const weighting = this.weighting.begin(plan, true);
+    const lossGrad = weighting.lossGrad(headGrad.data);
+    const loss = weighting.accumulators();
+    const { pred, pos, neg, inner, batch } = this.#loss(plan, loss);
+    // relu's gradient: G where the hinge is active (loss > 0), else 0 (as a product, so a
+    // NaN G stays NaN as in MXNet). lossGrad is this call's scratch: overwritten in place.
+    for (let b = 0; b < batch; b++) lossGrad[b] = lossGrad[b]! * (loss[b]! > 0 ? 1 : 0);
+    const gPred = new Float32Array(pred.length);
+    const gPos = new Float32Array(pred.length);
+    const gNeg = new Float32Array(pred.length);
+    tripletBackward(pred, pos, neg, inner, batch, lossGrad, gPred, gPos, gNeg);
+    return this.result(plan, weighting.output(loss), { pred: gPred, positive: gPos, negative: gNeg });
+  }
+}
