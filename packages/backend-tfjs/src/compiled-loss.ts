@@ -1,0 +1,99 @@
+/**
+ * A loss compiled for one config on one tfjs variant. Per call: the spec has already
+ * validated everything (CompiledLossBase runs planCall before runForward), then, alone on
+ * the tfjs engine, the variant's backend is activated and the whole graph (inputs, loss,
+ * the Loss base-class rules, autodiff) is built and run inside one tf.tidy, which
+ * returns only the output tensors; their values are read outside the tidy (tidy walks a
+ * returned typed array element by element) and the tensors disposed. Between calls it
+ * keeps only its config, its loss graph function and a few shape-keyed constants.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  BackendFailureError,
+  CompiledLossBase,
+  DisposedError,
+  isGluonLossError,
+  sameShape,
+  type CallPlan,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type ForwardResult,
+} from '@gluon-loss/spec';
+import { applyLossRules } from './loss-rules.js';
+import { ConstantCache, LossCall, asFloat32, type TfjsLoss } from './loss-call.js';
+import { TFJS_LOSSES } from './loss-table.js';
+import { activate, describeError, exclusive, type TfjsVariant } from './runtime.js';
+
+export class TfjsCompiledLoss extends CompiledLossBase {
+  readonly #variant: TfjsVariant;
+  readonly #graph: TfjsLoss;
+  readonly #constants = new ConstantCache();
+
+  constructor(backendName: string, variant: TfjsVariant, loss: string, config: unknown) {
+    super(backendName, loss, config);
+    this.#variant = variant;
+    this.#graph = TFJS_LOSSES[this.loss];
+  }
+
+  protected async runForward(plan: CallPlan): Promise<ForwardResult> {
+    const [loss] = await this.#run(() => [this.#output(new LossCall(plan, new Map(), this.#constants), plan)]);
+    return { loss: loss! };
+  }
+
+  protected async runForwardBackward(plan: CallPlan, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+    const names = plan.gradInputs;
+    const [loss, ...grads] = await this.#run(() => {
+      const tracked = names.map((name) => {
+        const given = plan.tensors[name]!;
+        return tf.tensor(asFloat32(given.data), [...given.shape], 'float32');
+      });
+      const dy = tf.tensor(headGrad.data, [...headGrad.shape], 'float32');
+      const graph = (...xs: tf.Tensor[]) =>
+        this.#output(new LossCall(plan, new Map(names.map((name, i) => [name, xs[i]!])), this.#constants), plan);
+      const { value, grads: inputGrads } = tf.valueAndGrads(graph)(tracked, dy);
+      // An input with no path to the loss gets no gradient from tfjs; its gradient is 0.
+      return [value, ...tracked.map((x, i) => inputGrads[i] ?? tf.zerosLike(x))];
+    });
+    return { loss: loss!, grads: Object.fromEntries(names.map((name, i) => [name, grads[i]!])) };
+  }
+
+  protected override release(): void {
+    this.#constants.clear();
+  }
+
+  /** The loss graph, then the shared rules, shaped as MXNet returns it. */
+  #output(call: LossCall, plan: CallPlan): tf.Tensor {
+    const loss = this.#graph(call);
+    const out = applyLossRules(loss, call.has('sample_weight') ? call.input('sample_weight') : undefined, plan);
+    return sameShape(out.shape, plan.outputShape) ? out : tf.reshape(out, [...plan.outputShape]);
+  }
+
+  async #run(build: () => tf.Tensor[]): Promise<FloatTensor[]> {
+    let outputs: tf.Tensor[];
+    try {
+      outputs = await exclusive(async () => {
+        await activate(this.#variant);
+        // dispose() may have run while this call waited for the engine.
+        if (this.disposed) throw new DisposedError(this.loss, this.backend);
+        this.#constants.trim();
+        return tf.tidy(build);
+      });
+    } catch (e) {
+      throw this.#failure(e);
+    }
+    try {
+      const values = await Promise.all(outputs.map((o) => o.data()));
+      // A copy: tfjs-cpu may hand back its own buffer, which can be the caller's input.
+      return outputs.map((o, i) => ({ data: new Float32Array(values[i] as Float32Array), shape: [...o.shape] }));
+    } catch (e) {
+      throw this.#failure(e);
+    } finally {
+      tf.dispose(outputs);
+    }
+  }
+
+  #failure(e: unknown): Error {
+    if (isGluonLossError(e)) return e;
+    return new BackendFailureError(this.backend, this.loss, describeError(e), e);
+  }
+}

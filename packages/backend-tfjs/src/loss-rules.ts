@@ -1,0 +1,28 @@
+/**
+ * MXNet's Loss base-class rules, once for every loss: `loss * sample_weight` (numpy
+ * broadcasting, so the weighted loss may grow, e.g. SoftmaxCE's (N, 1) loss times an
+ * (N,) weight is (N, N)), then `* weight` (a scalar; L2Loss's is already `weight / 2`
+ * in the plan), then the reduction. Built from tfjs ops, so autodiff carries the
+ * gradient back through it to the loss and to sample_weight.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { CallPlan } from '@gluon-loss/spec';
+
+export function applyLossRules(loss: tf.Tensor, sampleWeight: tf.Tensor | undefined, plan: CallPlan): tf.Tensor {
+  let weighted = sampleWeight === undefined ? loss : tf.mul(loss, sampleWeight);
+  if (plan.appliedWeight !== null) weighted = tf.mul(weighted, plan.appliedWeight);
+  switch (plan.reduction) {
+    case 'mean':
+    case 'sum': {
+      // `F.mean(loss, axis=batch_axis, exclude=True)`: every axis but the batch axis.
+      const axes = weighted.shape.map((_, i) => i).filter((i) => i !== plan.batchAxis);
+      if (axes.length === 0) return weighted;
+      return plan.reduction === 'mean' ? tf.mean(weighted, axes) : tf.sum(weighted, axes);
+    }
+    case 'mean-all':
+      // PoissonNLLLoss's `F.mean(loss)`: one number, shape (1,).
+      return tf.reshape(tf.mean(weighted), [1]);
+    case 'none':
+      return weighted;
+  }
+}

@@ -1,0 +1,8 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LossCall } from '../loss-call.js';
+
+/** `square(relu(margin - pred * label))`. */
+export function squaredHingeLoss(call: LossCall): tf.Tensor {
+  const margin = call.detail.margin as number;
+  return tf.square(tf.relu(tf.sub(margin, tf.mul(call.input('pred'), call.input('label')))));
+}
