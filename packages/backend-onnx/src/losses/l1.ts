@@ -1,0 +1,7 @@
+import type { Value } from '../graph/onnx-graph.js';
+import type { LossContext } from '../loss-graph.js';
+
+/** `abs(label - pred)`; abs's gradient at 0 is 0, as MXNet's. */
+export function l1Loss({ ops, inputs }: LossContext): Value {
+  return ops.abs(ops.sub(inputs.label!, inputs.pred!));
+}

@@ -1,0 +1,26 @@
+import type { Value } from '../graph/onnx-graph.js';
+import type { LossContext } from '../loss-graph.js';
+
+/**
+ * `-pick(log_softmax(pred), label, axis, keepdims=True)` (sparse) or
+ * `-sum(log_softmax(pred) * label, axis, keepdims=True)` (dense); from_logits skips the
+ * log_softmax. The log_softmax's gradient is the closed form `g - softmax * sum(g)`
+ * (ops.logSoftmax), more stable than differentiating through exp and log.
+ *
+ * `pick` casts a float label toward zero and clips it into [0, C-1]: Floor then Clip
+ * gives the same index, since a label in (-1, 0) clips to 0 either way. The pick is a
+ * `where` against a one-hot mask (Equal with the class indices), so a -inf log-probability
+ * in another class cannot turn the sum into NaN (0 * -inf) and the gradient reaches only
+ * the picked class.
+ */
+export function softmaxCrossEntropyLoss({ ops, inputs, plan }: LossContext): Value {
+  const { axis, classes, sparseLabel, fromLogits } = plan.detail as { axis: number; classes: number; sparseLabel: boolean; fromLogits: boolean };
+  const pred = inputs.pred!;
+  const logProb = fromLogits ? pred : ops.logSoftmax(pred, axis);
+  if (!sparseLabel) return ops.neg(ops.reduceSum(ops.mul(logProb, inputs.label!), [axis], true));
+  const clipped = ops.clip(ops.floor(inputs.label!), 0, classes - 1);
+  const classShape = pred.shape.map((d, i) => (i === axis ? d : 1));
+  const classIndex = ops.graph.constant(Float32Array.from({ length: classes }, (_, c) => c), classShape);
+  const picked = ops.where(ops.equal(clipped, classIndex), logProb, 0);
+  return ops.neg(ops.reduceSum(picked, [axis], true));
+}

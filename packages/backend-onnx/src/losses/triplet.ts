@@ -1,0 +1,14 @@
+import type { Value } from '../graph/onnx-graph.js';
+import type { LossContext } from '../loss-graph.js';
+
+/**
+ * `relu(sum(square(positive - pred) - square(negative - pred)) + margin)`, the sum over
+ * every axis of pred but the batch axis (positive and negative read with pred's shape).
+ */
+export function tripletLoss({ ops, inputs, plan }: LossContext): Value {
+  const { batchAxis, margin } = plan.detail as { batchAxis: number; margin: number };
+  const pred = inputs.pred!;
+  const gap = ops.sub(ops.square(ops.sub(inputs.positive!, pred)), ops.square(ops.sub(inputs.negative!, pred)));
+  const summed = ops.reduceSum(gap, pred.shape.map((_, i) => i).filter((i) => i !== batchAxis));
+  return ops.relu(ops.add(summed, margin));
+}

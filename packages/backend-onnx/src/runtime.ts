@@ -1,0 +1,144 @@
+/**
+ * Loading onnxruntime for one variant and creating sessions on exactly one execution
+ * provider. The Node-only modules (`onnxruntime-node`, `node:os`) are imported through
+ * specifiers a bundler does not follow, and only after `currentEnvironment()` says Node,
+ * so a browser bundle of this package never pulls them in.
+ */
+import type * as ort from 'onnxruntime-web';
+import { currentEnvironment } from '@gluon-loss/spec';
+import type { CtcRecursion, GraphMode } from './loss-graph.js';
+
+export type OnnxVariant = 'wasm' | 'webgpu' | 'node';
+
+/** What a compiled loss reports when it creates or releases a session. */
+export interface SessionEvent {
+  readonly type: 'created' | 'released';
+  readonly backend: string;
+  readonly loss: string;
+  readonly mode: GraphMode;
+  /** The cache key: mode and every input's dtype and shape. */
+  readonly key: string;
+  readonly nodeCount: number;
+  /** The op types of the graph, for a placement check against the EP's kernels. */
+  readonly opTypes: readonly string[];
+  /** Milliseconds spent building the graph and creating the session ('created' only). */
+  readonly createMs?: number;
+}
+
+export interface OnnxBackendOptions {
+  /** Where a page serves onnxruntime-web's .wasm/.mjs files (`ort.env.wasm.wasmPaths`). */
+  readonly wasmPaths?: ort.Env.WasmPrefixOrFilePaths;
+  /**
+   * Threads: `ort.env.wasm.numThreads` (wasm, webgpu) or `intraOpNumThreads` (node).
+   * Default: the cores available, at most 4 (a browser without cross-origin isolation
+   * cannot run wasm threads, so it gets 1).
+   */
+  readonly numThreads?: number;
+  /**
+   * ORT's log severity for sessions (and `ort.env.logLevel`): 0 is verbose and logs which
+   * EP each node is placed on ("All nodes placed on [WebGpuExecutionProvider]"). Default 3.
+   */
+  readonly logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /** CTC's alpha/beta recursions: unrolled ops or a Scan. Default: the faster per EP. */
+  readonly ctcRecursion?: CtcRecursion;
+  /**
+   * Log guarded for x <= 0 so -inf and NaN come out as in MXNet. Default: on for webgpu
+   * (its Log is not IEEE there), off for the CPU EPs (theirs is).
+   */
+  readonly guardLog?: boolean;
+  /** Called when a compiled loss creates or releases a session (tests, placement checks). */
+  readonly onSession?: (event: SessionEvent) => void;
+}
+
+/** The part of the onnxruntime-web / onnxruntime-node module API used here (the same in both). */
+interface OrtModule {
+  readonly Tensor: typeof ort.Tensor;
+  readonly InferenceSession: typeof ort.InferenceSession;
+  readonly env: ort.Env;
+}
+
+export interface OnnxRuntime {
+  readonly variant: OnnxVariant;
+  /** The one EP every session of this variant is created with. */
+  readonly executionProvider: 'wasm' | 'webgpu' | 'cpu';
+  readonly numThreads: number;
+  createSession(model: Uint8Array): Promise<ort.InferenceSession>;
+  /** Wraps a typed array without copying it. */
+  tensor(data: Float32Array | Int32Array, shape: readonly number[]): ort.Tensor;
+  /** Runs one session call at a time per runtime (ORT's wasm instance is single-entry). */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
+}
+
+const LOG_LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'] as const;
+const MAX_DEFAULT_THREADS = 4;
+
+/** A bundler leaves `import(specifier)` alone when the specifier is not a literal. */
+const NODE_ONLY = { ort: 'onnxruntime-node', os: 'node:os' } as const;
+
+async function importNodeOnly<T>(specifier: string): Promise<T> {
+  return (await import(/* @vite-ignore */ specifier)) as T;
+}
+
+async function availableCores(): Promise<number> {
+  if (currentEnvironment() === 'node') {
+    const os = await importNodeOnly<{ availableParallelism?: () => number; cpus: () => unknown[] }>(NODE_ONLY.os);
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  return g.crossOriginIsolated === true ? (g.navigator?.hardwareConcurrency ?? 1) : 1;
+}
+
+async function loadModule(variant: OnnxVariant): Promise<OrtModule> {
+  const environment = currentEnvironment();
+  switch (variant) {
+    case 'wasm':
+      // In Node the package's "node" export is the build that loads its wasm from disk.
+      return (environment === 'node' ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm')) as OrtModule;
+    case 'webgpu':
+      if (environment !== 'browser') throw new Error('onnx-webgpu runs only in a browser (the WebGPU EP of onnxruntime-web)');
+      return (await import('onnxruntime-web/webgpu')) as OrtModule;
+    case 'node':
+      if (environment !== 'node') throw new Error('onnx-node runs only in Node.js (onnxruntime-node is a native addon)');
+      return importNodeOnly<OrtModule>(NODE_ONLY.ort);
+  }
+}
+
+/** Loads the variant's ORT module and configures it; rejects with the reason it cannot run. */
+export async function loadRuntime(variant: OnnxVariant, options: OnnxBackendOptions): Promise<OnnxRuntime> {
+  const mod = await loadModule(variant);
+  const numThreads = Math.max(1, Math.floor(options.numThreads ?? Math.min(await availableCores(), MAX_DEFAULT_THREADS)));
+  if (options.logSeverityLevel !== undefined) mod.env.logLevel = LOG_LEVELS[options.logSeverityLevel];
+  if (variant !== 'node') {
+    // Read once, when the first session initialises the wasm instance.
+    mod.env.wasm.numThreads = numThreads;
+    if (options.wasmPaths !== undefined) mod.env.wasm.wasmPaths = options.wasmPaths;
+  }
+  const executionProvider = variant === 'node' ? 'cpu' : variant;
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: [executionProvider],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: options.logSeverityLevel ?? 3,
+    ...(variant === 'node'
+      ? {
+          intraOpNumThreads: numThreads,
+          interOpNumThreads: 1,
+          // Each session owns its thread pool; spinning pools of many cached sessions would
+          // starve each other (measured: the conformance run went from 4 s to 35 s).
+          extra: { session: { intra_op: { allow_spinning: '0' } } },
+        }
+      : {}),
+  };
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    variant,
+    executionProvider,
+    numThreads,
+    createSession: (model) => mod.InferenceSession.create(model, sessionOptions),
+    tensor: (data, shape) => new mod.Tensor(data instanceof Int32Array ? 'int32' : 'float32', data, shape),
+    exclusive<T>(work: () => Promise<T>): Promise<T> {
+      const run = queue.then(work, work);
+      queue = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
