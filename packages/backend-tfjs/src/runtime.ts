@@ -85,6 +85,10 @@ async function initialise(variant: TfjsVariant, options: TfjsBackendOptions): Pr
   }
   if (variant === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    // The threaded build fails in Node (ERR_WORKER_PATH on a blob: URL) and hangs forever in
+    // a cross-origin-isolated page (its inline worker cannot load a bundled script), so the
+    // single-threaded SIMD build is used everywhere.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     // Once tfjs has a wasm backend instance its files are loaded; setting paths again throws.
     if (tf.findBackend('wasm') === null) await configureWasmFiles(wasm, options.wasmPaths, environment);
   }

@@ -7,7 +7,7 @@ import { decodeGoldenFile, mergeSuites, type GoldenSuite } from '@gluon-loss/gol
 import { runConformance, unavailableBackend, type ConformanceReport } from '@gluon-loss/conformance';
 import { loadBuiltinBackend, type BackendOptions } from '@gluon-loss/backends';
 import type { Backend } from '@gluon-loss/spec';
-import { HARNESS_PATHS, type HarnessApi, type ConformanceRequest } from '../src/protocol.js';
+import { HARNESS_PATHS, type HarnessApi, type ConformanceRequest, type PlacementRequest } from '../src/protocol.js';
 
 async function loadSuite(): Promise<GoldenSuite> {
   const files = (await (await fetch(`${HARNESS_PATHS.golden}index.json`)).json()) as string[];
@@ -23,11 +23,11 @@ export function backendOptions(name: string): BackendOptions {
   return {};
 }
 
-async function loadBackends(names: readonly string[]): Promise<Backend[]> {
+async function loadBackends(names: readonly string[], extra: BackendOptions = {}): Promise<Backend[]> {
   const out: Backend[] = [];
   for (const name of names) {
     try {
-      out.push(await loadBuiltinBackend(name, backendOptions(name)));
+      out.push(await loadBuiltinBackend(name, { ...backendOptions(name), ...extra }));
     } catch (e) {
       out.push(unavailableBackend(name, (e as Error).message));
     }
@@ -39,6 +39,12 @@ const harness: HarnessApi = {
   async conformance(request: ConformanceRequest): Promise<ConformanceReport> {
     const [suite, backends] = await Promise.all([loadSuite(), loadBackends(request.backends)]);
     const report = await runConformance({ backends, suite, ...(request.filter ? { filter: request.filter } : {}) });
+    for (const b of backends) await b.dispose?.();
+    return report;
+  },
+  async onnxWebGpuPlacement(request: PlacementRequest): Promise<ConformanceReport> {
+    const [suite, backends] = await Promise.all([loadSuite(), loadBackends(['onnx-webgpu'], { logSeverityLevel: 0 })]);
+    const report = await runConformance({ backends, suite, filter: request.filter });
     for (const b of backends) await b.dispose?.();
     return report;
   },

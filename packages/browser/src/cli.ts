@@ -9,7 +9,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { builtinBackendNames } from '@gluon-loss/backends';
 import { formatTable } from '@gluon-loss/conformance';
 import { chromiumAvailable } from './chromium.js';
-import { runBrowserConformance } from './run-in-browser.js';
+import { PLACEMENT_CASES, formatPlacement, type PlacementSummary } from './placement.js';
+import { runBrowserConformance, runOnnxWebGpuPlacement } from './run-in-browser.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -33,9 +34,18 @@ async function main(): Promise<number> {
   const { report } = await runBrowserConformance({ backends, filter: opts.filter });
   console.log(`MXNet ${report.reference.mxnet} golden cases in ${report.environment.userAgent ?? 'Chromium'}`);
   console.log(formatTable(report));
-  if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 1) + '\n');
+  // Where onnx-webgpu ran, show that its nodes really ran on WebGPU (ORT's verbose placement log).
+  let placementOk = true;
+  let placement: PlacementSummary | undefined;
+  if (report.backends.some((b) => b.name === 'onnx-webgpu' && b.available)) {
+    placement = (await runOnnxWebGpuPlacement(PLACEMENT_CASES)).placement;
+    console.log(formatPlacement(placement));
+    placementOk = placement.sessions > 0 && placement.allOnWebGpu === placement.sessions;
+  }
+  if (opts.json) writeFileSync(opts.json, JSON.stringify(placement ? { ...report, placement } : report, null, 1) + '\n');
   const explicit = opts.backend.length > 0;
-  const ok = report.results.every((r) => r.status === 'pass') && (!explicit || report.backends.every((b) => b.available));
+  const ok =
+    placementOk && report.results.every((r) => r.status === 'pass') && (!explicit || report.backends.every((b) => b.available));
   if (!ok) console.log('browser conformance FAILED');
   return ok ? 0 : 1;
 }

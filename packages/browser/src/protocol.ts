@@ -15,6 +15,16 @@ export interface ConformanceRequest {
   readonly filter?: readonly string[];
 }
 
+export interface PlacementRequest {
+  /** Which golden cases to run with ORT's verbose placement log on. */
+  readonly filter: readonly string[];
+}
+
 export interface HarnessApi {
   conformance(request: ConformanceRequest): Promise<ConformanceReport>;
+  /**
+   * Runs golden cases on onnx-webgpu with ORT's verbose log (severity 0), whose "Node
+   * placements" lines the driver reads from the console; returns the report of that run.
+   */
+  onnxWebGpuPlacement(request: PlacementRequest): Promise<ConformanceReport>;
 }

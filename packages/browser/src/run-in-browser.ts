@@ -2,6 +2,7 @@
 import type { Page } from 'playwright-core';
 import type { ConformanceReport } from '@gluon-loss/conformance';
 import { launchChromium } from './chromium.js';
+import { parsePlacementLog, type PlacementSummary } from './placement.js';
 import type { ConformanceRequest, HarnessApi } from './protocol.js';
 import { startHarnessServer } from './server.js';
 
@@ -42,5 +43,18 @@ export async function runBrowserConformance(
       request,
     );
     return { report, console: lines };
+  });
+}
+
+/** Runs `filter`'s golden cases on onnx-webgpu with ORT's verbose log and reads where each node ran. */
+export async function runOnnxWebGpuPlacement(
+  filter: readonly string[],
+): Promise<{ report: ConformanceReport; placement: PlacementSummary }> {
+  return withHarnessPage(async ({ page, console: lines }) => {
+    const report = await page.evaluate(
+      (req) => (globalThis as unknown as { gluonHarness: HarnessApi }).gluonHarness.onnxWebGpuPlacement(req),
+      { filter },
+    );
+    return { report, placement: parsePlacementLog(lines) };
   });
 }

@@ -17,7 +17,8 @@ export const pageDir = resolve(here, '..', 'dist-page');
 /** Resolves `target` as the package at the end of `chain` sees it (pnpm keeps dependencies private). */
 function resolveThrough(chain: readonly string[], target: string): string {
   let from = import.meta.url;
-  for (const pkg of chain) from = createRequire(from).resolve(`${pkg}/package.json`);
+  // each package's main entry (our packages export no package.json)
+  for (const pkg of chain) from = createRequire(from).resolve(pkg);
   return createRequire(from).resolve(target);
 }
 
@@ -51,10 +52,9 @@ export async function startHarnessServer(options: { root?: string; goldenDir?: s
   const mounts: [string, string | undefined][] = [
     [HARNESS_PATHS.golden, goldenDir],
     [HARNESS_PATHS.tfjsWasm, packageDir(['@gluon-loss/backends', '@gluon-loss/backend-tfjs'], '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')],
-    [HARNESS_PATHS.ortWasm, packageDir(['@gluon-loss/backends', '@gluon-loss/backend-onnx'], 'onnxruntime-web/package.json') ?? undefined],
+    // onnxruntime-web's entry point and its .wasm binaries share its dist/ folder
+    [HARNESS_PATHS.ortWasm, packageDir(['@gluon-loss/backends', '@gluon-loss/backend-onnx'], 'onnxruntime-web')],
   ];
-  // onnxruntime-web's binaries are in its dist/ folder
-  mounts[2]![1] = mounts[2]![1] === undefined ? undefined : join(mounts[2]![1], 'dist');
   const goldenIndex = JSON.stringify(readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort());
 
   const server: Server = createServer((req, res) => {

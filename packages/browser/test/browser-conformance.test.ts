@@ -7,7 +7,7 @@ import { builtinBackendNames } from '@gluon-loss/backends';
 import { readGoldenDir } from '@gluon-loss/golden/node';
 import type { ConformanceReport } from '@gluon-loss/conformance';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runBrowserConformance } from '../src/index.js';
+import { PLACEMENT_CASES, parsePlacementLog, runBrowserConformance, runOnnxWebGpuPlacement } from '../src/index.js';
 
 const backends = builtinBackendNames('browser');
 const caseNames = readGoldenDir().cases.map((c) => c.name);
@@ -39,5 +39,33 @@ describe.each(backends)('%s in Chromium', (name) => {
     const r = report.results.find((x) => x.backend === name && x.case === caseName);
     expect(r, 'not run').toBeDefined();
     expect(r!.status, r!.message).toBe('pass');
+  });
+});
+
+describe('onnx-webgpu really runs on WebGPU', () => {
+  it("places every node of every loss's graphs on the WebGPU EP (ORT's verbose log)", async () => {
+    const { report: placed, placement } = await runOnnxWebGpuPlacement(PLACEMENT_CASES);
+    expect(placed.results.map((r) => r.case).sort()).toEqual([...PLACEMENT_CASES].sort());
+    for (const r of placed.results) expect(r.status, `${r.case}: ${r.message}`).toBe('pass');
+    // a forward and a forwardBackward session per case at least
+    expect(placement.sessions).toBeGreaterThanOrEqual(2 * PLACEMENT_CASES.length);
+    expect(placement.fallbacks).toEqual({});
+    expect(placement.allOnWebGpu).toBe(placement.sessions);
+  });
+});
+
+describe('parsePlacementLog', () => {
+  it('counts sessions fully on WebGPU and lists the op types placed elsewhere', () => {
+    const summary = parsePlacementLog([
+      'error: [V:onnxruntime:, session_state_utils.cc:1] Node placements',
+      'error: [V:onnxruntime:, session_state_utils.cc:1]  All nodes placed on [WebGpuExecutionProvider]. Number of nodes: 12',
+      'error: [V:onnxruntime:, session_state_utils.cc:1] Node placements',
+      'error: [V:onnxruntime:, session_state_utils.cc:1]  Node(s) placed on [WebGpuExecutionProvider]. Number of nodes: 9',
+      'error: [V:onnxruntime:, session_state_utils.cc:1]   Node name: a, Op type: Add',
+      'error: [V:onnxruntime:, session_state_utils.cc:1]  Node(s) placed on [CPUExecutionProvider]. Number of nodes: 2',
+      'error: [V:onnxruntime:, session_state_utils.cc:1]   Node name: b, Op type: Scan',
+      'error: [V:onnxruntime:, session_state_utils.cc:1]   Node name: c, Op type: Shape',
+    ]);
+    expect(summary).toEqual({ sessions: 2, allOnWebGpu: 1, fallbacks: { Scan: 1, Shape: 1 } });
   });
 });

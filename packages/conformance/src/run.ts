@@ -17,6 +17,24 @@ export interface RunOptions {
   readonly tolerances?: readonly ToleranceRule[];
   /** Called after each case, for progress output. */
   readonly onResult?: (result: CaseResult) => void;
+  /**
+   * A probe, compile or call that takes longer counts as failed (unavailable or error) and
+   * the run goes on: a hung device must not hang the suite. Default 120 s.
+   */
+  readonly timeoutMs?: number;
+}
+
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** Settles with `promise`, or rejects with TimeoutError after `ms` (the promise itself cannot be cancelled). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function selectCases(suite: GoldenSuite, filter?: string | readonly string[]): GoldenCase[] {
@@ -41,12 +59,15 @@ const INPUT_ERROR_KINDS = new Set(['input', 'shape', 'dtype']);
 /** Compiled losses are shared by the cases of one (backend, loss, config), as an application would reuse them. */
 class CompileCache {
   readonly #compiled = new Map<string, Promise<CompiledLoss>>();
-  constructor(readonly backend: Backend) {}
+  constructor(
+    readonly backend: Backend,
+    readonly timeoutMs: number,
+  ) {}
   get(loss: string, config: Readonly<Record<string, unknown>>): Promise<CompiledLoss> {
     const key = `${loss}\u0000${JSON.stringify(config)}`;
     let p = this.#compiled.get(key);
     if (p === undefined) {
-      p = this.backend.compile(loss, config);
+      p = withTimeout(this.backend.compile(loss, config), this.timeoutMs, `${this.backend.name} compile of ${loss}`);
       this.#compiled.set(key, p);
     }
     return p;
@@ -76,10 +97,10 @@ async function runCall(backend: Backend, cache: CompileCache, c: GoldenCall, rul
     stage = 'compile';
     const compiled = await cache.get(c.loss, c.config);
     stage = 'forward';
-    const fwd = await compiled.forward(c.inputs);
+    const fwd = await withTimeout(compiled.forward(c.inputs), cache.timeoutMs, 'forward');
     const fwdCmp = compareTensor(fwd.loss, c.expectedLoss, tol);
     stage = 'forwardBackward';
-    const fb = await compiled.forwardBackward(c.inputs, c.headGrad);
+    const fb = await withTimeout(compiled.forwardBackward(c.inputs, c.headGrad), cache.timeoutMs, 'forwardBackward');
     const fbCmp = compareTensor(fb.loss, c.expectedLoss, tol);
     const messages: string[] = [];
     if (!fwdCmp.ok) messages.push(`forward loss: ${fwdCmp.mismatch}`);
@@ -142,7 +163,7 @@ async function runRejection(backend: Backend, cache: CompileCache, c: GoldenErro
   if (c.errorKind === 'config') return verdict(false, `expected a ConfigError from compile (MXNet: ${c.mxnetMessage}); it compiled`);
   const rejected = async (call: () => Promise<unknown>, what: string): Promise<string | undefined> => {
     try {
-      await call();
+      await withTimeout(call(), cache.timeoutMs, what);
       return `${what}: expected an InputError (MXNet: ${c.mxnetMessage}); it returned a result`;
     } catch (e) {
       return INPUT_ERROR_KINDS.has(errorKind(e) ?? '') ? undefined : `${what}: expected an InputError, got ${describe(e)}`;
@@ -164,18 +185,19 @@ function runtimeDescription(): ConformanceReport['environment'] {
 export async function runConformance(options: RunOptions): Promise<ConformanceReport> {
   const cases = selectCases(options.suite, options.filter);
   const rules = options.tolerances ?? TOLERANCE_RULES;
+  const timeoutMs = options.timeoutMs ?? 120_000;
   const statuses: BackendStatus[] = [];
   const results: CaseResult[] = [];
   for (const backend of options.backends) {
     let availability;
     try {
-      availability = await backend.probe();
+      availability = await withTimeout(backend.probe(), timeoutMs, `${backend.name} probe`);
     } catch (e) {
       availability = { available: false as const, reason: `probe threw: ${describe(e)}` };
     }
     statuses.push(availability.available ? { name: backend.name, available: true } : { name: backend.name, available: false, reason: availability.reason });
     if (!availability.available) continue;
-    const cache = new CompileCache(backend);
+    const cache = new CompileCache(backend, timeoutMs);
     try {
       for (const c of cases) {
         const result = c.kind === 'call' ? await runCall(backend, cache, c, rules) : await runRejection(backend, cache, c);

@@ -121,3 +121,23 @@ describe('runConformance', () => {
     );
   });
 });
+
+describe('a backend that hangs', () => {
+  it('is reported unavailable when its probe never settles, and the run goes on', async () => {
+    const hanging = { ...fakeBackend('exact'), name: 'fake-hangs', probe: () => new Promise<never>(() => {}) };
+    const report = await runConformance({ backends: [hanging, fakeBackend('exact')], suite: l1Suite(), timeoutMs: 50 });
+    expect(report.backends[0]).toEqual({ name: 'fake-hangs', available: false, reason: 'probe threw: TimeoutError: fake-hangs probe did not finish within 0.05 s' });
+    expect(report.summary['fake-exact']!.pass).toBe(3);
+  });
+
+  it('gives an error for a call that never settles', async () => {
+    const base = fakeBackend('exact');
+    const stuck = {
+      ...base,
+      name: 'fake-stuck',
+      compile: async () => ({ ...(await base.compile('L1Loss', {})), forward: () => new Promise<never>(() => {}) }) as never,
+    };
+    const [r] = (await runConformance({ backends: [stuck], suite: l1Suite(), filter: 'L1Loss/by-hand', timeoutMs: 50 })).results;
+    expect(r).toMatchObject({ status: 'error', message: 'forward: TimeoutError: forward did not finish within 0.05 s' });
+  });
+});
