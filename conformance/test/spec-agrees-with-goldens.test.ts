@@ -46,7 +46,7 @@ describe.each(calls.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     expect(plan.outputShape).toEqual(c.expectedLoss.shape);
     expect([...plan.gradInputs].sort()).toEqual(Object.keys(c.expectedGrads).sort());
     for (const [name, g] of Object.entries(c.expectedGrads)) {
-      expect(g.shape).toEqual((c.inputs[name] as { shape: number[] }).shape);
+      expect(g.shape).toEqual((c.inputs[name] as { shape: readonly number[] }).shape);
     }
     const declared = lossSpec(c.loss).inputs(config as never).map((d) => d.name);
     for (const name of Object.keys(c.inputs)) expect(declared).toContain(name);
