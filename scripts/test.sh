@@ -13,3 +13,5 @@ echo "== lint";       pnpm lint
 echo "== goldens match mxnet==1.9.1"
 .venv/bin/python conformance/generator/generate.py --check
 echo "== tests";      pnpm test
+echo "== the README's coverage table is the one this run's conformance reports give"
+node scripts/readme-table.mjs --check test-output/conformance-node.json test-output/conformance-browser.json

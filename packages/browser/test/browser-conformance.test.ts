@@ -3,6 +3,7 @@
  * case on every backend that runs in a browser (tfjs-webgl and tfjs-webgpu, onnx-webgpu on
  * SwiftShader) and hands back the report; each case is its own test.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { builtinBackendNames } from '@gluon-loss/backends';
 import { readGoldenDir } from '@gluon-loss/golden/node';
 import type { ConformanceReport } from '@gluon-loss/conformance';
@@ -16,6 +17,10 @@ let consoleLines: string[] = [];
 
 beforeAll(async () => {
   ({ report, console: consoleLines } = await runBrowserConformance({ backends }));
+  // CI checks the README's coverage table and the router's eligibility table against it
+  const outDir = new URL('../../../test-output/', import.meta.url);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(new URL('conformance-browser.json', outDir), JSON.stringify(report, null, 1) + '\n');
 });
 
 describe('the harness page', () => {
