@@ -125,7 +125,8 @@ const text = renderEligibilityModule(table);
 
 function describeDifferences(before, after) {
   const lines = [];
-  if (JSON.stringify(before?.goldenCases) !== JSON.stringify(after.goldenCases)) lines.push('golden case counts changed');
+  const counts = (t) => JSON.stringify(Object.entries(t?.goldenCases ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+  if (counts(before) !== counts(after)) lines.push('golden case counts changed');
   for (const env of ['node', 'browser']) {
     const a = before?.environments?.[env] ?? {};
     const b = after.environments[env] ?? {};
@@ -142,14 +143,15 @@ function describeDifferences(before, after) {
 }
 
 const current = existsSync(tableFile) ? readFileSync(tableFile, 'utf8') : '';
+const source = opts.nodeReports.length + opts.browserReports.length > 0 ? 'the conformance reports given' : 'a fresh conformance run';
 const summary = Object.entries(environments)
   .map(([env, rows]) => `${env}: ${Object.entries(rows).map(([b, l]) => `${b} ${l.length}/${Object.keys(goldenCases).length}`).join(', ') || 'no backend'}`)
   .join('\n');
 if (opts.check) {
   if (current === text) {
-    console.log(`eligibility table matches a fresh conformance run\n${summary}`);
+    console.log(`eligibility table matches ${source}\n${summary}`);
   } else {
-    console.log('eligibility table DIFFERS from a fresh conformance run:');
+    console.log(`eligibility table DIFFERS from ${source}:`);
     for (const line of describeDifferences(shipped, table)) console.log(`  ${line}`);
     console.log('run `node scripts/update-eligibility.mjs` (then rebuild) to regenerate it');
     process.exitCode = 1;

@@ -3,25 +3,11 @@
  * test drives it through `window.gluonHarness`; golden files and wasm binaries are served
  * by the harness server from the installed packages.
  */
-import { decodeGoldenFile, mergeSuites, type GoldenSuite } from '@gluon-loss/golden';
 import { runConformance, unavailableBackend, type ConformanceReport } from '@gluon-loss/conformance';
 import { loadBuiltinBackend, type BackendOptions } from '@gluon-loss/backends';
 import type { Backend } from '@gluon-loss/spec';
-import { HARNESS_PATHS, type HarnessApi, type ConformanceRequest, type PlacementRequest } from '../src/protocol.js';
-
-async function loadSuite(): Promise<GoldenSuite> {
-  const files = (await (await fetch(`${HARNESS_PATHS.golden}index.json`)).json()) as string[];
-  const suites = await Promise.all(
-    files.map(async (f) => decodeGoldenFile(await (await fetch(`${HARNESS_PATHS.golden}${f}`)).json(), f)),
-  );
-  return mergeSuites(suites);
-}
-
-export function backendOptions(name: string): BackendOptions {
-  if (name.startsWith('tfjs-')) return { wasmPaths: HARNESS_PATHS.tfjsWasm };
-  if (name.startsWith('onnx-')) return { wasmPaths: HARNESS_PATHS.ortWasm };
-  return {};
-}
+import { backendOptions, loadGoldenSuite as loadSuite } from '../src/page-kit.js';
+import type { HarnessApi, ConformanceRequest, PlacementRequest } from '../src/protocol.js';
 
 async function loadBackends(names: readonly string[], extra: BackendOptions = {}): Promise<Backend[]> {
   const out: Backend[] = [];

@@ -12,9 +12,20 @@ export interface HarnessSession {
   readonly console: string[];
 }
 
+export interface HarnessPageOptions {
+  /** A folder holding another bundled page (default: this package's harness page). */
+  readonly root?: string;
+  /** The global the page defines when it is ready (default `gluonHarness`). */
+  readonly readyGlobal?: string;
+}
+
 /** Serves the page, opens it in Chromium, runs `body`, and closes everything, even on failure. */
-export async function withHarnessPage<T>(body: (session: HarnessSession) => Promise<T>): Promise<T> {
-  const server = await startHarnessServer();
+export async function withHarnessPage<T>(
+  body: (session: HarnessSession) => Promise<T>,
+  options: HarnessPageOptions = {},
+): Promise<T> {
+  const server = await startHarnessServer(options.root === undefined ? {} : { root: options.root });
+  const readyGlobal = options.readyGlobal ?? 'gluonHarness';
   try {
     const browser = await launchChromium();
     try {
@@ -24,7 +35,7 @@ export async function withHarnessPage<T>(body: (session: HarnessSession) => Prom
       page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
       await page.goto(server.url);
       // polling, not requestAnimationFrame: rAF polling hangs in headless Chromium here
-      await page.waitForFunction(() => 'gluonHarness' in globalThis, undefined, { polling: 250, timeout: 60_000 });
+      await page.waitForFunction((name) => name in globalThis, readyGlobal, { polling: 250, timeout: 60_000 });
       return await body({ page, console: consoleLines });
     } finally {
       await browser.close();

@@ -46,7 +46,7 @@ export interface HarnessServer {
 }
 
 export async function startHarnessServer(options: { root?: string; goldenDir?: string } = {}): Promise<HarnessServer> {
-  const root = options.root ?? pageDir;
+  const root = resolve(options.root ?? pageDir); // no trailing separator: paths are checked to stay inside it
   if (!existsSync(join(root, 'index.html'))) throw new Error(`no bundled page in ${root}: run \`pnpm build\` first`);
   const goldenDir = options.goldenDir ?? defaultGoldenDir;
   const mounts: [string, string | undefined][] = [
@@ -72,7 +72,7 @@ export async function startHarnessServer(options: { root?: string; goldenDir?: s
     let rest = path === '/' ? '/index.html' : path;
     for (const [prefix, dir] of mounts) {
       if (dir !== undefined && path.startsWith(prefix)) {
-        base = dir;
+        base = resolve(dir);
         rest = path.slice(prefix.length - 1);
         break;
       }

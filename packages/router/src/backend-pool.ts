@@ -1,0 +1,153 @@
+/**
+ * The backends a router knows, loaded on first use. A built-in backend's package is
+ * imported only when a loss that it may run first needs it; loading and `probe()` happen
+ * once, and a backend that fails either (or loses its device later) is recorded with its
+ * reason and never tried again by this router.
+ */
+import type { BackendOptions } from '@gluon-loss/backends';
+import type { Backend } from '@gluon-loss/spec';
+import type { Clock } from './calibration.js';
+import { describeError } from './errors.js';
+
+export type BackendLoader = (name: string, options?: BackendOptions) => Promise<Backend>;
+
+export type AvailabilityState = 'not loaded' | 'available' | 'unavailable';
+
+export interface BackendAvailability {
+  readonly backend: string;
+  readonly source: 'builtin' | 'injected';
+  readonly state: AvailabilityState;
+  readonly reason?: string;
+  /** Loading and probing it took (ms); absent before it was loaded. */
+  readonly loadMs?: number;
+}
+
+interface Slot {
+  readonly name: string;
+  readonly source: 'builtin' | 'injected';
+  readonly injected?: Backend;
+  pending?: Promise<Backend | undefined>;
+  backend?: Backend;
+  state: AvailabilityState;
+  reason?: string;
+  loadMs?: number;
+}
+
+export interface Acquired {
+  /** The loaded, probed backend; undefined when it cannot run here. */
+  readonly backend: Backend | undefined;
+  /** The load and probe time when this call did the loading; null when it was loaded before. */
+  readonly loadMs: number | null;
+  readonly reason?: string;
+}
+
+export class BackendPool {
+  readonly #slots = new Map<string, Slot>();
+
+  constructor(
+    builtins: readonly string[],
+    injected: readonly Backend[],
+    readonly options: { readonly loader: BackendLoader; readonly backendOptions: (name: string) => BackendOptions | undefined; readonly clock: Clock },
+  ) {
+    // An injected backend replaces a built-in of the same name (it is what the caller wants run).
+    for (const backend of injected) this.#slots.set(backend.name, { name: backend.name, source: 'injected', injected: backend, state: 'not loaded' });
+    for (const name of builtins) if (!this.#slots.has(name)) this.#slots.set(name, { name, source: 'builtin', state: 'not loaded' });
+  }
+
+  /** Every backend name, injected first, then built-ins in the registry's order. */
+  names(): string[] {
+    return [...this.#slots.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.#slots.has(name);
+  }
+
+  sourceOf(name: string): 'builtin' | 'injected' | undefined {
+    return this.#slots.get(name)?.source;
+  }
+
+  /** The backend, loading and probing it on first use (never twice). */
+  async acquire(name: string): Promise<Acquired> {
+    const slot = this.#slots.get(name);
+    if (slot === undefined) return { backend: undefined, loadMs: null, reason: 'unknown to this router' };
+    if (slot.state !== 'not loaded' && slot.pending === undefined) {
+      return { backend: slot.backend, loadMs: null, ...(slot.reason !== undefined ? { reason: slot.reason } : {}) };
+    }
+    if (slot.pending !== undefined) {
+      const backend = await slot.pending;
+      return { backend, loadMs: null, ...(slot.reason !== undefined ? { reason: slot.reason } : {}) };
+    }
+    const start = this.options.clock();
+    slot.pending = this.#load(slot);
+    const backend = await slot.pending;
+    slot.pending = undefined;
+    slot.loadMs = this.options.clock() - start;
+    return { backend, loadMs: slot.loadMs, ...(slot.reason !== undefined ? { reason: slot.reason } : {}) };
+  }
+
+  /** Marks a backend lost (device or context gone): it is not tried again. */
+  markUnavailable(name: string, reason: string): void {
+    const slot = this.#slots.get(name);
+    if (slot === undefined) return;
+    slot.state = 'unavailable';
+    slot.reason = reason;
+    slot.backend = undefined;
+  }
+
+  isUnavailable(name: string): boolean {
+    return this.#slots.get(name)?.state === 'unavailable';
+  }
+
+  availability(): BackendAvailability[] {
+    return [...this.#slots.values()].map((s) => ({
+      backend: s.name,
+      source: s.source,
+      state: s.state,
+      ...(s.reason !== undefined ? { reason: s.reason } : {}),
+      ...(s.loadMs !== undefined ? { loadMs: s.loadMs } : {}),
+    }));
+  }
+
+  /** Releases what every loaded backend holds process-wide; a later use loads it again. */
+  async dispose(): Promise<void> {
+    for (const slot of this.#slots.values()) {
+      if (slot.state !== 'available') continue; // an unavailable backend stays so
+      const backend = slot.backend;
+      slot.backend = undefined;
+      slot.state = 'not loaded';
+      if (backend?.dispose !== undefined) {
+        try {
+          await backend.dispose();
+        } catch {
+          // a backend that cannot release has nothing more we can do for it
+        }
+      }
+    }
+  }
+
+  async #load(slot: Slot): Promise<Backend | undefined> {
+    let backend: Backend;
+    try {
+      backend = slot.injected ?? (await this.options.loader(slot.name, this.options.backendOptions(slot.name)));
+    } catch (e) {
+      return this.#fail(slot, describeError(e));
+    }
+    let availability;
+    try {
+      availability = await backend.probe();
+    } catch (e) {
+      return this.#fail(slot, `probe() threw: ${describeError(e)}`);
+    }
+    if (!availability.available) return this.#fail(slot, availability.reason);
+    slot.state = 'available';
+    slot.backend = backend;
+    return backend;
+  }
+
+  #fail(slot: Slot, reason: string): undefined {
+    slot.state = 'unavailable';
+    slot.reason = reason;
+    return undefined;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Timing the eligible backends on the caller's real call, and the decision rule.
+ *
+ * Each candidate is loaded and probed (once per process), compiled for the config (once
+ * per routed loss), then called on the real inputs: the first call is timed on its own
+ * (graph or shader compilation, wasm warm-up, first upload) and kept apart, then `runs`
+ * more calls are timed, each from the call to the result in JavaScript memory, so
+ * uploads and read-backs are included. The decision compares the medians of those runs:
+ * a decision is made for the many calls that follow, which pay neither the compile nor
+ * the first-call cost again. Ties go to the earlier candidate (the preference order).
+ * Small calls get more runs (until the runs add up to `minTimedMs`), large ones `runs`.
+ *
+ * A candidate whose first timed run is already `pruneFactor` times slower than the best
+ * median so far is not run again (tfjs-cpu on a million elements costs seconds a run);
+ * its one run stands as its median. The clock is injectable, so the rule is tested with
+ * made-up times rather than by timing real backends.
+ */
+import { describeError, isCallerError } from './errors.js';
+
+export type Clock = () => number;
+
+export interface CalibrationSettings {
+  /** Timed calls per candidate after its first call, at least (default 3). */
+  readonly runs: number;
+  /**
+   * Keep timing a candidate until its runs add up to this many ms (default 2), up to
+   * `maxRuns`: a call of a few microseconds needs more than three runs for a median that
+   * is not JIT noise, and costs nothing to repeat.
+   */
+  readonly minTimedMs: number;
+  /** The most timed calls per candidate (default 30). */
+  readonly maxRuns: number;
+  /** Stop timing a candidate whose first timed call is this many times the best median so far (default 4). */
+  readonly pruneFactor: number;
+}
+
+export const DEFAULT_CALIBRATION: CalibrationSettings = { runs: 3, minTimedMs: 2, maxRuns: 30, pruneFactor: 4 };
+
+export type TimingStatus = 'timed' | 'pruned' | 'unavailable' | 'unsupported' | 'failed';
+
+export interface CandidateTiming {
+  readonly backend: string;
+  /** timed: every run done; pruned: stopped after one run, clearly slower; the rest: no result. */
+  readonly status: TimingStatus;
+  /** Loading and probing the backend; null when it was already loaded in this process. */
+  readonly loadMs: number | null;
+  /** `backend.compile` for this config; null when this routed loss had compiled it before. */
+  readonly compileMs: number | null;
+  /** The first call on this shape bucket, kept apart from the runs. */
+  readonly firstCallMs: number | null;
+  /** The timed calls after the first. */
+  readonly runsMs: readonly number[];
+  /** The median of `runsMs`: what the rule compares. */
+  readonly medianMs: number | null;
+  /** Why it has no time (unavailable, unsupported, failed), or why it was pruned. */
+  readonly reason?: string;
+}
+
+/** A backend made ready to run the call, or the reason it cannot. */
+export type Prepared<R> =
+  | { readonly ok: true; readonly loadMs: number | null; readonly compileMs: number | null; call(): Promise<R> }
+  | {
+      readonly ok: false;
+      readonly status: 'unavailable' | 'unsupported' | 'failed';
+      readonly reason: string;
+      readonly loadMs: number | null;
+      readonly compileMs: number | null;
+    };
+
+export interface Contender<R> {
+  readonly backend: string;
+  prepare(): Promise<Prepared<R>>;
+}
+
+export interface CalibrationOutcome<R> {
+  /** One entry per contender, in the order given. */
+  readonly timings: readonly CandidateTiming[];
+  /** The backends that gave a time, fastest first: the winner, then the fallbacks. */
+  readonly ranking: readonly string[];
+  /** The winner's result of its last run (the caller's answer), if any backend ran. */
+  readonly result?: R;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The decision rule: backends with a time, by median, ties kept in candidate order. */
+export function rankByMedian(timings: readonly CandidateTiming[]): string[] {
+  return timings
+    .map((t, order) => ({ t, order }))
+    .filter(({ t }) => t.medianMs !== null && (t.status === 'timed' || t.status === 'pruned'))
+    .sort((a, b) => a.t.medianMs! - b.t.medianMs! || a.order - b.order)
+    .map(({ t }) => t.backend);
+}
+
+/**
+ * Times each contender on the call and returns the timings, the ranking and the winner's
+ * result. A caller error (bad input) is thrown unchanged; any other error drops that
+ * contender (reported through `onFault` and in its timing) and the others go on.
+ */
+export async function timeContenders<R>(
+  contenders: readonly Contender<R>[],
+  clock: Clock,
+  settings: CalibrationSettings,
+  onFault: (backend: string, error: unknown) => void,
+): Promise<CalibrationOutcome<R>> {
+  const timings: CandidateTiming[] = [];
+  let best: { backend: string; medianMs: number; result: R } | undefined;
+  for (const contender of contenders) {
+    const prepared = await contender.prepare();
+    if (!prepared.ok) {
+      timings.push({ ...noTime(contender.backend, prepared.status, prepared.reason), loadMs: prepared.loadMs, compileMs: prepared.compileMs });
+      continue;
+    }
+    let firstCallMs: number | null = null;
+    const runsMs: number[] = [];
+    let result: R;
+    let pruned = false;
+    try {
+      let start = clock();
+      result = await prepared.call();
+      firstCallMs = clock() - start;
+      let spent = 0;
+      for (let i = 0; i < settings.runs || (i < settings.maxRuns && spent < settings.minTimedMs); i++) {
+        start = clock();
+        result = await prepared.call();
+        runsMs.push(clock() - start);
+        spent += runsMs[i]!;
+        if (i === 0 && best !== undefined && runsMs[0]! > settings.pruneFactor * best.medianMs) {
+          pruned = true;
+          break;
+        }
+      }
+    } catch (e) {
+      if (isCallerError(e)) throw e;
+      onFault(contender.backend, e);
+      timings.push({
+        ...noTime(contender.backend, 'failed', describeError(e)),
+        loadMs: prepared.loadMs,
+        compileMs: prepared.compileMs,
+        firstCallMs,
+        runsMs,
+      });
+      continue;
+    }
+    // With runs = 0 the first call is all there is to compare.
+    const medianMs = runsMs.length > 0 ? median(runsMs) : firstCallMs;
+    timings.push({
+      backend: contender.backend,
+      status: pruned ? 'pruned' : 'timed',
+      loadMs: prepared.loadMs,
+      compileMs: prepared.compileMs,
+      firstCallMs,
+      runsMs,
+      medianMs,
+      ...(pruned ? { reason: `its first run took more than ${settings.pruneFactor}x the best median so far (${best!.backend})` } : {}),
+    });
+    if (best === undefined || medianMs < best.medianMs) best = { backend: contender.backend, medianMs, result };
+  }
+  return { timings, ranking: rankByMedian(timings), ...(best !== undefined ? { result: best.result } : {}) };
+}
+
+function noTime(backend: string, status: TimingStatus, reason: string): CandidateTiming {
+  return { backend, status, loadMs: null, compileMs: null, firstCallMs: null, runsMs: [], medianMs: null, reason };
+}
