@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job, from a fresh clone: installs what is missing, builds, and runs the
-# conformance suite on every backend available here (Node, then headless Chromium).
+# The main job, from a fresh clone: installs what is missing, builds, runs the conformance
+# suite on every backend available here (Node, then headless Chromium), shows which
+# backend the router picks for each loss and why, and ends with a quick bench summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
@@ -13,3 +14,6 @@ node packages/conformance/dist/cli.js --quiet --json conformance-report.json
 echo
 echo "== conformance in headless Chromium"
 node packages/browser/dist/cli.js --json conformance-report.browser.json
+echo
+echo "== which backend the router (gluon-loss) picks for each loss here, and why"
+node packages/router/dist/choices.js 2>/dev/null

@@ -15,3 +15,5 @@ echo "== goldens match mxnet==1.9.1"
 echo "== tests";      pnpm test
 echo "== the README's coverage table is the one this run's conformance reports give"
 node scripts/readme-table.mjs --check test-output/conformance-node.json test-output/conformance-browser.json
+echo "== the router's shipped eligibility table is the one this run's conformance reports give"
+node scripts/update-eligibility.mjs --check --node-report test-output/conformance-node.json --browser-report test-output/conformance-browser.json

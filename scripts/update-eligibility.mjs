@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tableFile = join(root, 'packages/router/src/eligibility.generated.ts');
@@ -30,16 +31,27 @@ function usage(message) {
   process.exit(2);
 }
 
-const args = process.argv.slice(2);
-const opts = { check: false, only: undefined, nodeReports: [], browserReports: [] };
-for (let i = 0; i < args.length; i++) {
-  const a = args[i];
-  const value = () => args[++i] ?? usage(`${a} needs a value`);
-  if (a === '--check') opts.check = true;
-  else if (a === '--only') opts.only = value();
-  else if (a === '--node-report') opts.nodeReports.push(resolve(value()));
-  else if (a === '--browser-report') opts.browserReports.push(resolve(value()));
-  else usage(`unknown argument ${a}`);
+let opts;
+try {
+  // node:util's parser: typed options, repeatable flags, an error for anything unknown
+  const { values } = parseArgs({
+    options: {
+      check: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'node-report': { type: 'string', multiple: true, default: [] },
+      'browser-report': { type: 'string', multiple: true, default: [] },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  opts = {
+    check: values.check,
+    only: values.only,
+    nodeReports: values['node-report'].map((f) => resolve(f)),
+    browserReports: values['browser-report'].map((f) => resolve(f)),
+  };
+} catch (e) {
+  usage(e.message);
 }
 if (opts.only !== undefined && opts.only !== 'node' && opts.only !== 'browser') usage('--only takes node or browser');
 for (const f of [ruleModule, backendsModule]) if (!existsSync(f)) usage(`${f} is missing: run \`pnpm build\` first`);

@@ -8,6 +8,7 @@
  *   node packages/router/dist/choices.js [--markdown] [--json FILE] [--size small|large] [--loss NAME]...
  */
 import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { LOSS_NAMES, canonicalLossName, type CanonicalLossName } from '@gluon-loss/spec';
 import type { CallMode } from './decisions.js';
 import type { Explanation, RouteExplanation } from './explanation.js';
@@ -25,33 +26,44 @@ interface Choice {
 }
 
 function usage(message: string): never {
-  console.error(`gluon-loss-choices: ${message}\nusage: gluon-loss-choices [--markdown] [--json FILE] [--size small|large] [--loss NAME]...`);
+  console.error(`gluon-loss-choices: ${message}\n${USAGE}`);
   process.exit(2);
 }
 
-function parseArgs(argv: readonly string[]): { markdown: boolean; json?: string; sizes: SampleSize[]; losses: CanonicalLossName[] } {
-  let markdown = false;
-  let json: string | undefined;
-  const sizes: SampleSize[] = [];
-  const losses: CanonicalLossName[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => argv[++i] ?? usage(`${a} needs a value`);
-    if (a === '--markdown') markdown = true;
-    else if (a === '--json') json = value();
-    else if (a === '--size') {
-      const s = value();
-      if (s !== 'small' && s !== 'large') usage('--size takes small or large');
-      sizes.push(s);
-    } else if (a === '--loss') {
-      try {
-        losses.push(canonicalLossName(value()));
-      } catch (e) {
-        usage((e as Error).message);
-      }
-    } else usage(`unknown argument ${a}`);
+const USAGE = 'usage: gluon-loss-choices [--markdown] [--json FILE] [--size small|large]... [--loss NAME]...';
+
+/** Node's own argument parser (node:util): typed options and errors for unknown flags, nothing hand-rolled. */
+function parseOptions(argv: readonly string[]): { markdown: boolean; json?: string; sizes: SampleSize[]; losses: CanonicalLossName[] } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        markdown: { type: 'boolean', default: false },
+        json: { type: 'string' },
+        size: { type: 'string', multiple: true },
+        loss: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    usage((e as Error).message);
   }
-  return { markdown, ...(json !== undefined ? { json } : {}), sizes: sizes.length > 0 ? sizes : ['small', 'large'], losses: losses.length > 0 ? losses : [...LOSS_NAMES] };
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const sizes = (values.size ?? ['small', 'large']).map((s) => (s === 'small' || s === 'large' ? s : usage('--size takes small or large')));
+  const losses = (values.loss ?? [...LOSS_NAMES]).map((l) => {
+    try {
+      return canonicalLossName(l);
+    } catch (e) {
+      return usage((e as Error).message);
+    }
+  });
+  return { markdown: values.markdown, ...(values.json !== undefined ? { json: values.json } : {}), sizes, losses };
 }
 
 function ms(v: number): string {
@@ -80,7 +92,7 @@ function formatTable(rows: readonly (readonly string[])[], markdown: boolean): s
 }
 
 async function main(): Promise<number> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2));
   const router = createRouter();
   const choices: Choice[] = [];
   for (const loss of opts.losses) {
