@@ -17,3 +17,8 @@ node packages/browser/dist/cli.js --json conformance-report.browser.json
 echo
 echo "== which backend the router (gluon-loss) picks for each loss here, and why"
 node packages/router/dist/choices.js 2>/dev/null
+echo
+echo "== quick bench: each backend's time over MXNet 1.9.1's, same run, same inputs"
+node packages/bench/dist/cli.js --quick --quiet
+node packages/dashboard/dist/cli.js
+echo "dashboard: $(pwd)/dashboard-out/index.html"

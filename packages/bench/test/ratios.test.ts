@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { Anchors, evaluateTargets, fastestCell, geometricMean, withRatios, type TargetResult } from '../src/index.js';
+import { cell, results, roofline } from './fixtures.js';
+
+const MiB16 = 16 * 2 ** 20;
+const big = '1024x1024';
+
+describe('ratios of one run', () => {
+  const run = results({
+    cells: [
+      cell('ts', 'L2Loss', big, 'forwardBackward', 3, { bytes: MiB16 }),
+      cell('onnx-node', 'L2Loss', big, 'forwardBackward', 2, { bytes: MiB16 }),
+      cell('ts', 'L2Loss', big, 'forward', null),
+    ],
+    mxnet: [cell('mxnet', 'L2Loss', big, 'forwardBackward', 2)],
+    builtin: [cell('tfjs-cpu', 'L2Loss', big, 'forwardBackward', 12), cell('tfjs-wasm', 'L2Loss', big, 'forwardBackward', 6)],
+    roofline: [roofline(MiB16, 1.2)],
+  });
+
+  it('divides the backend median by each anchor median of the same loss, size and mode', () => {
+    const r = Anchors.of(run).ratios(run.cells[0]!)!;
+    expect(r.mxnet).toBeCloseTo(3 / 2, 12);
+    expect(r.tfjsBuiltin).toEqual({ 'tfjs-cpu': 3 / 12, 'tfjs-wasm': 3 / 6 });
+    // roofline: the time of a copy of the same bytes over the cell's time
+    expect(r.roofline).toBeCloseTo(1.2 / 3, 12);
+  });
+
+  it('gives a cell that did not run no ratios, and an unmatched anchor null', () => {
+    const anchors = Anchors.of(run);
+    expect(anchors.ratios(run.cells[2]!)).toBeUndefined();
+    const lone = cell('ts', 'L1Loss', big, 'forward', 1);
+    expect(anchors.ratios(lone)).toEqual({ mxnet: null, tfjsBuiltin: {}, roofline: null });
+  });
+
+  it('annotates every timed cell of the file, anchors included', () => {
+    const annotated = withRatios(run);
+    expect(annotated.cells[1]!.ratios!.mxnet).toBe(1);
+    expect(annotated.cells[2]!.ratios).toBeUndefined();
+    expect(annotated.reference.tfjsBuiltin.cells[0]!.ratios!.mxnet).toBe(6);
+  });
+
+  it('finds the fastest timed backend of a cell', () => {
+    expect(fastestCell(run.cells, { loss: 'L2Loss', size: big, mode: 'forwardBackward' })!.backend).toBe('onnx-node');
+    expect(fastestCell(run.cells, { loss: 'L2Loss', size: big, mode: 'forward' })).toBeUndefined();
+  });
+
+  it('summarises ratios by their geometric mean', () => {
+    expect(geometricMean([0.5, 2])).toBeCloseTo(1, 12);
+    expect(geometricMean([4, 1])).toBeCloseTo(2, 12);
+    expect(geometricMean([])).toBeUndefined();
+  });
+});
+
+describe('targets', () => {
+  const run = results({
+    cells: [
+      cell('ts', 'L2Loss', big, 'forwardBackward', 3, { bytes: MiB16 }),
+      cell('onnx-node', 'L2Loss', big, 'forwardBackward', 2, { bytes: MiB16 }),
+      cell('ts', 'L1Loss', big, 'forwardBackward', null),
+      cell('ts', 'SoftmaxCrossEntropyLoss', '1024x1000', 'forward', 5),
+      cell('onnx-node', 'SoftmaxCrossEntropyLoss', '1024x1000', 'forward', 2),
+    ],
+    mxnet: [cell('mxnet', 'L2Loss', big, 'forwardBackward', 2), cell('mxnet', 'SoftmaxCrossEntropyLoss', '1024x1000', 'forward', 4)],
+    builtin: [cell('tfjs-cpu', 'L2Loss', big, 'forwardBackward', 12)],
+    roofline: [roofline(MiB16, 1.2)],
+  });
+  const targets = evaluateTargets(run);
+  const find = (kind: TargetResult['kind'], loss: string, mode = 'forwardBackward'): TargetResult =>
+    targets.find((t) => t.kind === kind && t.loss === loss && t.mode === mode)!;
+
+  it('reports ts slower than MXNet as missed, with the gap', () => {
+    const t = find('ts-vs-mxnet', 'L2Loss');
+    expect(t.value).toBeCloseTo(1.5, 12);
+    expect(t.met).toBe(false);
+    // 3 ms against 2 ms: 1.5× the limit, so a third less time is needed
+    expect(t.gap).toBe('1.50× over the limit: 33% less time needed');
+  });
+
+  it('reports ts at a quarter of the tfjs-cpu built-in as met against the 0.5 limit', () => {
+    const t = find('ts-vs-tfjs-builtin', 'L2Loss');
+    expect(t.value).toBeCloseTo(0.25, 12);
+    expect(t.met).toBe(true);
+    expect(t.gap).toBe('met with 50% to spare');
+  });
+
+  it('judges the roofline on the fastest backend', () => {
+    const t = find('roofline', 'L2Loss');
+    expect(t.backend).toBe('onnx-node');
+    expect(t.value).toBeCloseTo(1.2 / 2, 12);
+    expect(t.met).toBe(true);
+  });
+
+  it('judges SoftmaxCE on the fastest backend against MXNet', () => {
+    const t = find('fastest-vs-mxnet', 'SoftmaxCrossEntropyLoss', 'forward');
+    expect(t.backend).toBe('onnx-node');
+    expect(t.value).toBeCloseTo(0.5, 12);
+    expect(t.met).toBe(true);
+    // forwardBackward has no cell at all: unmeasured, with the reason
+    const fb = find('fastest-vs-mxnet', 'SoftmaxCrossEntropyLoss');
+    expect(fb.met).toBeNull();
+    expect(fb.gap).toMatch(/not measured: no backend ran/);
+  });
+
+  it('says why a target could not be measured', () => {
+    const t = find('ts-vs-mxnet', 'L1Loss');
+    expect(t.met).toBeNull();
+    expect(t.value).toBeNull();
+    expect(t.gap).toBe('not measured: ts did not run (it threw)');
+  });
+
+  it('leaves out targets whose cells are not in the grid (CTC here)', () => {
+    expect(targets.some((t) => t.loss === 'CTCLoss')).toBe(false);
+    expect(targets.some((t) => t.loss === 'HuberLoss')).toBe(false);
+  });
+
+  it('reports a roofline fraction under one half as missed, with the speed-up needed', () => {
+    const slow = results({
+      cells: [cell('ts', 'HingeLoss', big, 'forward', 4, { bytes: MiB16 })],
+      roofline: [roofline(MiB16, 1)],
+    });
+    const t = evaluateTargets(slow).find((x) => x.kind === 'roofline' && x.mode === 'forward')!;
+    expect(t.value).toBeCloseTo(0.25, 12);
+    expect(t.met).toBe(false);
+    expect(t.gap).toBe('0.25 of the roofline: 2.00× faster needed');
+  });
+});
