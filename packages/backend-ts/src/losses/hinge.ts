@@ -6,7 +6,6 @@
  * relu(t) is written `0.5 * (t + |t|)`, which is exact and branch-free (V8's Math.max is
  * several times slower in a hot loop, and a branch stalls on random signs).
  */
-import type { CallPlan } from '@gluon-loss/spec';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
@@ -62,24 +61,10 @@ function hingeForwardBackward(
 
 export class HingeLoss extends ElementwiseLoss {
   constructor(config: unknown) {
-    super('HingeLoss', config);
-  }
-
-  protected forwardLoop(plan: CallPlan, pred: Float32Array, label: Float32Array, walk: FusedWalk, acc: Float64Array): void {
-    hingeForward(pred, label, plan.detail.margin as number, walk, acc);
-  }
-
-  protected forwardBackwardLoop(
-    plan: CallPlan,
-    pred: Float32Array,
-    label: Float32Array,
-    walk: FusedWalk,
-    lossGrad: Float64Array,
-    acc: Float64Array,
-    predGrad: Float32Array,
-    labelGrad: Float32Array,
-    weightGrad: Float32Array | null,
-  ): void {
-    hingeForwardBackward(pred, label, plan.detail.margin as number, walk, lossGrad, acc, predGrad, labelGrad, weightGrad);
+    super('HingeLoss', config, {
+      forward: (plan, pred, label, walk, acc) => hingeForward(pred, label, plan.detail.margin as number, walk, acc),
+      forwardBackward: (plan, pred, label, walk, ...buffers) =>
+        hingeForwardBackward(pred, label, plan.detail.margin as number, walk, ...buffers),
+    });
   }
 }

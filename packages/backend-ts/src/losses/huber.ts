@@ -9,7 +9,6 @@
  * branch-free and faster than V8's Math.min in a hot loop.
  * The gradient of abs is sign(), 0 at 0.
  */
-import type { CallPlan } from '@gluon-loss/spec';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
@@ -68,24 +67,9 @@ function huberForwardBackward(
 
 export class HuberLoss extends ElementwiseLoss {
   constructor(config: unknown) {
-    super('HuberLoss', config);
-  }
-
-  protected forwardLoop(plan: CallPlan, pred: Float32Array, label: Float32Array, walk: FusedWalk, acc: Float64Array): void {
-    huberForward(pred, label, plan.detail.rho as number, walk, acc);
-  }
-
-  protected forwardBackwardLoop(
-    plan: CallPlan,
-    pred: Float32Array,
-    label: Float32Array,
-    walk: FusedWalk,
-    lossGrad: Float64Array,
-    acc: Float64Array,
-    predGrad: Float32Array,
-    labelGrad: Float32Array,
-    weightGrad: Float32Array | null,
-  ): void {
-    huberForwardBackward(pred, label, plan.detail.rho as number, walk, lossGrad, acc, predGrad, labelGrad, weightGrad);
+    super('HuberLoss', config, {
+      forward: (plan, pred, label, walk, acc) => huberForward(pred, label, plan.detail.rho as number, walk, acc),
+      forwardBackward: (plan, pred, label, walk, ...buffers) => huberForwardBackward(pred, label, plan.detail.rho as number, walk, ...buffers),
+    });
   }
 }

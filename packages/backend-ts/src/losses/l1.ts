@@ -1,5 +1,4 @@
 /** L1Loss: `abs(label - pred)`. MXNet's gradient of abs is sign(), which is 0 at 0 (and at NaN). */
-import type { CallPlan } from '@gluon-loss/spec';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
@@ -47,24 +46,9 @@ function l1ForwardBackward(
 
 export class L1Loss extends ElementwiseLoss {
   constructor(config: unknown) {
-    super('L1Loss', config);
-  }
-
-  protected forwardLoop(_plan: CallPlan, pred: Float32Array, label: Float32Array, walk: FusedWalk, acc: Float64Array): void {
-    l1Forward(pred, label, walk, acc);
-  }
-
-  protected forwardBackwardLoop(
-    _plan: CallPlan,
-    pred: Float32Array,
-    label: Float32Array,
-    walk: FusedWalk,
-    lossGrad: Float64Array,
-    acc: Float64Array,
-    predGrad: Float32Array,
-    labelGrad: Float32Array,
-    weightGrad: Float32Array | null,
-  ): void {
-    l1ForwardBackward(pred, label, walk, lossGrad, acc, predGrad, labelGrad, weightGrad);
+    super('L1Loss', config, {
+      forward: (plan, pred, label, walk, acc) => l1Forward(pred, label, walk, acc),
+      forwardBackward: (plan, pred, label, walk, ...buffers) => l1ForwardBackward(pred, label, walk, ...buffers),
+    });
   }
 }

@@ -2,7 +2,6 @@
  * L2Loss: `square(label - pred)`; MXNet applies `weight / 2` (already in the plan's
  * appliedWeight), so the gradient of one element is `2 * (label - pred) * G`.
  */
-import type { CallPlan } from '@gluon-loss/spec';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
@@ -52,24 +51,9 @@ function l2ForwardBackward(
 
 export class L2Loss extends ElementwiseLoss {
   constructor(config: unknown) {
-    super('L2Loss', config);
-  }
-
-  protected forwardLoop(_plan: CallPlan, pred: Float32Array, label: Float32Array, walk: FusedWalk, acc: Float64Array): void {
-    l2Forward(pred, label, walk, acc);
-  }
-
-  protected forwardBackwardLoop(
-    _plan: CallPlan,
-    pred: Float32Array,
-    label: Float32Array,
-    walk: FusedWalk,
-    lossGrad: Float64Array,
-    acc: Float64Array,
-    predGrad: Float32Array,
-    labelGrad: Float32Array,
-    weightGrad: Float32Array | null,
-  ): void {
-    l2ForwardBackward(pred, label, walk, lossGrad, acc, predGrad, labelGrad, weightGrad);
+    super('L2Loss', config, {
+      forward: (plan, pred, label, walk, acc) => l2Forward(pred, label, walk, acc),
+      forwardBackward: (plan, pred, label, walk, ...buffers) => l2ForwardBackward(pred, label, walk, ...buffers),
+    });
   }
 }

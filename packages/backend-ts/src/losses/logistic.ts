@@ -7,7 +7,6 @@
  * softrelu's gradient is `1 - exp(-softrelu(y)) = e / (1 + e)` with `e = exp(y)`.
  * relu(x) is written `0.5 * (x + |x|)`: exact and branch-free.
  */
-import type { CallPlan } from '@gluon-loss/spec';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
@@ -66,24 +65,9 @@ function logisticForwardBackward(
 
 export class LogisticLoss extends ElementwiseLoss {
   constructor(config: unknown) {
-    super('LogisticLoss', config);
-  }
-
-  protected forwardLoop(plan: CallPlan, pred: Float32Array, label: Float32Array, walk: FusedWalk, acc: Float64Array): void {
-    logisticForward(pred, label, plan.detail.signed as boolean, walk, acc);
-  }
-
-  protected forwardBackwardLoop(
-    plan: CallPlan,
-    pred: Float32Array,
-    label: Float32Array,
-    walk: FusedWalk,
-    lossGrad: Float64Array,
-    acc: Float64Array,
-    predGrad: Float32Array,
-    labelGrad: Float32Array,
-    weightGrad: Float32Array | null,
-  ): void {
-    logisticForwardBackward(pred, label, plan.detail.signed as boolean, walk, lossGrad, acc, predGrad, labelGrad, weightGrad);
+    super('LogisticLoss', config, {
+      forward: (plan, pred, label, walk, acc) => logisticForward(pred, label, plan.detail.signed as boolean, walk, acc),
+      forwardBackward: (plan, pred, label, walk, ...buffers) => logisticForwardBackward(pred, label, plan.detail.signed as boolean, walk, ...buffers),
+    });
   }
 }

@@ -6,7 +6,6 @@
  * and in target's gradient, and target in (0, 1] contributes exactly 0. The reduction is
  * a mean over every element, shape (1,) (the plan's 'mean-all').
  */
-import type { CallPlan } from '@gluon-loss/spec';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
@@ -89,30 +88,27 @@ function poissonForwardBackward(
   }
 }
 
+interface PoissonDetail {
+  readonly fromLogits: boolean;
+  readonly computeFull: boolean;
+}
+
 export class PoissonNLLLoss extends ElementwiseLoss {
-  protected override readonly labelName = 'target';
-
   constructor(config: unknown) {
-    super('PoissonNLLLoss', config);
-  }
-
-  protected forwardLoop(plan: CallPlan, pred: Float32Array, target: Float32Array, walk: FusedWalk, acc: Float64Array): void {
-    const { fromLogits, computeFull } = plan.detail as { fromLogits: boolean; computeFull: boolean };
-    poissonForward(pred, target, fromLogits, computeFull, plan.scalars.epsilon!, walk, acc);
-  }
-
-  protected forwardBackwardLoop(
-    plan: CallPlan,
-    pred: Float32Array,
-    target: Float32Array,
-    walk: FusedWalk,
-    lossGrad: Float64Array,
-    acc: Float64Array,
-    predGrad: Float32Array,
-    targetGrad: Float32Array,
-    weightGrad: Float32Array | null,
-  ): void {
-    const { fromLogits, computeFull } = plan.detail as { fromLogits: boolean; computeFull: boolean };
-    poissonForwardBackward(pred, target, fromLogits, computeFull, plan.scalars.epsilon!, walk, lossGrad, acc, predGrad, targetGrad, weightGrad);
+    super(
+      'PoissonNLLLoss',
+      config,
+      {
+        forward: (plan, pred, target, walk, acc) => {
+          const { fromLogits, computeFull } = plan.detail as unknown as PoissonDetail;
+          poissonForward(pred, target, fromLogits, computeFull, plan.scalars.epsilon!, walk, acc);
+        },
+        forwardBackward: (plan, pred, target, walk, ...buffers) => {
+          const { fromLogits, computeFull } = plan.detail as unknown as PoissonDetail;
+          poissonForwardBackward(pred, target, fromLogits, computeFull, plan.scalars.epsilon!, walk, ...buffers);
+        },
+      },
+      'target',
+    );
   }
 }

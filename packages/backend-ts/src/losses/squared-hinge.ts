@@ -2,7 +2,6 @@
  * SquaredHingeLoss: `square(relu(margin - pred * label))`, the relu argument computed in
  * float32 as MXNet does, and relu as `0.5 * (t + |t|)` (see hinge.ts).
  */
-import type { CallPlan } from '@gluon-loss/spec';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
@@ -66,24 +65,10 @@ function squaredHingeForwardBackward(
 
 export class SquaredHingeLoss extends ElementwiseLoss {
   constructor(config: unknown) {
-    super('SquaredHingeLoss', config);
-  }
-
-  protected forwardLoop(plan: CallPlan, pred: Float32Array, label: Float32Array, walk: FusedWalk, acc: Float64Array): void {
-    squaredHingeForward(pred, label, plan.detail.margin as number, walk, acc);
-  }
-
-  protected forwardBackwardLoop(
-    plan: CallPlan,
-    pred: Float32Array,
-    label: Float32Array,
-    walk: FusedWalk,
-    lossGrad: Float64Array,
-    acc: Float64Array,
-    predGrad: Float32Array,
-    labelGrad: Float32Array,
-    weightGrad: Float32Array | null,
-  ): void {
-    squaredHingeForwardBackward(pred, label, plan.detail.margin as number, walk, lossGrad, acc, predGrad, labelGrad, weightGrad);
+    super('SquaredHingeLoss', config, {
+      forward: (plan, pred, label, walk, acc) => squaredHingeForward(pred, label, plan.detail.margin as number, walk, acc),
+      forwardBackward: (plan, pred, label, walk, ...buffers) =>
+        squaredHingeForwardBackward(pred, label, plan.detail.margin as number, walk, ...buffers),
+    });
   }
 }
