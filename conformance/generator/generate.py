@@ -4,7 +4,10 @@
 Each case of cases.py is built with the real `mxnet.gluon.loss` class, called
 imperatively on NDArrays in MXNet's classic (not `npx.set_np`) mode, and differentiated
 with `autograd` against a random head gradient. MXNet's engine runs single-threaded
-(NaiveEngine, one OpenMP thread) so every run writes the same bytes.
+(NaiveEngine, one OpenMP thread) so every run on one machine writes the same bytes.
+Across CPUs, MXNet's vectorised kernels (AVX-512 on one host, AVX2 on another) may round
+the last bit of a result differently, so `--check` holds the inputs, head gradients and
+structure to exact equality and MXNet's outputs to a few float32 ulps (CHECK_ULPS).
 
     python3 conformance/generator/generate.py            # rewrite the golden files
     python3 conformance/generator/generate.py --check    # exit 1 if they differ from MXNet's
@@ -33,6 +36,11 @@ from mxnet import autograd, gluon, nd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cases import INPUTS, LOSSES, Case, Rand, differentiable  # noqa: E402
+
+# How far --check lets a recorded output move between CPUs: float32 ulps of the value, or
+# of the tensor's largest magnitude for elements that cancel towards zero. This is far
+# inside the conformance tolerance (rtol 1e-4), so it cannot hide a change of behaviour.
+CHECK_ULPS = 8
 
 FORMAT = 'gluon-loss-golden'
 FORMAT_VERSION = 1
@@ -91,6 +99,61 @@ def dumps(obj) -> str:
     for i, r in enumerate(raws):
         text = text.replace(f'"@@RAW{i}@@"', '[' + ', '.join(r.tokens) + ']', 1)
     return text + '\n'
+
+
+# --------------------------------------------------------------------------------- checking
+
+def ulps_apart(a: float, b: float, scale: float) -> float:
+    """|a - b| in float32 ulps of max(|a|, |b|, scale)."""
+    ulp = float(np.spacing(np.float32(max(abs(a), abs(b), scale))))
+    return abs(a - b) / ulp if ulp > 0 else (0.0 if a == b else float('inf'))
+
+
+def output_ulps(old: dict, new: dict, where: str) -> float:
+    """The largest ulp distance between two recorded output tensors; raises ValueError
+    when they differ in anything but rounding (dtype, shape, NaN, infinity, undefined)."""
+    if old['dtype'] != new['dtype'] or old['shape'] != new['shape'] or len(old['data']) != len(new['data']):
+        raise ValueError(f'{where}: dtype or shape differs')
+    finite = [abs(v) for v in old['data'] if isinstance(v, (int, float))]
+    scale = max(finite, default=0.0)
+    worst = 0.0
+    for i, (a, b) in enumerate(zip(old['data'], new['data'])):
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            worst = max(worst, ulps_apart(float(a), float(b), scale))
+        elif a != b:  # null (undefined), "NaN", "Infinity" must match exactly
+            raise ValueError(f'{where}[{i}]: {a!r} vs {b!r}')
+    return worst
+
+
+def compare_goldens(old_text: str, new_text: str) -> tuple[str | None, float]:
+    """(None, worst ulps) when new_text is old_text up to CHECK_ULPS of rounding in
+    MXNet's outputs, else (the first difference, worst ulps)."""
+    old, new = json.loads(old_text), json.loads(new_text)
+    old_cases, new_cases = old.pop('cases'), new.pop('cases')
+    if old != new:
+        return 'file header differs', 0.0
+    if [c['name'] for c in old_cases] != [c['name'] for c in new_cases]:
+        return 'case list differs', 0.0
+    worst = 0.0
+    for oc, nc in zip(old_cases, new_cases):
+        oe, ne = oc.pop('expected', None), nc.pop('expected', None)
+        if oc != nc:
+            return f'{oc["name"]}: inputs, config, head gradient or error differ', worst
+        if (oe is None) != (ne is None):
+            return f'{oc["name"]}: one run has expected values, the other none', worst
+        if oe is None:
+            continue
+        if set(oe['grads']) != set(ne['grads']):
+            return f'{oc["name"]}: differentiated inputs differ', worst
+        pairs = [('loss', oe['loss'], ne['loss'])] + [(f'grads.{k}', oe['grads'][k], ne['grads'][k]) for k in oe['grads']]
+        for label, a, b in pairs:
+            try:
+                worst = max(worst, output_ulps(a, b, f'{oc["name"]} {label}'))
+            except ValueError as e:
+                return str(e), worst
+            if worst > CHECK_ULPS:
+                return f'{oc["name"]} {label}: {worst:.0f} ulps apart (at most {CHECK_ULPS})', worst
+    return None, worst
 
 
 # --------------------------------------------------------------------------------- running
@@ -239,7 +302,8 @@ def generate(loss_name: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--check', action='store_true', help='compare with the committed files instead of writing')
+    parser.add_argument('--check', action='store_true',
+                        help=f'compare with the committed files instead of writing (outputs to {CHECK_ULPS} float32 ulps)')
     parser.add_argument('--loss', action='append', help='only this loss (repeatable)')
     parser.add_argument('--out', type=Path, default=GOLDEN_DIR, help='folder to write (default: conformance/golden)')
     args = parser.parse_args()
@@ -256,9 +320,17 @@ def main() -> int:
         path = args.out / f'{loss_name}.json'
         if args.check:
             old = path.read_text() if path.exists() else None
-            status = 'same' if old == text else 'DIFFERS'
-            if old != text:
+            if old is None:
+                problem, worst = 'no committed file', 0.0
+            elif old == text:
+                problem, worst = None, 0.0
+            else:
+                problem, worst = compare_goldens(old, text)
+            if problem:
+                status = f'DIFFERS: {problem}'
                 differing.append(loss_name)
+            else:
+                status = 'same bytes' if old == text else f'same within {worst:.0f} ulps'
         else:
             args.out.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
