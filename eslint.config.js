@@ -5,7 +5,18 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/dist-page/**', '.venv/**', '**/dashboard-out/**', '**/node_modules/**', '**/.turbo/**', 'bench-results/**', 'dashboard-out/**', '**/test-output/**', 'conformance/golden/**'],
+    ignores: [
+      '**/dist/**',
+      '**/dist-page/**',
+      '.venv/**',
+      '**/dashboard-out/**',
+      '**/node_modules/**',
+      '**/.turbo/**',
+      'bench-results/**',
+      'dashboard-out/**',
+      '**/test-output/**',
+      'conformance/golden/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -64,7 +64,13 @@ const lines = [
   `Golden cases from MXNet ${mxnet} passed per backend: forward · gradient (cases that MXNet rejects count as forward; **bold** marks a failure or a gap).`,
 ];
 for (const t of tables) {
-  lines.push('', `${t.where}:`, '', `| loss | ${t.columns.join(' | ')} |`, `|---|${t.columns.map(() => '---').join('|')}|`);
+  lines.push(
+    '',
+    `${t.where}:`,
+    '',
+    `| loss | ${t.columns.join(' | ')} |`,
+    `|---|${t.columns.map(() => '---').join('|')}|`,
+  );
   for (const loss of LOSS_NAMES.filter((l) => t.cells.has(l))) {
     lines.push(`| ${loss} | ${t.columns.map((col) => cellText(t.cells.get(loss).get(col))).join(' | ')} |`);
   }
@@ -83,7 +89,9 @@ if (i < 0 || j < 0) {
 const updated = readme.slice(0, i) + table + readme.slice(j + END.length);
 if (check) {
   if (updated !== readme) {
-    console.error('README.md coverage table differs from the conformance reports: run `node scripts/readme-table.mjs <reports>`');
+    console.error(
+      'README.md coverage table differs from the conformance reports: run `node scripts/readme-table.mjs <reports>`',
+    );
     process.exit(1);
   }
   console.log('README coverage table matches the reports');

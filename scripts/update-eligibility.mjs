@@ -27,7 +27,9 @@ const goldenDir = join(root, 'conformance/golden');
 
 function usage(message) {
   console.error(`update-eligibility: ${message}`);
-  console.error('usage: node scripts/update-eligibility.mjs [--check] [--only node|browser] [--node-report FILE] [--browser-report FILE]...');
+  console.error(
+    'usage: node scripts/update-eligibility.mjs [--check] [--only node|browser] [--node-report FILE] [--browser-report FILE]...',
+  );
   process.exit(2);
 }
 
@@ -62,7 +64,9 @@ const { builtinBackendNames } = await import(pathToFileURL(backendsModule).href)
 // Golden cases per loss, straight from the golden files (calls and rejections alike).
 const goldenCases = {};
 let mxnet;
-for (const f of readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort()) {
+for (const f of readdirSync(goldenDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
   const file = JSON.parse(readFileSync(join(goldenDir, f), 'utf8'));
   goldenCases[file.loss] = file.cases.length;
   mxnet ??= file.reference?.mxnet;
@@ -74,7 +78,12 @@ process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 /** Runs a conformance CLI; a failing case (exit 1) is a result, a crash (exit 2) is not. */
 function runCli(cli, cliArgs, out) {
   console.error(`$ node ${cli} ${cliArgs.join(' ')} --json ${out}`);
-  const run = spawnSync(process.execPath, [join(root, cli), ...cliArgs, '--json', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
+  const run = spawnSync(process.execPath, [join(root, cli), ...cliArgs, '--json', out], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   if (run.status !== 0 && run.status !== 1) {
     console.error(run.stdout.slice(-4000), run.stderr.slice(-4000));
     throw new Error(`${cli} exited with ${run.status ?? run.signal}`);
@@ -95,7 +104,9 @@ function nodeReports() {
 // and one backend's crash cannot take the others' results with it.
 function browserReports() {
   if (opts.browserReports.length > 0) return opts.browserReports.map((f) => JSON.parse(readFileSync(f, 'utf8')));
-  return builtinBackendNames('browser').map((name) => runCli('packages/browser/dist/cli.js', ['--backend', name], join(scratch, `browser-${name}.json`)));
+  return builtinBackendNames('browser').map((name) =>
+    runCli('packages/browser/dist/cli.js', ['--backend', name], join(scratch, `browser-${name}.json`)),
+  );
 }
 
 /** The environment's rows, merged over its reports, backends in the registry's order. */
@@ -155,9 +166,19 @@ function describeDifferences(before, after) {
 }
 
 const current = existsSync(tableFile) ? readFileSync(tableFile, 'utf8') : '';
-const source = opts.nodeReports.length + opts.browserReports.length > 0 ? 'the conformance reports given' : 'a fresh conformance run';
+const source =
+  opts.nodeReports.length + opts.browserReports.length > 0
+    ? 'the conformance reports given'
+    : 'a fresh conformance run';
 const summary = Object.entries(environments)
-  .map(([env, rows]) => `${env}: ${Object.entries(rows).map(([b, l]) => `${b} ${l.length}/${Object.keys(goldenCases).length}`).join(', ') || 'no backend'}`)
+  .map(
+    ([env, rows]) =>
+      `${env}: ${
+        Object.entries(rows)
+          .map(([b, l]) => `${b} ${l.length}/${Object.keys(goldenCases).length}`)
+          .join(', ') || 'no backend'
+      }`,
+  )
   .join('\n');
 if (opts.check) {
   if (current === text) {

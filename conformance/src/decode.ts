@@ -26,7 +26,8 @@ export function decodeNumber(v: GoldenNumber | null | undefined, where: string):
 function checkShape(t: GoldenTensorJson, where: string): void {
   if (!t || !Array.isArray(t.shape) || !Array.isArray(t.data)) throw new GoldenFormatError(`${where}: not a tensor`);
   const size = t.shape.reduce((a, b) => a * b, 1);
-  if (size !== t.data.length) throw new GoldenFormatError(`${where}: ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+  if (size !== t.data.length)
+    throw new GoldenFormatError(`${where}: ${t.data.length} values for shape [${t.shape.join(', ')}]`);
 }
 
 export function decodeInputTensor(t: GoldenTensorJson, where: string): Tensor {
@@ -58,18 +59,24 @@ export function decodeGoldenFile(json: unknown, source = 'golden file'): GoldenS
   const file = json as GoldenFileJson;
   if (file?.format !== GOLDEN_FORMAT) throw new GoldenFormatError(`${source}: not a ${GOLDEN_FORMAT} file`);
   if (file.formatVersion !== GOLDEN_FORMAT_VERSION) {
-    throw new GoldenFormatError(`${source}: format version ${file.formatVersion}, this reader knows ${GOLDEN_FORMAT_VERSION}`);
+    throw new GoldenFormatError(
+      `${source}: format version ${file.formatVersion}, this reader knows ${GOLDEN_FORMAT_VERSION}`,
+    );
   }
   const cases: GoldenCase[] = file.cases.map((c) => {
     const inputs: Record<string, Tensor | number> = {};
     for (const [name, v] of Object.entries(c.inputs)) {
-      inputs[name] = typeof v === 'object' && v !== null ? decodeInputTensor(v, `${c.name} ${name}`) : decodeNumber(v, `${c.name} ${name}`);
+      inputs[name] =
+        typeof v === 'object' && v !== null
+          ? decodeInputTensor(v, `${c.name} ${name}`)
+          : decodeNumber(v, `${c.name} ${name}`);
     }
     const common = { name: c.name, loss: c.loss, description: c.description, config: c.config, inputs };
     if (c.error) return { kind: 'error', ...common, errorKind: c.error.kind, mxnetMessage: c.error.mxnet } as const;
     if (!c.expected || !c.headGrad) throw new GoldenFormatError(`${c.name}: neither expected values nor an error`);
     const expectedGrads: Record<string, ExpectedTensor> = {};
-    for (const [name, g] of Object.entries(c.expected.grads)) expectedGrads[name] = decodeExpected(g, `${c.name} grad ${name}`);
+    for (const [name, g] of Object.entries(c.expected.grads))
+      expectedGrads[name] = decodeExpected(g, `${c.name} grad ${name}`);
     return {
       kind: 'call',
       ...common,
@@ -85,7 +92,8 @@ export function decodeGoldenFile(json: unknown, source = 'golden file'): GoldenS
 export function mergeSuites(suites: readonly GoldenSuite[]): GoldenSuite {
   const reference = suites[0]?.reference ?? {};
   for (const s of suites) {
-    if (s.reference.mxnet !== reference.mxnet) throw new GoldenFormatError(`golden files from MXNet ${s.reference.mxnet} and ${reference.mxnet} mixed`);
+    if (s.reference.mxnet !== reference.mxnet)
+      throw new GoldenFormatError(`golden files from MXNet ${s.reference.mxnet} and ${reference.mxnet} mixed`);
   }
   return { reference, cases: suites.flatMap((s) => s.cases) };
 }

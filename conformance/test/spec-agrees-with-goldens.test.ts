@@ -19,7 +19,8 @@ describe('golden files', () => {
   it('come from MXNet 1.9.1 and cover every loss with at least 15 cases, 250 in all', () => {
     expect(suite.reference.mxnet).toBe('1.9.1');
     const perLoss = new Map<string, number>();
-    for (const c of suite.cases) perLoss.set(canonicalLossName(c.loss), (perLoss.get(canonicalLossName(c.loss)) ?? 0) + 1);
+    for (const c of suite.cases)
+      perLoss.set(canonicalLossName(c.loss), (perLoss.get(canonicalLossName(c.loss)) ?? 0) + 1);
     expect(perLoss.size).toBe(14);
     for (const [, n] of perLoss) expect(n).toBeGreaterThanOrEqual(15);
     expect(suite.cases.length).toBeGreaterThanOrEqual(250);
@@ -48,7 +49,9 @@ describe.each(calls.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     for (const [name, g] of Object.entries(c.expectedGrads)) {
       expect(g.shape).toEqual((c.inputs[name] as { shape: readonly number[] }).shape);
     }
-    const declared = lossSpec(c.loss).inputs(config as never).map((d) => d.name);
+    const declared = lossSpec(c.loss)
+      .inputs(config as never)
+      .map((d) => d.name);
     for (const name of Object.keys(c.inputs)) expect(declared).toContain(name);
   });
 });

@@ -55,7 +55,8 @@ async function smokeTest(runtime: OnnxRuntime): Promise<void> {
   try {
     const out = await runtime.exclusive(() => session.run({ x: runtime.tensor(Float32Array.of(1, 2), [2]) }));
     const y = out.y?.data;
-    if (!(y instanceof Float32Array) || y[0] !== 2 || y[1] !== 3) throw new Error('the probe graph returned a wrong result');
+    if (!(y instanceof Float32Array) || y[0] !== 2 || y[1] !== 3)
+      throw new Error('the probe graph returned a wrong result');
   } finally {
     await session.release();
   }

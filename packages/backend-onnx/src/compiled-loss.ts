@@ -40,7 +40,14 @@ export class OnnxCompiledLoss extends CompiledLossBase {
   #live = 0;
   #releasing: Promise<unknown> = Promise.resolve();
 
-  constructor(backend: string, loss: string, config: unknown, runtime: OnnxRuntime, graphOptions: LossGraphOptions, options: OnnxBackendOptions) {
+  constructor(
+    backend: string,
+    loss: string,
+    config: unknown,
+    runtime: OnnxRuntime,
+    graphOptions: LossGraphOptions,
+    options: OnnxBackendOptions,
+  ) {
     super(backend, loss, config);
     this.#runtime = runtime;
     this.#graphOptions = graphOptions;
@@ -111,7 +118,12 @@ export class OnnxCompiledLoss extends CompiledLossBase {
       graph = buildLossGraph(plan, mode, LOSS_GRAPHS[plan.loss], this.#graphOptions);
       session = await this.#runtime.createSession(graph.model);
     } catch (cause) {
-      throw new BackendFailureError(this.backend, this.loss, `could not create the ${mode} session: ${messageOf(cause)}`, cause);
+      throw new BackendFailureError(
+        this.backend,
+        this.loss,
+        `could not create the ${mode} session: ${messageOf(cause)}`,
+        cause,
+      );
     }
     this.#live++;
     const created: LossSession = { key, mode, graph, session };
@@ -123,13 +135,21 @@ export class OnnxCompiledLoss extends CompiledLossBase {
     const feeds: Record<string, ort.Tensor> = {};
     for (const f of graph.feeds) {
       const data =
-        f.source === 'tensor' ? plan.tensors[f.name]!.data : f.source === 'scalar' ? Float32Array.of(plan.scalars[f.name]!) : headGrad!.data;
+        f.source === 'tensor'
+          ? plan.tensors[f.name]!.data
+          : f.source === 'scalar'
+            ? Float32Array.of(plan.scalars[f.name]!)
+            : headGrad!.data;
       feeds[f.name] = this.#runtime.tensor(data, f.shape);
     }
     return feeds;
   }
 
-  async #run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, plan: CallPlan): Promise<ort.InferenceSession.ReturnType> {
+  async #run(
+    session: ort.InferenceSession,
+    feeds: Record<string, ort.Tensor>,
+    plan: CallPlan,
+  ): Promise<ort.InferenceSession.ReturnType> {
     try {
       return await this.#runtime.exclusive(() => session.run(feeds));
     } catch (cause) {

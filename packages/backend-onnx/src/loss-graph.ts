@@ -63,7 +63,12 @@ export const gradOutputName = (input: string): string => `grad_${input}`;
  * (in that order, as MXNet multiplies), then mean or sum over every axis but the batch
  * axis, a mean over everything (shape (1,)), or nothing.
  */
-export function applyWeightingAndReduction(ops: GraphOps, loss: Value, sampleWeight: Value | undefined, plan: CallPlan): Value {
+export function applyWeightingAndReduction(
+  ops: GraphOps,
+  loss: Value,
+  sampleWeight: Value | undefined,
+  plan: CallPlan,
+): Value {
   let weighted = sampleWeight === undefined ? loss : ops.mul(loss, sampleWeight);
   if (plan.appliedWeight !== null) weighted = ops.mul(weighted, plan.appliedWeight);
   const nonBatchAxes = weighted.shape.map((_, i) => i).filter((i) => i !== plan.batchAxis);
@@ -73,14 +78,25 @@ export function applyWeightingAndReduction(ops: GraphOps, loss: Value, sampleWei
     case 'sum':
       return ops.reduceSum(weighted, nonBatchAxes);
     case 'mean-all':
-      return ops.reshape(ops.reduceMean(weighted, weighted.shape.map((_, i) => i)), [1]);
+      return ops.reshape(
+        ops.reduceMean(
+          weighted,
+          weighted.shape.map((_, i) => i),
+        ),
+        [1],
+      );
     case 'none':
       return weighted;
   }
 }
 
 /** Builds the forward or gradient graph of one call plan. */
-export function buildLossGraph(plan: CallPlan, mode: GraphMode, unweighted: UnweightedLossBuilder, options: LossGraphOptions): LossGraph {
+export function buildLossGraph(
+  plan: CallPlan,
+  mode: GraphMode,
+  unweighted: UnweightedLossBuilder,
+  options: LossGraphOptions,
+): LossGraph {
   const graph = new GraphBuilder(`${plan.loss}_${mode}`);
   const ops = new GraphOps(graph, { guardLog: options.guardLog });
   const feeds: FeedSpec[] = [];
@@ -117,7 +133,14 @@ export function buildLossGraph(plan: CallPlan, mode: GraphMode, unweighted: Unwe
       gradOutputs[name] = graph.output(g, gradOutputName(name)).name;
     });
   }
-  return { model: graph.toModel(), feeds, lossOutput: LOSS_OUTPUT, gradOutputs, nodeCount: graph.nodeCount(), opTypes: graph.opTypes() };
+  return {
+    model: graph.toModel(),
+    feeds,
+    lossOutput: LOSS_OUTPUT,
+    gradOutputs,
+    nodeCount: graph.nodeCount(),
+    opTypes: graph.opTypes(),
+  };
 }
 
 function expectShape(what: string, got: Shape, want: Shape): void {

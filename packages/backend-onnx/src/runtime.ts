@@ -93,12 +93,16 @@ async function loadModule(variant: OnnxVariant): Promise<OrtModule> {
   switch (variant) {
     case 'wasm':
       // In Node the package's "node" export is the build that loads its wasm from disk.
-      return (environment === 'node' ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm')) as OrtModule;
+      return (
+        environment === 'node' ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm')
+      ) as OrtModule;
     case 'webgpu':
-      if (environment !== 'browser') throw new Error('onnx-webgpu runs only in a browser (the WebGPU EP of onnxruntime-web)');
+      if (environment !== 'browser')
+        throw new Error('onnx-webgpu runs only in a browser (the WebGPU EP of onnxruntime-web)');
       return (await import('onnxruntime-web/webgpu')) as OrtModule;
     case 'node':
-      if (environment !== 'node') throw new Error('onnx-node runs only in Node.js (onnxruntime-node is a native addon)');
+      if (environment !== 'node')
+        throw new Error('onnx-node runs only in Node.js (onnxruntime-node is a native addon)');
       return importNodeOnly<OrtModule>(NODE_ONLY.ort);
   }
 }
@@ -106,7 +110,10 @@ async function loadModule(variant: OnnxVariant): Promise<OrtModule> {
 /** Loads the variant's ORT module and configures it; rejects with the reason it cannot run. */
 export async function loadRuntime(variant: OnnxVariant, options: OnnxBackendOptions): Promise<OnnxRuntime> {
   const mod = await loadModule(variant);
-  const numThreads = Math.max(1, Math.floor(options.numThreads ?? Math.min(await availableCores(), MAX_DEFAULT_THREADS)));
+  const numThreads = Math.max(
+    1,
+    Math.floor(options.numThreads ?? Math.min(await availableCores(), MAX_DEFAULT_THREADS)),
+  );
   if (options.logSeverityLevel !== undefined) mod.env.logLevel = LOG_LEVELS[options.logSeverityLevel];
   if (variant !== 'node') {
     // Read once, when the first session initialises the wasm instance.

@@ -33,12 +33,24 @@ async function differentiate(
   const headGrad = g.input('head', 'float32', out.shape);
   g.output(out, 'value');
   const names = Object.keys(inputs);
-  gradients(ops, out, headGrad, names.map((n) => raw[n]!)).forEach((gr, i) => g.output(gr, `d_${names[i]}`));
+  gradients(
+    ops,
+    out,
+    headGrad,
+    names.map((n) => raw[n]!),
+  ).forEach((gr, i) => g.output(gr, `d_${names[i]}`));
   const feeds: Record<string, ort.Tensor> = {
-    head: new ort.Tensor('float32', Float32Array.from(head ?? new Array<number>(out.shape.reduce((a, b) => a * b, 1)).fill(1)), out.shape),
+    head: new ort.Tensor(
+      'float32',
+      Float32Array.from(head ?? new Array<number>(out.shape.reduce((a, b) => a * b, 1)).fill(1)),
+      out.shape,
+    ),
   };
   for (const [name, t] of Object.entries(inputs)) {
-    feeds[name] = t.dtype === 'int32' ? new ort.Tensor('int32', Int32Array.from(t.data), t.shape) : new ort.Tensor('float32', Float32Array.from(t.data), t.shape);
+    feeds[name] =
+      t.dtype === 'int32'
+        ? new ort.Tensor('int32', Int32Array.from(t.data), t.shape)
+        : new ort.Tensor('float32', Float32Array.from(t.data), t.shape);
   }
   const session = await ort.InferenceSession.create(g.toModel(), { executionProviders: ['wasm'] });
   try {
@@ -78,7 +90,10 @@ describe('gradients', () => {
       ops.reduceSum(ops.div(ops.mul(ops.exp(v.x!), v.y!), ops.add(v.y!, 4)), [0, 1]),
     );
     // f = sum_ij exp(x_ij) * y_j / (y_j + 4)
-    expectClose(grads.x!, x.map((xi, k) => (Math.exp(xi) * y[k % 3]!) / (y[k % 3]! + 4)));
+    expectClose(
+      grads.x!,
+      x.map((xi, k) => (Math.exp(xi) * y[k % 3]!) / (y[k % 3]! + 4)),
+    );
     expectClose(
       grads.y!,
       y.map((yj, j) => (Math.exp(x[j]!) + Math.exp(x[j + 3]!)) * (4 / (yj + 4) ** 2)),
@@ -87,7 +102,11 @@ describe('gradients', () => {
 
   it('of a value used twice add up', async () => {
     const x = [1.5, -2, 3];
-    const { grads } = await differentiate({ x: { data: x, shape: [3] } }, (ops, v) => ops.add(ops.mul(v.x!, v.x!), v.x!), [1, 2, -1]);
+    const { grads } = await differentiate(
+      { x: { data: x, shape: [3] } },
+      (ops, v) => ops.add(ops.mul(v.x!, v.x!), v.x!),
+      [1, 2, -1],
+    );
     expectClose(grads.x!, [(2 * 1.5 + 1) * 1, (2 * -2 + 1) * 2, (2 * 3 + 1) * -1]);
   });
 
@@ -106,20 +125,26 @@ describe('gradients', () => {
         return zi - m - Math.log(row.reduce((s, r) => s + Math.exp(r - m), 0));
       });
     expectClose(value, logSoftmax(x));
-    expectClose(grads.x!, numericGradient((z) => logSoftmax(z).reduce((s, l, k) => s + w[k]! * l, 0), x));
+    expectClose(
+      grads.x!,
+      numericGradient((z) => logSoftmax(z).reduce((s, l, k) => s + w[k]! * l, 0), x),
+    );
   });
 
   it('through a composite of most ops match finite differences', async () => {
     const a = [0.4, -1.3, 2.2, 0.9, -0.6, 1.7];
     const b = [1.1, 0.2, -0.8, 0.5, 2.4, -1.9];
-    const { grads } = await differentiate({ a: { data: a, shape: [2, 3] }, b: { data: b, shape: [3, 2] } }, (ops, v) => {
-      const bt = ops.transpose(v.b!, [1, 0]);
-      const d = ops.sub(v.a!, bt);
-      const soft = ops.softrelu(ops.neg(ops.abs(d)));
-      const norm = ops.sqrt(ops.add(ops.reduceSum(ops.square(v.a!), [1], true), 1));
-      const mixed = ops.mul(ops.relu(ops.add(soft, ops.mul(d, 0.3))), norm);
-      return ops.reshape(ops.reduceMean(mixed, [0, 1]), [1]);
-    });
+    const { grads } = await differentiate(
+      { a: { data: a, shape: [2, 3] }, b: { data: b, shape: [3, 2] } },
+      (ops, v) => {
+        const bt = ops.transpose(v.b!, [1, 0]);
+        const d = ops.sub(v.a!, bt);
+        const soft = ops.softrelu(ops.neg(ops.abs(d)));
+        const norm = ops.sqrt(ops.add(ops.reduceSum(ops.square(v.a!), [1], true), 1));
+        const mixed = ops.mul(ops.relu(ops.add(soft, ops.mul(d, 0.3))), norm);
+        return ops.reshape(ops.reduceMean(mixed, [0, 1]), [1]);
+      },
+    );
     const reference = (av: number[], bv: number[]): number => {
       let total = 0;
       for (let i = 0; i < 2; i++) {
@@ -131,8 +156,18 @@ describe('gradients', () => {
       }
       return total / 6;
     };
-    expectClose(grads.a!, numericGradient((z) => reference(z, b), a), 1e-4, 1e-6);
-    expectClose(grads.b!, numericGradient((z) => reference(a, z), b), 1e-4, 1e-6);
+    expectClose(
+      grads.a!,
+      numericGradient((z) => reference(z, b), a),
+      1e-4,
+      1e-6,
+    );
+    expectClose(
+      grads.b!,
+      numericGradient((z) => reference(a, z), b),
+      1e-4,
+      1e-6,
+    );
   });
 
   it("follow MXNet's conventions at kinks: relu and abs give 0 at 0, maximum sends ties to its first argument", async () => {
@@ -158,10 +193,16 @@ describe('gradients', () => {
     const x = [1, 2, 3];
     const w = Array.from({ length: 12 }, (_, k) => k - 5);
     const { grads } = await differentiate({ x: { data: x, shape: [3] } }, (ops, v) =>
-      ops.reduceMean(ops.mul(ops.transpose(ops.expand(ops.reshape(v.x!, [3, 1]), [3, 4]), [1, 0]), ops.graph.constant(w, [4, 3])), [0]),
+      ops.reduceMean(
+        ops.mul(ops.transpose(ops.expand(ops.reshape(v.x!, [3, 1]), [3, 4]), [1, 0]), ops.graph.constant(w, [4, 3])),
+        [0],
+      ),
     );
     // out_j = mean_i x_j * w[i, j]; the head gradient is 1 for each j
-    expectClose(grads.x!, [0, 1, 2].map((j) => (w[j]! + w[3 + j]! + w[6 + j]! + w[9 + j]!) / 4));
+    expectClose(
+      grads.x!,
+      [0, 1, 2].map((j) => (w[j]! + w[3 + j]! + w[6 + j]! + w[9 + j]!) / 4),
+    );
   });
 
   it('of an int32 input come back as float32, and of an unused input as zeros', async () => {
@@ -177,7 +218,12 @@ describe('gradients', () => {
 
   it('of a guarded log (the webgpu variant) keep IEEE values and the gradient g / x at and below 0', async () => {
     const x = [0, -1, 0.5, 2];
-    const { value, grads } = await differentiate({ x: { data: x, shape: [4] } }, (ops, v) => ops.log(v.x!), [1, 1, 1, 0], { guardLog: true });
+    const { value, grads } = await differentiate(
+      { x: { data: x, shape: [4] } },
+      (ops, v) => ops.log(v.x!),
+      [1, 1, 1, 0],
+      { guardLog: true },
+    );
     expect(value[0]).toBe(-Infinity);
     expect(value[1]).toBeNaN();
     expectClose(value.subarray(2), [Math.log(0.5), Math.log(2)]);

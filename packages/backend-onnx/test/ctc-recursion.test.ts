@@ -28,7 +28,10 @@ describe('CTC recursion layouts', () => {
     const head = tensor(Float32Array.from([0.5, -1.25, 2]), [N]);
     const results = [];
     for (const ctcRecursion of ['unrolled', 'scan'] as const) {
-      const compiled = await createOnnxBackend('wasm', { ctcRecursion }).compile('CTCLoss', { layout: 'TNC', label_layout: 'TN' });
+      const compiled = await createOnnxBackend('wasm', { ctcRecursion }).compile('CTCLoss', {
+        layout: 'TNC',
+        label_layout: 'TN',
+      });
       results.push(await compiled.forwardBackward(inputs, head));
       compiled.dispose();
     }

@@ -24,7 +24,9 @@ describe('GraphBuilder', () => {
     const x = g.input('x', 'float32', [2, 3]);
     const bias = g.constant([10, 20, 30], [3]);
     const [sum] = g.node('Add', [x, bias], [{ dtype: 'float32', shape: [2, 3] }]);
-    const [rows] = g.node('ReduceSum', [sum, g.int64s([1])], [{ dtype: 'float32', shape: [2, 1] }], { keepdims: attr.int(1) });
+    const [rows] = g.node('ReduceSum', [sum, g.int64s([1])], [{ dtype: 'float32', shape: [2, 1] }], {
+      keepdims: attr.int(1),
+    });
     const [turned] = g.node('Transpose', [sum!], [{ dtype: 'float32', shape: [3, 2] }], { perm: attr.ints([1, 0]) });
     g.output(rows!, 'rows');
     g.output(turned!, 'turned');
@@ -81,10 +83,18 @@ describe('GraphBuilder', () => {
     const next = bodyOps.add(state, bodyOps.mul(x, scale));
     body.output(next, body.fresh('state_out'));
     body.output(next, body.fresh('scan_out'));
-    const [final, all] = g.node('Scan', [g.constant([0, 0], [2]), xs], [{ dtype: 'float32', shape: [2] }, { dtype: 'float32', shape: [4, 2] }], {
-      body: attr.graph(body),
-      num_scan_inputs: attr.int(1),
-    });
+    const [final, all] = g.node(
+      'Scan',
+      [g.constant([0, 0], [2]), xs],
+      [
+        { dtype: 'float32', shape: [2] },
+        { dtype: 'float32', shape: [4, 2] },
+      ],
+      {
+        body: attr.graph(body),
+        num_scan_inputs: attr.int(1),
+      },
+    );
     g.output(final!, 'final');
     g.output(all!, 'all');
     const out = await run(g, { xs: f32([1, 1, 2, 2, 3, 3, 4, 4], [4, 2]) });

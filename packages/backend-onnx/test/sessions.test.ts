@@ -42,7 +42,9 @@ describe.each(['wasm', 'node'] as const)('onnx-%s sessions', (variant) => {
   it('run concurrent calls on one session', async () => {
     events.length = 0;
     const l2 = await backend.compile('L2Loss');
-    const calls = Array.from({ length: 6 }, (_, k) => l2.forward({ pred: f32([k, 0], [1, 2]), label: f32([0, 0], [1, 2]) }));
+    const calls = Array.from({ length: 6 }, (_, k) =>
+      l2.forward({ pred: f32([k, 0], [1, 2]), label: f32([0, 0], [1, 2]) }),
+    );
     const results = await Promise.all(calls);
     expect(created()).toHaveLength(1);
     // mean(square(label - pred)) * weight / 2 with weight 1: (k^2 + 0) / 2 / 2
@@ -65,7 +67,11 @@ describe.each(['wasm', 'node'] as const)('onnx-%s sessions', (variant) => {
     await huber.whenReleased();
     expect(huber.sessionCount).toBe(0);
     const released = events.filter((e) => e.type === 'released');
-    expect(released.map((e) => e.key).sort()).toEqual(created().map((e) => e.key).sort());
+    expect(released.map((e) => e.key).sort()).toEqual(
+      created()
+        .map((e) => e.key)
+        .sort(),
+    );
     await expect(huber.forward({ pred, label })).rejects.toBeInstanceOf(DisposedError);
   });
 
@@ -77,7 +83,9 @@ describe.each(['wasm', 'node'] as const)('onnx-%s sessions', (variant) => {
     const pred = f32(new Array<number>(2 * 3 * 4).fill(0), [2, 3, 4]);
     // label 4 is out of range for 4 channels (0..3): MXNet would read out of bounds
     await expect(ctc.forward({ pred, label: f32([0, 4, 1, -1], [2, 2]) })).rejects.toBeInstanceOf(InputError);
-    await expect(ctc.forwardBackward({ pred, label: f32([0, 1, 1, -1], [2, 2]) }, f32([1, 1, 1], [3]))).rejects.toBeInstanceOf(ShapeError);
+    await expect(
+      ctc.forwardBackward({ pred, label: f32([0, 1, 1, -1], [2, 2]) }, f32([1, 1, 1], [3])),
+    ).rejects.toBeInstanceOf(ShapeError);
     expect(events).toHaveLength(0);
     l2.dispose();
     ctc.dispose();

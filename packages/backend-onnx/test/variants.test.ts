@@ -52,7 +52,10 @@ describe.each(['wasm', 'node'] as const)('onnx-%s in Node', (variant) => {
     const backend = createOnnxBackend(variant);
     expect(await backend.probe()).toEqual({ available: true });
     const l1 = await backend.compile('L1Loss', { weight: 2 });
-    const out = await l1.forward({ pred: tensor(Float32Array.of(1, -1), [1, 2]), label: tensor(Float32Array.of(0, 0), [1, 2]) });
+    const out = await l1.forward({
+      pred: tensor(Float32Array.of(1, -1), [1, 2]),
+      label: tensor(Float32Array.of(0, 0), [1, 2]),
+    });
     expect([...out.loss.data]).toEqual([2]);
     l1.dispose();
   });

@@ -13,7 +13,13 @@ import {
   type CompiledLoss,
 } from '@gluon-loss/spec';
 import { TfjsCompiledLoss } from './compiled-loss.js';
-import { TFJS_VARIANTS, VARIANT_ENVIRONMENTS, initialiseVariant, type TfjsBackendOptions, type TfjsVariant } from './runtime.js';
+import {
+  TFJS_VARIANTS,
+  VARIANT_ENVIRONMENTS,
+  initialiseVariant,
+  type TfjsBackendOptions,
+  type TfjsVariant,
+} from './runtime.js';
 
 export function createTfjsBackend(variant: TfjsVariant, options: TfjsBackendOptions = {}): Backend {
   if (!TFJS_VARIANTS.includes(variant)) {

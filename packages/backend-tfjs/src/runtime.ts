@@ -97,7 +97,9 @@ async function initialise(variant: TfjsVariant, options: TfjsBackendOptions): Pr
     if (gpu === undefined) return unavailable('this browser exposes no WebGPU (navigator.gpu is missing)');
     // tfjs fails on a null adapter with a TypeError about 'features'; say what happened.
     if ((await gpu.requestAdapter()) === null) {
-      return unavailable('navigator.gpu.requestAdapter() found no adapter (headless Chromium needs --enable-unsafe-webgpu)');
+      return unavailable(
+        'navigator.gpu.requestAdapter() found no adapter (headless Chromium needs --enable-unsafe-webgpu)',
+      );
     }
     await import('@tensorflow/tfjs-backend-webgpu');
   }
@@ -106,7 +108,9 @@ async function initialise(variant: TfjsVariant, options: TfjsBackendOptions): Pr
   }
   const { result: switched, warnings } = await capturingWarnings(() => tf.setBackend(variant));
   if (!switched) {
-    return unavailable(`tf.setBackend('${variant}') failed${warnings.length > 0 ? `: ${summariseWarnings(warnings)}` : ''}`);
+    return unavailable(
+      `tf.setBackend('${variant}') failed${warnings.length > 0 ? `: ${summariseWarnings(warnings)}` : ''}`,
+    );
   }
   for (const w of warnings) console.warn(w);
   if (variant === 'cpu') writeFirstCpuTensorQuietly();
@@ -114,7 +118,8 @@ async function initialise(variant: TfjsVariant, options: TfjsBackendOptions): Pr
   const probe = tf.tidy(() => tf.add(tf.tensor1d([1, 2]), tf.scalar(1)));
   try {
     const values = await probe.data();
-    if (values[0] !== 2 || values[1] !== 3) return unavailable(`tfjs-${variant} computed 1 + [1, 2] as [${Array.from(values).join(', ')}]`);
+    if (values[0] !== 2 || values[1] !== 3)
+      return unavailable(`tfjs-${variant} computed 1 + [1, 2] as [${Array.from(values).join(', ')}]`);
   } finally {
     probe.dispose();
   }

@@ -19,7 +19,11 @@ export const WASM_FILE_NAMES = [
   'tfjs-backend-wasm-threaded-simd.wasm',
 ] as const;
 
-export async function configureWasmFiles(wasm: WasmModule, paths: WasmPaths | undefined, environment: Environment): Promise<void> {
+export async function configureWasmFiles(
+  wasm: WasmModule,
+  paths: WasmPaths | undefined,
+  environment: Environment,
+): Promise<void> {
   if (paths !== undefined) {
     wasm.setWasmPaths(typeof paths === 'string' ? paths : { ...paths });
     return;

@@ -10,7 +10,12 @@ import { TFJS_VARIANTS, createTfjsBackend } from '../src/index.js';
 
 describe('variants', () => {
   it('are named per tfjs backend, with where each can run', () => {
-    expect(TFJS_VARIANTS.map((v) => createTfjsBackend(v).name)).toEqual(['tfjs-cpu', 'tfjs-wasm', 'tfjs-webgl', 'tfjs-webgpu']);
+    expect(TFJS_VARIANTS.map((v) => createTfjsBackend(v).name)).toEqual([
+      'tfjs-cpu',
+      'tfjs-wasm',
+      'tfjs-webgl',
+      'tfjs-webgpu',
+    ]);
     expect(createTfjsBackend('cpu').environments).toEqual(['node', 'browser']);
     expect(createTfjsBackend('wasm').environments).toEqual(['node', 'browser']);
     expect(createTfjsBackend('webgl').environments).toEqual(['browser']);
@@ -61,7 +66,10 @@ describe('tfjs-cpu in Node', () => {
     const warn = vi.spyOn(console, 'warn');
     const backend = createTfjsBackend('cpu');
     const compiled = await backend.compile('L1Loss');
-    await compiled.forward({ pred: { data: Float32Array.from([1, 2]), shape: [2] }, label: { data: Float32Array.from([0, 2]), shape: [2] } });
+    await compiled.forward({
+      pred: { data: Float32Array.from([1, 2]), shape: [2] },
+      label: { data: Float32Array.from([0, 2]), shape: [2] },
+    });
     compiled.dispose();
     expect(warn.mock.calls.flat().join(' ')).not.toMatch(/tfjs-node/);
   });

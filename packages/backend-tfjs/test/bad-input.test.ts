@@ -5,7 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { DisposedError, DtypeError, InputError, ShapeError, type CompiledLoss, type LossInputs, type Tensor } from '@gluon-loss/spec';
+import {
+  DisposedError,
+  DtypeError,
+  InputError,
+  ShapeError,
+  type CompiledLoss,
+  type LossInputs,
+  type Tensor,
+} from '@gluon-loss/spec';
 import { createTfjsBackend } from '../src/index.js';
 
 const f32 = (values: number[], shape: number[]): Tensor<Float32Array> => ({ data: Float32Array.from(values), shape });
@@ -37,12 +45,21 @@ describe.each(['cpu', 'wasm'] as const)('tfjs-%s with bad input', (variant) => {
     ['a label of another size', () => l2.forward({ pred: f32([1, 2, 3], [3]), label: f32([1, 2], [2]) }), ShapeError],
     [
       'a Float64Array',
-      () => l2.forward({ pred: { data: Float64Array.from([1]), shape: [1] } as unknown as Tensor, label: f32([1], [1]) }),
+      () =>
+        l2.forward({ pred: { data: Float64Array.from([1]), shape: [1] } as unknown as Tensor, label: f32([1], [1]) }),
       DtypeError,
     ],
-    ['an unknown input', () => l2.forward({ pred: f32([1], [1]), label: f32([1], [1]), weight: f32([1], [1]) }), InputError],
+    [
+      'an unknown input',
+      () => l2.forward({ pred: f32([1], [1]), label: f32([1], [1]), weight: f32([1], [1]) }),
+      InputError,
+    ],
     ['a missing label', () => l2.forward({ pred: f32([1], [1]) } as LossInputs), InputError],
-    ['a head gradient of the wrong shape', () => l2.forwardBackward({ pred: f32([1, 2], [2, 1]), label: f32([1, 2], [2, 1]) }, f32([1], [1])), ShapeError],
+    [
+      'a head gradient of the wrong shape',
+      () => l2.forwardBackward({ pred: f32([1, 2], [2, 1]), label: f32([1, 2], [2, 1]) }, f32([1], [1])),
+      ShapeError,
+    ],
     [
       'a CTC label past the alphabet',
       () => ctc.forward({ pred: f32(new Array(12).fill(0), [1, 4, 3]), label: f32([0, 5], [1, 2]) }),
@@ -50,7 +67,12 @@ describe.each(['cpu', 'wasm'] as const)('tfjs-%s with bad input', (variant) => {
     ],
     [
       'a CTC pred_length past T',
-      () => ctc.forward({ pred: f32(new Array(12).fill(0), [1, 4, 3]), label: f32([0, 1], [1, 2]), pred_lengths: f32([5], [1]) }),
+      () =>
+        ctc.forward({
+          pred: f32(new Array(12).fill(0), [1, 4, 3]),
+          label: f32([0, 1], [1, 2]),
+          pred_lengths: f32([5], [1]),
+        }),
       InputError,
     ],
   ];
@@ -63,7 +85,9 @@ describe.each(['cpu', 'wasm'] as const)('tfjs-%s with bad input', (variant) => {
 
   it('rejects a call after dispose() with DisposedError, before making a tensor', async () => {
     l2.dispose();
-    const { error, made } = await tensorsMadeWhileRejecting(() => l2.forward({ pred: f32([1], [1]), label: f32([1], [1]) }));
+    const { error, made } = await tensorsMadeWhileRejecting(() =>
+      l2.forward({ pred: f32([1], [1]), label: f32([1], [1]) }),
+    );
     expect(error).toBeInstanceOf(DisposedError);
     expect(made).toBe(0);
     ctc.dispose();

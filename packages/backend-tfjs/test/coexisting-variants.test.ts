@@ -57,7 +57,8 @@ describe('tfjs-cpu and tfjs-wasm in one process', () => {
       const where = `tfjs-${variant} ${golden.name}`;
       expectClose(result.loss, golden.expectedLoss, `${where} loss`);
       expect(Object.keys(result.grads).sort()).toEqual(Object.keys(golden.expectedGrads).sort());
-      for (const [name, want] of Object.entries(golden.expectedGrads)) expectClose(result.grads[name]!, want, `${where} grad ${name}`);
+      for (const [name, want] of Object.entries(golden.expectedGrads))
+        expectClose(result.grads[name]!, want, `${where} grad ${name}`);
     });
   });
 

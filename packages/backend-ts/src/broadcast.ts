@@ -61,7 +61,11 @@ export function elementOffsets({ rowOffsets, rowLength, rowStride }: BroadcastMa
 }
 
 /** The source materialised in the target shape. */
-export function gatherBroadcast(source: Float32Array, { rowOffsets, rowLength, rowStride }: BroadcastMap, out: Float32Array): Float32Array {
+export function gatherBroadcast(
+  source: Float32Array,
+  { rowOffsets, rowLength, rowStride }: BroadcastMap,
+  out: Float32Array,
+): Float32Array {
   for (let r = 0, e = 0; r < rowOffsets.length; r++, e += rowLength) {
     const base = rowOffsets[r]!;
     if (rowStride === 1) out.set(source.subarray(base, base + rowLength), e);
@@ -74,7 +78,11 @@ export function gatherBroadcast(source: Float32Array, { rowOffsets, rowLength, r
  * Sums a target-shaped array back onto the source's elements (the gradient of a
  * broadcast), accumulated in float64, then stored into `out` (source-shaped).
  */
-export function sumToSource(full: Float32Array | Float64Array, { rowOffsets, rowLength, rowStride }: BroadcastMap, out: Float32Array | Float64Array): void {
+export function sumToSource(
+  full: Float32Array | Float64Array,
+  { rowOffsets, rowLength, rowStride }: BroadcastMap,
+  out: Float32Array | Float64Array,
+): void {
   const sums = new Float64Array(out.length);
   for (let r = 0, e = 0; r < rowOffsets.length; r++) {
     const base = rowOffsets[r]!;

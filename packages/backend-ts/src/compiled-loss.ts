@@ -47,11 +47,16 @@ export abstract class TsCompiledLoss extends CompiledLossBase {
   }
 
   /** Attaches each gradient to its input's own shape, in the order of `plan.gradInputs`. */
-  protected result(plan: CallPlan, loss: FloatTensor, grads: Readonly<Record<string, Float32Array | undefined>>): ForwardBackwardResult {
+  protected result(
+    plan: CallPlan,
+    loss: FloatTensor,
+    grads: Readonly<Record<string, Float32Array | undefined>>,
+  ): ForwardBackwardResult {
     const shaped: Record<string, FloatTensor> = {};
     for (const name of plan.gradInputs) {
       const data = grads[name];
-      if (data === undefined) throw new BackendFailureError(TS_BACKEND_NAME, this.loss, `no gradient computed for ${name}`);
+      if (data === undefined)
+        throw new BackendFailureError(TS_BACKEND_NAME, this.loss, `no gradient computed for ${name}`);
       shaped[name] = { data, shape: [...plan.tensors[name]!.shape] };
     }
     return { loss, grads: shaped };

@@ -27,7 +27,13 @@ export type BackwardBuffers = [
 /** A loss's two loops; `plan` gives them their config (rho, margin, label format, ...). */
 export interface ElementwiseLoops {
   forward(plan: CallPlan, pred: Float32Array, label: Float32Array, walk: FusedWalk, accumulators: Float64Array): void;
-  forwardBackward(plan: CallPlan, pred: Float32Array, label: Float32Array, walk: FusedWalk, ...buffers: BackwardBuffers): void;
+  forwardBackward(
+    plan: CallPlan,
+    pred: Float32Array,
+    label: Float32Array,
+    walk: FusedWalk,
+    ...buffers: BackwardBuffers
+  ): void;
 }
 
 export abstract class ElementwiseLoss extends TsCompiledLoss {

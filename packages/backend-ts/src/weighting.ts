@@ -148,7 +148,7 @@ export class LossWeighting implements FusedWalk {
     const size = this.#weightedSize;
     if (lossOffsets === null) {
       const g = this.#lossGrad.take(size);
-      for (let e = 0, o = 0; e < size; ) {
+      for (let e = 0, o = 0; e < size;) {
         const upstream = head[o]! * scale;
         const end = e + inner;
         if (sampleWeight === undefined) for (; e < end; e++) g[e] = upstream;
@@ -159,7 +159,7 @@ export class LossWeighting implements FusedWalk {
     }
     // sample_weight enlarged the loss: each loss element collects from its copies.
     const g = this.#lossGrad.takeZeroed(this.#lossSize);
-    for (let e = 0, o = 0; e < size; ) {
+    for (let e = 0, o = 0; e < size;) {
       const upstream = head[o]! * scale;
       const end = e + inner;
       if (sampleWeight === undefined) for (; e < end; e++) g[lossOffsets[e]!]! += upstream;
@@ -193,7 +193,7 @@ export class LossWeighting implements FusedWalk {
     const inner = this.#reductionInner;
     const groups = this.#reductionGroups;
     const size = this.#weightedSize;
-    for (let e = 0, o = 0; e < size; ) {
+    for (let e = 0, o = 0; e < size;) {
       const end = e + inner;
       let sum = 0;
       if (lossOffsets === null) {
@@ -215,7 +215,11 @@ export class LossWeighting implements FusedWalk {
    * undefined when the call has none. In the fused layout it comes from what the loop
    * wrote into `written` (the weightGradTarget buffer); otherwise from the accumulators.
    */
-  sampleWeightGrad(accumulators: Float64Array, head: Float32Array, written: Float32Array | null = null): Float32Array | undefined {
+  sampleWeightGrad(
+    accumulators: Float64Array,
+    head: Float32Array,
+    written: Float32Array | null = null,
+  ): Float32Array | undefined {
     if (this.#sampleWeight === undefined) return undefined;
     let full: Float32Array;
     if (this.#fused) {
@@ -228,7 +232,7 @@ export class LossWeighting implements FusedWalk {
       const scale = this.#scale;
       const inner = this.#reductionInner;
       const groups = this.#reductionGroups;
-      for (let e = 0, o = 0; e < size; ) {
+      for (let e = 0, o = 0; e < size;) {
         const upstream = head[o]! * scale;
         const end = e + inner;
         if (lossOffsets === null) for (; e < end; e++) full[e] = upstream * accumulators[e]!;

@@ -42,10 +42,19 @@ describe('broadcastMap', () => {
 
   for (const [source, target] of [
     [[4], [2, 3, 1, 4]],
-    [[3, 1, 1], [2, 3, 5, 2]],
-    [[2, 1, 5, 1], [2, 3, 5, 2]],
+    [
+      [3, 1, 1],
+      [2, 3, 5, 2],
+    ],
+    [
+      [2, 1, 5, 1],
+      [2, 3, 5, 2],
+    ],
     [[1], [3, 2, 2, 1]],
-    [[2, 3, 5, 2], [2, 3, 5, 2]],
+    [
+      [2, 3, 5, 2],
+      [2, 3, 5, 2],
+    ],
   ] as [number[], number[]][]) {
     it(`maps [${source}] into [${target}]`, () => {
       const offsets = elementOffsets(broadcastMap(source, target), new Int32Array(sizeOf(target)));

@@ -25,7 +25,12 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'L2, fused', loss: 'L2Loss', config: {}, inputs: (n, p) => ({ pred: wave([n, 5], p), label: wave([n, 5], p + 1) }) },
+  {
+    name: 'L2, fused',
+    loss: 'L2Loss',
+    config: {},
+    inputs: (n, p) => ({ pred: wave([n, 5], p), label: wave([n, 5], p + 1) }),
+  },
   {
     name: 'L2, sample_weight of the loss shape (its gradient buffer is returned)',
     loss: 'L2Loss',
@@ -36,13 +41,21 @@ const CASES: Case[] = [
     name: 'Huber, sample_weight broadcast per sample (materialised, summed back)',
     loss: 'HuberLoss',
     config: { batch_axis: 1 },
-    inputs: (n, p) => ({ pred: wave([3, n, 2], p), label: wave([3, n, 2], p + 2), sample_weight: positive([1, n, 1], p) }),
+    inputs: (n, p) => ({
+      pred: wave([3, n, 2], p),
+      label: wave([3, n, 2], p + 2),
+      sample_weight: positive([1, n, 1], p),
+    }),
   },
   {
     name: 'PoissonNLL, sample_weight enlarging the loss (per-element weighting)',
     loss: 'PoissonNLLLoss',
     config: { from_logits: false },
-    inputs: (n, p) => ({ pred: positive([n, 3], p), target: positive([n, 3], p + 1), sample_weight: positive([2, n, 1], p) }),
+    inputs: (n, p) => ({
+      pred: positive([n, 3], p),
+      target: positive([n, 3], p + 1),
+      sample_weight: positive([2, n, 1], p),
+    }),
   },
   {
     name: 'SigmoidBCE, pos_weight enlarging the loss',
@@ -72,7 +85,10 @@ const CASES: Case[] = [
     config: {},
     inputs: (n, p) => ({
       pred: wave([n, 6, 4], p),
-      label: { data: Int32Array.from({ length: n * 3 }, (_, i) => (i % 3 === 2 ? -1 : (i + Math.round(p)) % 3)), shape: [n, 3] },
+      label: {
+        data: Int32Array.from({ length: n * 3 }, (_, i) => (i % 3 === 2 ? -1 : (i + Math.round(p)) % 3)),
+        shape: [n, 3],
+      },
       pred_lengths: { data: Int32Array.from({ length: n }, (_, i) => 6 - (i % 2)), shape: [n] },
     }),
   },
@@ -80,13 +96,29 @@ const CASES: Case[] = [
     name: 'CosineEmbedding, sample_weight',
     loss: 'CosineEmbeddingLoss',
     config: { margin: 0.1 },
-    inputs: (n, p) => ({ input1: wave([n, 4], p), input2: wave([n, 4], p + 3), label: signs([n]), sample_weight: positive([n, 1], p) }),
+    inputs: (n, p) => ({
+      input1: wave([n, 4], p),
+      input2: wave([n, 4], p + 3),
+      label: signs([n]),
+      sample_weight: positive([n, 1], p),
+    }),
   },
-  { name: 'Triplet', loss: 'TripletLoss', config: {}, inputs: (n, p) => ({ pred: wave([n, 3], p), positive: wave([n, 3], p + 1), negative: wave([n, 3], p + 2) }) },
-  { name: 'SDML', loss: 'SDMLLoss', config: {}, inputs: (n, p) => ({ x1: wave([n, 3], p), x2: wave([n, 3], p + 0.5) }) },
+  {
+    name: 'Triplet',
+    loss: 'TripletLoss',
+    config: {},
+    inputs: (n, p) => ({ pred: wave([n, 3], p), positive: wave([n, 3], p + 1), negative: wave([n, 3], p + 2) }),
+  },
+  {
+    name: 'SDML',
+    loss: 'SDMLLoss',
+    config: {},
+    inputs: (n, p) => ({ x1: wave([n, 3], p), x2: wave([n, 3], p + 0.5) }),
+  },
 ];
 
-const head = (shape: readonly number[], phase: number): FloatTensor => tensor([...shape], (i) => 0.5 + Math.cos(i + phase));
+const head = (shape: readonly number[], phase: number): FloatTensor =>
+  tensor([...shape], (i) => 0.5 + Math.cos(i + phase));
 
 function outputShapeOf(loss: string, config: Record<string, unknown>, inputs: LossInputs): Promise<readonly number[]> {
   return tsBackend.compile(loss, config).then(async (c) => (await c.forward(inputs)).loss.shape);

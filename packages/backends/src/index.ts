@@ -26,22 +26,18 @@ export const BUILTIN_BACKENDS: readonly BackendEntry[] = [
     description: 'pure TypeScript, fused loops over typed arrays',
     load: async () => (await import('@gluon-loss/backend-ts')).createTsBackend(),
   },
-  ...(['cpu', 'wasm', 'webgl', 'webgpu'] as const).map(
-    (variant): BackendEntry => ({
-      name: `tfjs-${variant}`,
-      environments: variant === 'cpu' || variant === 'wasm' ? ['node', 'browser'] : ['browser'],
-      description: `TensorFlow.js, ${variant} backend`,
-      load: async (options) => (await import('@gluon-loss/backend-tfjs')).createTfjsBackend(variant, options),
-    }),
-  ),
-  ...(['wasm', 'webgpu', 'node'] as const).map(
-    (variant): BackendEntry => ({
-      name: `onnx-${variant}`,
-      environments: variant === 'wasm' ? ['node', 'browser'] : variant === 'webgpu' ? ['browser'] : ['node'],
-      description: variant === 'node' ? 'onnxruntime-node, native CPU' : `onnxruntime-web, ${variant} execution provider`,
-      load: async (options) => (await import('@gluon-loss/backend-onnx')).createOnnxBackend(variant, options),
-    }),
-  ),
+  ...(['cpu', 'wasm', 'webgl', 'webgpu'] as const).map((variant): BackendEntry => ({
+    name: `tfjs-${variant}`,
+    environments: variant === 'cpu' || variant === 'wasm' ? ['node', 'browser'] : ['browser'],
+    description: `TensorFlow.js, ${variant} backend`,
+    load: async (options) => (await import('@gluon-loss/backend-tfjs')).createTfjsBackend(variant, options),
+  })),
+  ...(['wasm', 'webgpu', 'node'] as const).map((variant): BackendEntry => ({
+    name: `onnx-${variant}`,
+    environments: variant === 'wasm' ? ['node', 'browser'] : variant === 'webgpu' ? ['browser'] : ['node'],
+    description: variant === 'node' ? 'onnxruntime-node, native CPU' : `onnxruntime-web, ${variant} execution provider`,
+    load: async (options) => (await import('@gluon-loss/backend-onnx')).createOnnxBackend(variant, options),
+  })),
 ];
 
 /** The built-in backends that can run in this environment (before probing). */
@@ -60,7 +56,10 @@ export function findBackendEntry(name: string): BackendEntry | undefined {
 export async function loadBuiltinBackend(name: string, options?: BackendOptions): Promise<Backend> {
   const entry = findBackendEntry(name);
   if (entry === undefined) {
-    throw new BackendUnavailableError(name, `no built-in backend of that name (known: ${BUILTIN_BACKENDS.map((b) => b.name).join(', ')})`);
+    throw new BackendUnavailableError(
+      name,
+      `no built-in backend of that name (known: ${BUILTIN_BACKENDS.map((b) => b.name).join(', ')})`,
+    );
   }
   try {
     return await entry.load(options);

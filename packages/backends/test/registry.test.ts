@@ -5,7 +5,15 @@ import { BUILTIN_BACKENDS, builtinBackendNames, findBackendEntry, loadBuiltinBac
 describe('the built-in backend registry', () => {
   it('lists the Node and the browser variants', () => {
     expect(builtinBackendNames('node')).toEqual(['ts', 'tfjs-cpu', 'tfjs-wasm', 'onnx-wasm', 'onnx-node']);
-    expect(builtinBackendNames('browser')).toEqual(['ts', 'tfjs-cpu', 'tfjs-wasm', 'tfjs-webgl', 'tfjs-webgpu', 'onnx-wasm', 'onnx-webgpu']);
+    expect(builtinBackendNames('browser')).toEqual([
+      'ts',
+      'tfjs-cpu',
+      'tfjs-wasm',
+      'tfjs-webgl',
+      'tfjs-webgpu',
+      'onnx-wasm',
+      'onnx-webgpu',
+    ]);
     expect(new Set(BUILTIN_BACKENDS.map((b) => b.name)).size).toBe(BUILTIN_BACKENDS.length);
   });
 

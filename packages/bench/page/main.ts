@@ -26,7 +26,11 @@ const api: BrowserBenchApi = {
       }
       const t0 = performance.now();
       try {
-        const wasmPaths = name.startsWith('tfjs-') ? request.wasmPaths.tfjs : name.startsWith('onnx-') ? request.wasmPaths.ort : undefined;
+        const wasmPaths = name.startsWith('tfjs-')
+          ? request.wasmPaths.tfjs
+          : name.startsWith('onnx-')
+            ? request.wasmPaths.ort
+            : undefined;
         const backend = await entry.load(wasmPaths === undefined ? {} : { wasmPaths });
         const availability = await backend.probe();
         const initMs = performance.now() - t0;
@@ -51,7 +55,15 @@ const api: BrowserBenchApi = {
       for (const mode of modes) {
         cells.push(
           backend === undefined
-            ? { loss: request.benchCase.loss, size: request.benchCase.size, elements: request.benchCase.elements, backend: name, mode, status: 'unavailable', reason: 'not loaded in the page' }
+            ? {
+                loss: request.benchCase.loss,
+                size: request.benchCase.size,
+                elements: request.benchCase.elements,
+                backend: name,
+                mode,
+                status: 'unavailable',
+                reason: 'not loaded in the page',
+              }
             : await timeBackend(backend, prepared, mode, request.timing),
         );
       }

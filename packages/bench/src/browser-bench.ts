@@ -8,7 +8,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HARNESS_PATHS, chromiumAvailable, launchChromium, startHarnessServer, type HarnessServer } from '@gluon-loss/browser-harness';
+import {
+  HARNESS_PATHS,
+  chromiumAvailable,
+  launchChromium,
+  startHarnessServer,
+  type HarnessServer,
+} from '@gluon-loss/browser-harness';
 import type { Browser, Page } from 'playwright-core';
 import type { BrowserBenchApi, BrowserCaseRequest } from './browser-protocol.js';
 import type { BackendStatus, Cell } from './format.js';
@@ -30,7 +36,8 @@ export class BrowserBench {
   static async start(backends: readonly string[]): Promise<BrowserBench> {
     const chromium = chromiumAvailable();
     if (!chromium.available) throw new Error(chromium.reason);
-    if (!existsSync(join(BENCH_PAGE_DIR, 'index.html'))) throw new Error(`the bench page is not built (no ${BENCH_PAGE_DIR}/index.html): run the build`);
+    if (!existsSync(join(BENCH_PAGE_DIR, 'index.html')))
+      throw new Error(`the bench page is not built (no ${BENCH_PAGE_DIR}/index.html): run the build`);
     const server = await startHarnessServer({ root: BENCH_PAGE_DIR });
     let browser: Browser | undefined;
     try {
@@ -57,7 +64,10 @@ export class BrowserBench {
   /** Times one case in the page; if the page itself fails, every requested cell fails with the reason. */
   async runCase(request: BrowserCaseRequest): Promise<Cell[]> {
     try {
-      return await this.page.evaluate((r) => (globalThis as unknown as { gluonBench: BrowserBenchApi }).gluonBench.runCase(r), request);
+      return await this.page.evaluate(
+        (r) => (globalThis as unknown as { gluonBench: BrowserBenchApi }).gluonBench.runCase(r),
+        request,
+      );
     } catch (e) {
       const reason = `the bench page failed: ${(e as Error).message.split('\n')[0]}${this.console.length ? ` (${this.console.slice(-2).join(' | ')})` : ''}`;
       const c = request.benchCase;

@@ -29,11 +29,22 @@ const program = new Command()
   .name('gluon-bench')
   .description('Benchmark every gluon-loss backend against MXNet 1.9.1, tfjs built-in losses and the memory roofline.')
   .option('--quick', 'the small CI grid (two sizes per loss, short time budget)', false)
-  .addOption(new Option('-f, --filter <glob>', "loss/size/backend/mode glob, e.g. 'L2Loss', '*/*/ts', 'CTCLoss/*/onnx-*/forward'; repeatable").argParser(collect).default([]))
+  .addOption(
+    new Option(
+      '-f, --filter <glob>',
+      "loss/size/backend/mode glob, e.g. 'L2Loss', '*/*/ts', 'CTCLoss/*/onnx-*/forward'; repeatable",
+    )
+      .argParser(collect)
+      .default([]),
+  )
   .option('-o, --out <dir>', 'folder for the results file', join(root, 'bench-results'))
   .option('--python <path>', 'Python with mxnet==1.9.1 for the MXNet anchor', join(root, '.venv', 'bin', 'python'))
   .option('--no-mxnet', 'leave the MXNet anchor out')
-  .addOption(new Option('--mxnet-threads <n>', 'OMP_NUM_THREADS for MXNet, or "default" (MXNet\'s own choice)').argParser(threadsOption).default('default'))
+  .addOption(
+    new Option('--mxnet-threads <n>', 'OMP_NUM_THREADS for MXNet, or "default" (MXNet\'s own choice)')
+      .argParser(threadsOption)
+      .default('default'),
+  )
   .option('--no-router', 'do not time the router (gluon-loss) even when it is built')
   .option('--no-browser', 'do not time the browser-only backends in headless Chromium')
   .option('-q, --quiet', 'no progress lines')

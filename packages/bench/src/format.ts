@@ -151,7 +151,7 @@ function isObject(v: unknown): v is Json {
 }
 
 function fail(path: string, expected: string, got: unknown): never {
-  const shown = got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 60) ?? String(got);
+  const shown = got === undefined ? 'nothing' : (JSON.stringify(got)?.slice(0, 60) ?? String(got));
   throw new ResultsFormatError(`${path}: expected ${expected}, got ${shown}`);
 }
 
@@ -207,7 +207,8 @@ function checkCells(list: unknown[], path: string): void {
  */
 export function validateResults(value: unknown): BenchResults {
   if (!isObject(value)) fail('$', 'a JSON object', value);
-  if (value.format !== RESULTS_FORMAT) fail('$.format', `"${RESULTS_FORMAT}" (not a gluon-loss bench results file)`, value.format);
+  if (value.format !== RESULTS_FORMAT)
+    fail('$.format', `"${RESULTS_FORMAT}" (not a gluon-loss bench results file)`, value.format);
   if (value.formatVersion !== FORMAT_VERSION) fail('$.formatVersion', String(FORMAT_VERSION), value.formatVersion);
   for (const k of ['startedAt', 'finishedAt']) {
     if (Number.isNaN(Date.parse(str(value, k, '$')))) fail(`$.${k}`, 'an ISO date', value[k]);
@@ -219,14 +220,19 @@ export function validateResults(value: unknown): BenchResults {
   const versions = obj(value, 'versions', '$');
   for (const [k, v] of Object.entries(versions)) if (typeof v !== 'string') fail(`$.versions.${k}`, 'a string', v);
   arr(value, 'backends', '$').forEach((b, i) => {
-    if (!isObject(b) || typeof b.name !== 'string' || typeof b.available !== 'boolean') fail(`$.backends[${i}]`, '{ name, available }', b);
+    if (!isObject(b) || typeof b.name !== 'string' || typeof b.available !== 'boolean')
+      fail(`$.backends[${i}]`, '{ name, available }', b);
   });
   checkCells(arr(value, 'cells', '$'), '$.cells');
   const reference = obj(value, 'reference', '$');
   const mxnet = obj(reference, 'mxnet', '$.reference');
-  if (!SECTION_STATUSES.includes(str(mxnet, 'status', '$.reference.mxnet'))) fail('$.reference.mxnet.status', SECTION_STATUSES.join(' | '), mxnet.status);
+  if (!SECTION_STATUSES.includes(str(mxnet, 'status', '$.reference.mxnet')))
+    fail('$.reference.mxnet.status', SECTION_STATUSES.join(' | '), mxnet.status);
   checkCells(arr(mxnet, 'cells', '$.reference.mxnet'), '$.reference.mxnet.cells');
-  checkCells(arr(obj(reference, 'tfjsBuiltin', '$.reference'), 'cells', '$.reference.tfjsBuiltin'), '$.reference.tfjsBuiltin.cells');
+  checkCells(
+    arr(obj(reference, 'tfjsBuiltin', '$.reference'), 'cells', '$.reference.tfjsBuiltin'),
+    '$.reference.tfjsBuiltin.cells',
+  );
   arr(reference, 'roofline', '$.reference').forEach((r, i) => {
     const path = `$.reference.roofline[${i}]`;
     if (!isObject(r)) fail(path, 'an object', r);
@@ -241,5 +247,8 @@ export function validateResults(value: unknown): BenchResults {
 
 /** The file name of a run: its UTC start time, so that names sort by time. */
 export function resultsFileName(startedAt: Date): string {
-  return `${startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`;
+  return `${startedAt
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z')}.json`;
 }

@@ -148,7 +148,12 @@ export function fullGrid(): BenchCase[] {
   const byLoss: Record<CanonicalLossName, BenchCase[]> = {
     L2Loss: pairwise('L2Loss', ew, ['pred', 'label'], ['normal', 'normal']),
     L1Loss: pairwise('L1Loss', ew, ['pred', 'label'], ['normal', 'normal']),
-    SigmoidBinaryCrossEntropyLoss: pairwise('SigmoidBinaryCrossEntropyLoss', ew, ['pred', 'label'], ['normal', 'binary']),
+    SigmoidBinaryCrossEntropyLoss: pairwise(
+      'SigmoidBinaryCrossEntropyLoss',
+      ew,
+      ['pred', 'label'],
+      ['normal', 'binary'],
+    ),
     SoftmaxCrossEntropyLoss: [softmaxCE(64, 10), softmaxCE(256, 100), softmaxCE(1024, 1000)],
     KLDivLoss: pairwise('KLDivLoss', ew, ['pred', 'label'], ['log-distribution', 'distribution']),
     CTCLoss: [ctc(20, 4, 8, 5), ctc(50, 16, 16, 10), ctc(100, 32, 32, 20)],

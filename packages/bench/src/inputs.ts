@@ -91,7 +91,10 @@ export interface PreparedCase {
 export function prepareCase(benchCase: BenchCase): PreparedCase {
   const inputs: Record<string, FloatTensor> = {};
   for (const recipe of benchCase.inputs) {
-    inputs[recipe.name] = { data: draw(recipe, `${benchCase.loss}/${benchCase.size}/${recipe.name}`), shape: [...recipe.shape] };
+    inputs[recipe.name] = {
+      data: draw(recipe, `${benchCase.loss}/${benchCase.size}/${recipe.name}`),
+      shape: [...recipe.shape],
+    };
   }
   const plan = planCall(benchCase.loss, parseConfig(benchCase.loss, benchCase.config), inputs);
   const outputShape = [...plan.outputShape];
@@ -122,6 +125,8 @@ export function packTensors(tensors: readonly Tensor[]): { buffer: Buffer; offse
     total += t.data.byteLength;
   }
   const buffer = Buffer.alloc(total);
-  tensors.forEach((t, i) => buffer.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), offsets[i]));
+  tensors.forEach((t, i) =>
+    buffer.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), offsets[i]),
+  );
   return { buffer, offsets };
 }

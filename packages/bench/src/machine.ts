@@ -23,7 +23,11 @@ function chromiumVersion(): string | null {
   if (!existsSync(CHROMIUM_PATH)) return null;
   try {
     // Debian's wrapper script prints a harmless shell warning on stderr; the version is on stdout
-    const out = execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(CHROMIUM_PATH, ['--version'], {
+      encoding: 'utf8',
+      timeout: 15_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return out.trim().split('\n').pop() ?? null;
   } catch {
     return null;

@@ -20,8 +20,20 @@ export interface TimingSettings {
   readonly slowIterations: number;
 }
 
-export const FULL_TIMING: TimingSettings = { timeMs: 400, minIterations: 10, warmupIterations: 3, slowCallMs: 500, slowIterations: 3 };
-export const QUICK_TIMING: TimingSettings = { timeMs: 60, minIterations: 5, warmupIterations: 2, slowCallMs: 150, slowIterations: 3 };
+export const FULL_TIMING: TimingSettings = {
+  timeMs: 400,
+  minIterations: 10,
+  warmupIterations: 3,
+  slowCallMs: 500,
+  slowIterations: 3,
+};
+export const QUICK_TIMING: TimingSettings = {
+  timeMs: 60,
+  minIterations: 5,
+  warmupIterations: 2,
+  slowCallMs: 150,
+  slowIterations: 3,
+};
 
 export interface Timing {
   readonly medianMs: number;

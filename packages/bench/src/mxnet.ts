@@ -72,7 +72,10 @@ class PythonProcess {
 
   /** The last lines the process wrote to stderr: the reason when it dies. */
   stderrTail(): string {
-    return this.#stderr.filter((l) => l.trim() !== '').slice(-3).join(' | ');
+    return this.#stderr
+      .filter((l) => l.trim() !== '')
+      .slice(-3)
+      .join(' | ');
   }
 
   send(request: unknown): void {
@@ -128,7 +131,9 @@ export class MxnetWorker {
     const ready = await proc.next();
     if (ready?.event !== 'ready') {
       proc.close();
-      throw new Error(`MXNet did not start: ${proc.exited ?? 'unexpected output'}${proc.stderrTail() ? `: ${proc.stderrTail()}` : ''}`);
+      throw new Error(
+        `MXNet did not start: ${proc.exited ?? 'unexpected output'}${proc.stderrTail() ? `: ${proc.stderrTail()}` : ''}`,
+      );
     }
     this.#process = proc;
     this.#info = ready as unknown as MxnetInfo;
@@ -138,7 +143,13 @@ export class MxnetWorker {
   /** Times the case's modes in MXNet; every mode asked for gets a cell, ok or failed. */
   async run(prepared: PreparedCase, modes: readonly Mode[]): Promise<Cell[]> {
     const { benchCase } = prepared;
-    const base = { loss: benchCase.loss, size: benchCase.size, elements: benchCase.elements, shapes: shapesOf(prepared), backend: 'mxnet' };
+    const base = {
+      loss: benchCase.loss,
+      size: benchCase.size,
+      elements: benchCase.elements,
+      shapes: shapesOf(prepared),
+      backend: 'mxnet',
+    };
     const bytes = (mode: Mode): number => (mode === 'forward' ? prepared.forwardBytes : prepared.forwardBackwardBytes);
     const failAll = (reason: string, from: readonly Mode[]): Cell[] =>
       from.map((mode) => ({ ...base, bytes: bytes(mode), mode, status: 'failed' as const, reason }));
@@ -174,13 +185,26 @@ export class MxnetWorker {
         if (m === undefined) {
           const reason = `${proc.exited ?? 'the MXNet process stopped'}${current ? ` during ${current}` : ''}${proc.stderrTail() ? `: ${proc.stderrTail()}` : ''}`;
           const done = new Set(cells.map((c) => c.mode));
-          return [...cells, ...failAll(reason, modes.filter((mode) => !done.has(mode)))];
+          return [
+            ...cells,
+            ...failAll(
+              reason,
+              modes.filter((mode) => !done.has(mode)),
+            ),
+          ];
         }
         if (m.event === 'start') current = m.mode as Mode;
         if (m.event === 'cell') {
           const { event: _event, id: _id, mode, path, ...timing } = m;
-          const cell = { ...base, bytes: bytes(mode as Mode), mode: mode as Mode, ...(timing as Partial<Cell>) } as Cell;
-          cells.push(path === 'imperative' ? { ...cell, note: 'imperative: MXNet 1.9.1 cannot hybridize this loss' } : cell);
+          const cell = {
+            ...base,
+            bytes: bytes(mode as Mode),
+            mode: mode as Mode,
+            ...(timing as Partial<Cell>),
+          } as Cell;
+          cells.push(
+            path === 'imperative' ? { ...cell, note: 'imperative: MXNet 1.9.1 cannot hybridize this loss' } : cell,
+          );
         }
         if (m.event === 'done' && m.id === id) return cells;
       }

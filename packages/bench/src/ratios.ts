@@ -83,7 +83,14 @@ export function withRatios<R extends BenchResults>(results: R): R {
 export function fastestCell(cells: readonly Cell[], at: { loss: string; size: string; mode: Mode }): Timed | undefined {
   let best: Timed | undefined;
   for (const c of cells) {
-    if (c.loss === at.loss && c.size === at.size && c.mode === at.mode && isTimed(c) && (best === undefined || c.medianMs < best.medianMs)) best = c;
+    if (
+      c.loss === at.loss &&
+      c.size === at.size &&
+      c.mode === at.mode &&
+      isTimed(c) &&
+      (best === undefined || c.medianMs < best.medianMs)
+    )
+      best = c;
   }
   return best;
 }

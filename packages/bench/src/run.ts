@@ -11,7 +11,18 @@
 import { BUILTIN_BACKENDS, type BackendEntry } from '@gluon-loss/backends';
 import { currentEnvironment, type Backend } from '@gluon-loss/spec';
 import { CellFilter } from './filter.js';
-import { FORMAT_VERSION, MODES, RESULTS_FORMAT, type BackendStatus, type BenchResults, type Cell, type Mode, type MxnetReference, type RooflineEntry, type RouterSection } from './format.js';
+import {
+  FORMAT_VERSION,
+  MODES,
+  RESULTS_FORMAT,
+  type BackendStatus,
+  type BenchResults,
+  type Cell,
+  type Mode,
+  type MxnetReference,
+  type RooflineEntry,
+  type RouterSection,
+} from './format.js';
 import { fullGrid, quickGrid, type BenchCase } from './grid.js';
 import { prepareCase, type PreparedCase } from './inputs.js';
 import { describeMachine, packageVersions } from './machine.js';
@@ -72,7 +83,13 @@ async function loadBackend(entry: BackendEntry): Promise<LoadedBackend> {
     const backend = await entry.load();
     const availability = await withTimeout(backend.probe(), COMPILE_TIMEOUT_MS, `${entry.name}'s probe`);
     const initMs = performance.now() - t0;
-    if (!availability.available) return { entry, where: 'node', backend, status: { ...base, available: false, reason: availability.reason, initMs } };
+    if (!availability.available)
+      return {
+        entry,
+        where: 'node',
+        backend,
+        status: { ...base, available: false, reason: availability.reason, initMs },
+      };
     return { entry, where: 'node', backend, status: { ...base, available: true, initMs } };
   } catch (e) {
     return { entry, where: 'node', status: { ...base, available: false, reason: describeError(e) } };
@@ -80,23 +97,44 @@ async function loadBackend(entry: BackendEntry): Promise<LoadedBackend> {
 }
 
 /** The browser-only backends, loaded in the bench page; all unavailable with the reason if the page cannot run. */
-async function startBrowser(entries: readonly BackendEntry[], wanted: boolean): Promise<{ bench?: BrowserBench; loaded: LoadedBackend[] }> {
+async function startBrowser(
+  entries: readonly BackendEntry[],
+  wanted: boolean,
+): Promise<{ bench?: BrowserBench; loaded: LoadedBackend[] }> {
   const unavailable = (reason: string): LoadedBackend[] =>
-    entries.map((entry) => ({ entry, where: 'browser', status: { name: entry.name, environments: entry.environments, available: false, reason } }));
+    entries.map((entry) => ({
+      entry,
+      where: 'browser',
+      status: { name: entry.name, environments: entry.environments, available: false, reason },
+    }));
   if (entries.length === 0) return { loaded: [] };
-  if (!wanted) return { loaded: unavailable(`runs only in ${entries[0]!.environments.join(' or ')}; the browser part of the bench was turned off (--no-browser)`) };
+  if (!wanted)
+    return {
+      loaded: unavailable(
+        `runs only in ${entries[0]!.environments.join(' or ')}; the browser part of the bench was turned off (--no-browser)`,
+      ),
+    };
   try {
     const bench = await BrowserBench.start(entries.map((e) => e.name));
     return {
       bench,
-      loaded: entries.map((entry) => ({ entry, where: 'browser', status: bench.statuses.find((s) => s.name === entry.name)! })),
+      loaded: entries.map((entry) => ({
+        entry,
+        where: 'browser',
+        status: bench.statuses.find((s) => s.name === entry.name)!,
+      })),
     };
   } catch (e) {
     return { loaded: unavailable(`runs only in a browser, and the bench page could not run: ${describeError(e)}`) };
   }
 }
 
-async function timeRouter(router: typeof gluonLoss, prepared: PreparedCase, mode: Mode, timing: TimingSettings): Promise<Cell> {
+async function timeRouter(
+  router: typeof gluonLoss,
+  prepared: PreparedCase,
+  mode: Mode,
+  timing: TimingSettings,
+): Promise<Cell> {
   const { loss, config } = prepared.benchCase;
   const base = cellBase(prepared, 'router', mode);
   let routed: RoutedLoss | undefined;
@@ -110,7 +148,12 @@ async function timeRouter(router: typeof gluonLoss, prepared: PreparedCase, mode
     const choice = choiceOf(explanation);
     const reason = routeReasonOf(explanation, mode);
     // the route's reason (the router's words for its decision) goes in the cell's note
-    return { ...base, status: 'ok', ...t, ...(choice ? { choice, ...(reason ? { note: reason } : {}) } : { note: 'explain() named no backend' }) };
+    return {
+      ...base,
+      status: 'ok',
+      ...t,
+      ...(choice ? { choice, ...(reason ? { note: reason } : {}) } : { note: 'explain() named no backend' }),
+    };
   } catch (e) {
     return { ...base, status: 'failed', reason: describeError(e) };
   } finally {
@@ -133,9 +176,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   const timing = options.timing ?? (quick ? QUICK_TIMING : FULL_TIMING);
   const filter = new CellFilter(options.filter ?? []);
   const log = options.onLog ?? (() => {});
-  const cases: BenchCase[] = (quick ? quickGrid() : fullGrid()).filter((c) => filter.matches({ loss: c.loss, size: c.size }));
+  const cases: BenchCase[] = (quick ? quickGrid() : fullGrid()).filter((c) =>
+    filter.matches({ loss: c.loss, size: c.size }),
+  );
   // nothing selected: load nothing and start nothing (the caller reports the empty run)
-  const entries = cases.length === 0 ? [] : (options.backends ?? BUILTIN_BACKENDS).filter((e) => filter.matches({ backend: e.name }));
+  const entries =
+    cases.length === 0 ? [] : (options.backends ?? BUILTIN_BACKENDS).filter((e) => filter.matches({ backend: e.name }));
   const variants = tfjsVariantsOf(BUILTIN_BACKENDS.filter(runsInNode));
   // In the quick grid the browser-only backends (SwiftShader in CI: slow) time only the
   // smallest size of each loss, so that the CI run stays within a few minutes.
@@ -143,7 +189,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   const browserSkips = (c: BenchCase, backend?: string): boolean =>
     quick && !smallest.has(c) && backend !== undefined && entries.some((e) => e.name === backend && !runsInNode(e));
   const modesFor = (c: BenchCase, backend?: string): Mode[] =>
-    browserSkips(c, backend) ? [] : MODES.filter((mode) => filter.matches({ loss: c.loss, size: c.size, backend, mode }));
+    browserSkips(c, backend)
+      ? []
+      : MODES.filter((mode) => filter.matches({ loss: c.loss, size: c.size, backend, mode }));
 
   // load and probe every backend first: their start-up cost is reported apart
   const loaded: LoadedBackend[] = [];
@@ -186,7 +234,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     (sum, c) =>
       sum +
       loaded.reduce((s, l) => s + modesFor(c, l.entry.name).length, 0) +
-      (TFJS_BUILTINS[c.loss] ? variants.length * modesFor(c).length + browserVariants.reduce((s, v) => s + modesFor(c, `tfjs-${v}`).length, 0) : 0) +
+      (TFJS_BUILTINS[c.loss]
+        ? variants.length * modesFor(c).length +
+          browserVariants.reduce((s, v) => s + modesFor(c, `tfjs-${v}`).length, 0)
+        : 0) +
       (mxnet ? modesFor(c).length : 0) +
       (router ? modesFor(c).length : 0),
     0,
@@ -214,19 +265,33 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
         for (const mode of modes) {
           const cell: Cell =
             l.backend === undefined || !l.status.available
-              ? { ...cellBase(prepared, l.entry.name, mode), status: 'unavailable', reason: l.status.reason ?? 'unavailable' }
+              ? {
+                  ...cellBase(prepared, l.entry.name, mode),
+                  status: 'unavailable',
+                  reason: l.status.reason ?? 'unavailable',
+                }
               : await timeBackend(l.backend, prepared, mode, timing);
           report('backend', cell, cells);
         }
       }
       if (TFJS_BUILTINS[benchCase.loss]) {
         for (const variant of variants) {
-          for (const mode of modesFor(benchCase)) report('tfjsBuiltin', await timeBuiltin(variant, prepared, mode, timing), builtinCells);
+          for (const mode of modesFor(benchCase))
+            report('tfjsBuiltin', await timeBuiltin(variant, prepared, mode, timing), builtinCells);
         }
       }
-      const pageBuiltins = TFJS_BUILTINS[benchCase.loss] ? browserVariants.map((variant) => ({ variant, modes: modesFor(benchCase, `tfjs-${variant}`) })).filter((b) => b.modes.length > 0) : [];
+      const pageBuiltins = TFJS_BUILTINS[benchCase.loss]
+        ? browserVariants
+            .map((variant) => ({ variant, modes: modesFor(benchCase, `tfjs-${variant}`) }))
+            .filter((b) => b.modes.length > 0)
+        : [];
       if (browser.bench && (inPage.length > 0 || pageBuiltins.length > 0)) {
-        for (const cell of await browser.bench.runCase({ benchCase, backends: inPage, builtins: pageBuiltins, timing })) {
+        for (const cell of await browser.bench.runCase({
+          benchCase,
+          backends: inPage,
+          builtins: pageBuiltins,
+          timing,
+        })) {
           if (cell.builtin === undefined) report('backend', cell, cells);
           else report('tfjsBuiltin', cell, builtinCells);
         }
@@ -236,7 +301,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
         if (modes.length > 0) for (const cell of await mxnet.run(prepared, modes)) report('mxnet', cell, mxnetCells);
       }
       if (router) {
-        for (const mode of modesFor(benchCase)) report('router', await timeRouter(router, prepared, mode, timing), routerCells);
+        for (const mode of modesFor(benchCase))
+          report('router', await timeRouter(router, prepared, mode, timing), routerCells);
       }
     }
   } finally {
@@ -251,7 +317,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     }
   }
 
-  const byteCounts = [...new Set([...cells, ...builtinCells, ...mxnetCells].map((c) => c.bytes).filter((b): b is number => b !== undefined))].sort((a, b) => a - b);
+  const byteCounts = [
+    ...new Set(
+      [...cells, ...builtinCells, ...mxnetCells].map((c) => c.bytes).filter((b): b is number => b !== undefined),
+    ),
+  ].sort((a, b) => a - b);
   const roofline: RooflineEntry[] = [];
   for (const bytes of byteCounts) {
     const entry = await measureRoofline(bytes, timing);

@@ -5,7 +5,15 @@ import type { Progress } from './run.js';
 import type { TargetResult } from './targets.js';
 
 const ms = (v: number | undefined): string =>
-  v === undefined ? '-' : v >= 100 ? `${v.toFixed(0)} ms` : v >= 1 ? `${v.toFixed(2)} ms` : v >= 0.001 ? `${(v * 1000).toFixed(1)} µs` : `${(v * 1e6).toFixed(0)} ns`;
+  v === undefined
+    ? '-'
+    : v >= 100
+      ? `${v.toFixed(0)} ms`
+      : v >= 1
+        ? `${v.toFixed(2)} ms`
+        : v >= 0.001
+          ? `${(v * 1000).toFixed(1)} µs`
+          : `${(v * 1e6).toFixed(0)} ns`;
 const ratio = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${v.toFixed(2)}×`);
 
 export function formatProgress(p: Progress): string {
@@ -23,7 +31,9 @@ export function formatProgress(p: Progress): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  '))
+    .join('\n');
 }
 
 /**
@@ -38,10 +48,18 @@ export function formatMxnetSummary(results: BenchResults): string {
     const mine = all.filter((c) => c.backend === name);
     const ok = mine.filter(isTimed);
     if (ok.length === 0) {
-      rows.push([name, `0/${mine.length}`, `${mine[0]?.status ?? 'no cell'}: ${(mine[0]?.reason ?? '').slice(0, 70)}`, '', '', '']);
+      rows.push([
+        name,
+        `0/${mine.length}`,
+        `${mine[0]?.status ?? 'no cell'}: ${(mine[0]?.reason ?? '').slice(0, 70)}`,
+        '',
+        '',
+        '',
+      ]);
       continue;
     }
-    const of = (mode: string) => geometricMean(ok.filter((c) => c.mode === mode && c.ratios?.mxnet != null).map((c) => c.ratios!.mxnet!));
+    const of = (mode: string) =>
+      geometricMean(ok.filter((c) => c.mode === mode && c.ratios?.mxnet != null).map((c) => c.ratios!.mxnet!));
     const every = ok.map((c) => c.ratios?.mxnet).filter((v): v is number => typeof v === 'number');
     rows.push([
       name,
@@ -61,7 +79,8 @@ export function formatMxnetSummary(results: BenchResults): string {
 }
 
 export function formatTargets(targets: readonly TargetResult[]): string {
-  if (targets.length === 0) return 'Targets: none of the target cells are in this grid (run without --quick to reach them).';
+  if (targets.length === 0)
+    return 'Targets: none of the target cells are in this grid (run without --quick to reach them).';
   const rows = [['target', 'cell', 'backend', 'value', 'limit', 'status']];
   for (const t of targets) {
     rows.push([

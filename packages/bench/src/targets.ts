@@ -38,7 +38,14 @@ export interface TargetResult {
 }
 
 /** Losses of the first target (ts at or below MXNet, at most half of tfjs's built-in). */
-export const TS_TARGET_LOSSES = ['L2Loss', 'L1Loss', 'HuberLoss', 'HingeLoss', 'LogisticLoss', 'SigmoidBinaryCrossEntropyLoss'] as const;
+export const TS_TARGET_LOSSES = [
+  'L2Loss',
+  'L1Loss',
+  'HuberLoss',
+  'HingeLoss',
+  'LogisticLoss',
+  'SigmoidBinaryCrossEntropyLoss',
+] as const;
 
 /** Losses computed element by element over pred and label: the roofline target's. */
 export const ELEMENTWISE_LOSSES = [
@@ -55,7 +62,12 @@ export const ELEMENTWISE_LOSSES = [
 
 const MODES: readonly Mode[] = ['forward', 'forwardBackward'];
 
-function judge(value: number | null, limit: number, direction: 'at most' | 'at least', missing: string): Pick<TargetResult, 'met' | 'gap'> {
+function judge(
+  value: number | null,
+  limit: number,
+  direction: 'at most' | 'at least',
+  missing: string,
+): Pick<TargetResult, 'met' | 'gap'> {
   if (value === null) return { met: null, gap: `not measured: ${missing}` };
   const met = direction === 'at most' ? value <= limit : value >= limit;
   if (direction === 'at most') {
@@ -74,7 +86,8 @@ function judge(value: number | null, limit: number, direction: 'at most' | 'at l
 export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference'>): TargetResult[] {
   const anchors = Anchors.of(results);
   const out: TargetResult[] = [];
-  const present = (loss: string, size: string): boolean => results.cells.some((c) => c.loss === loss && c.size === size);
+  const present = (loss: string, size: string): boolean =>
+    results.cells.some((c) => c.loss === loss && c.size === size);
   const tsCell = (loss: string, size: string, mode: Mode) =>
     results.cells.find((c) => c.backend === 'ts' && c.loss === loss && c.size === size && c.mode === mode);
 
@@ -97,7 +110,12 @@ export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference
       value: vsMx,
       limit: 1,
       direction: 'at most',
-      ...judge(vsMx, 1, 'at most', timedTs ? 'MXNet did not run' : `ts did not run${ts?.reason ? ` (${ts.reason})` : ''}`),
+      ...judge(
+        vsMx,
+        1,
+        'at most',
+        timedTs ? 'MXNet did not run' : `ts did not run${ts?.reason ? ` (${ts.reason})` : ''}`,
+      ),
     });
     const vsBuiltin = timedTs && builtin ? timedTs.medianMs / builtin.medianMs : null;
     out.push({
@@ -105,7 +123,7 @@ export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference
       loss,
       size,
       mode,
-      title: "ts time / tfjs built-in time on tfjs-cpu",
+      title: 'ts time / tfjs built-in time on tfjs-cpu',
       backend: 'ts',
       value: vsBuiltin,
       limit: 0.5,
@@ -142,7 +160,7 @@ export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference
     if (!present(loss, size)) continue;
     for (const mode of MODES) {
       const best = fastestCell(results.cells, { loss, size, mode });
-      const value = best ? anchors.ratios(best)?.roofline ?? null : null;
+      const value = best ? (anchors.ratios(best)?.roofline ?? null) : null;
       out.push({
         kind: 'roofline',
         loss,

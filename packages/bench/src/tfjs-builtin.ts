@@ -48,8 +48,16 @@ const pairOf = (p: PreparedCase, labelOf: (t: FloatTensor) => FloatTensor = (t) 
 
 /** MXNet loss name → tfjs equivalent. Losses not listed have none. */
 export const TFJS_BUILTINS: Readonly<Record<string, BuiltinEquivalent>> = {
-  L2Loss: { fn: 'tf.losses.meanSquaredError', args: (p) => pairOf(p), loss: ([l, p]) => tf.losses.meanSquaredError(l!, p!) as tf.Scalar },
-  L1Loss: { fn: 'tf.losses.absoluteDifference', args: (p) => pairOf(p), loss: ([l, p]) => tf.losses.absoluteDifference(l!, p!) as tf.Scalar },
+  L2Loss: {
+    fn: 'tf.losses.meanSquaredError',
+    args: (p) => pairOf(p),
+    loss: ([l, p]) => tf.losses.meanSquaredError(l!, p!) as tf.Scalar,
+  },
+  L1Loss: {
+    fn: 'tf.losses.absoluteDifference',
+    args: (p) => pairOf(p),
+    loss: ([l, p]) => tf.losses.absoluteDifference(l!, p!) as tf.Scalar,
+  },
   SigmoidBinaryCrossEntropyLoss: {
     fn: 'tf.losses.sigmoidCrossEntropy',
     args: (p) => pairOf(p),
@@ -61,7 +69,11 @@ export const TFJS_BUILTINS: Readonly<Record<string, BuiltinEquivalent>> = {
     args: (p) => pairOf(p, zeroOne),
     loss: ([l, p]) => tf.losses.sigmoidCrossEntropy(l!, p!) as tf.Scalar,
   },
-  HuberLoss: { fn: 'tf.losses.huberLoss', args: (p) => pairOf(p), loss: ([l, p]) => tf.losses.huberLoss(l!, p!) as tf.Scalar },
+  HuberLoss: {
+    fn: 'tf.losses.huberLoss',
+    args: (p) => pairOf(p),
+    loss: ([l, p]) => tf.losses.huberLoss(l!, p!) as tf.Scalar,
+  },
   HingeLoss: {
     // tfjs maps 0/1 labels to -1/1 itself
     fn: 'tf.losses.hingeLoss',
@@ -105,7 +117,9 @@ function quietFirstTensor(): void {
 /** The installed wasm binaries' folder, in Node (`node:module` hidden from a browser bundle). */
 async function installedWasmFolder(): Promise<string> {
   const nodeModule = 'node:module';
-  const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as { createRequire(from: string): { resolve(id: string): string } };
+  const { createRequire } = (await import(/* @vite-ignore */ nodeModule)) as {
+    createRequire(from: string): { resolve(id: string): string };
+  };
   const binary = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
   return binary.slice(0, binary.lastIndexOf('/') + 1);
 }
@@ -117,7 +131,12 @@ async function installedWasmFolder(): Promise<string> {
  * set up here if it has not been.
  */
 export async function activateTfjs(variant: string): Promise<void> {
-  if (variant === 'wasm' && tf.findBackend('wasm') === null && typeof process !== 'undefined' && process.versions?.node) {
+  if (
+    variant === 'wasm' &&
+    tf.findBackend('wasm') === null &&
+    typeof process !== 'undefined' &&
+    process.versions?.node
+  ) {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(await installedWasmFolder());
   }
@@ -146,7 +165,8 @@ export function builtinCalls(equivalent: BuiltinEquivalent, prepared: PreparedCa
     async forwardBackward() {
       const tensors = upload();
       const wrt = args.flatMap((a, i) => (a.differentiable ? [i] : []));
-      const f = (...xs: tf.Tensor[]): tf.Scalar => equivalent.loss(tensors.map((t, i) => (wrt.includes(i) ? xs[wrt.indexOf(i)]! : t)));
+      const f = (...xs: tf.Tensor[]): tf.Scalar =>
+        equivalent.loss(tensors.map((t, i) => (wrt.includes(i) ? xs[wrt.indexOf(i)]! : t)));
       const { value, grads } = tf.valueAndGrads(f)(wrt.map((i) => tensors[i]!));
       await Promise.all([value.data(), ...grads.map((g) => g.data())]);
       tf.dispose([value, ...grads, ...tensors]);

@@ -30,7 +30,12 @@ export function describeError(e: unknown): string {
   return e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
 }
 
-export async function timeBackend(backend: Backend, prepared: PreparedCase, mode: Mode, timing: TimingSettings): Promise<Cell> {
+export async function timeBackend(
+  backend: Backend,
+  prepared: PreparedCase,
+  mode: Mode,
+  timing: TimingSettings,
+): Promise<Cell> {
   const { loss, config } = prepared.benchCase;
   const base = cellBase(prepared, backend.name, mode);
   const support = backend.supports(loss, parseConfig(loss, config));
@@ -55,7 +60,12 @@ export async function timeBackend(backend: Backend, prepared: PreparedCase, mode
 }
 
 /** tfjs's built-in equivalent of the case's loss on a tfjs backend (`cpu`, `wasm`, `webgl`, ...). */
-export async function timeBuiltin(variant: string, prepared: PreparedCase, mode: Mode, timing: TimingSettings): Promise<Cell> {
+export async function timeBuiltin(
+  variant: string,
+  prepared: PreparedCase,
+  mode: Mode,
+  timing: TimingSettings,
+): Promise<Cell> {
   const equivalent = TFJS_BUILTINS[prepared.benchCase.loss]!;
   const base = { ...cellBase(prepared, `tfjs-${variant}`, mode), builtin: equivalent.fn };
   try {
@@ -64,7 +74,11 @@ export async function timeBuiltin(variant: string, prepared: PreparedCase, mode:
     return { ...base, status: 'unavailable', reason: describeError(e) };
   }
   try {
-    const { timing: t } = await measure(() => builtinCalls(equivalent, prepared), (calls: BuiltinCall) => calls[mode](), timing);
+    const { timing: t } = await measure(
+      () => builtinCalls(equivalent, prepared),
+      (calls: BuiltinCall) => calls[mode](),
+      timing,
+    );
     return { ...base, status: 'ok', ...t };
   } catch (e) {
     return { ...base, status: 'failed', reason: describeError(e) };

@@ -13,7 +13,9 @@ describe('validateResults', () => {
 
   it('rejects a foreign JSON document, naming the format field', () => {
     expect(() => validateResults({ name: 'some-package', version: '1.0.0' })).toThrow(ResultsFormatError);
-    expect(() => validateResults({ name: 'some-package' })).toThrow(/\$\.format: .*not a gluon-loss bench results file/);
+    expect(() => validateResults({ name: 'some-package' })).toThrow(
+      /\$\.format: .*not a gluon-loss bench results file/,
+    );
     expect(() => validateResults([1, 2])).toThrow(/\$: expected a JSON object/);
   });
 
@@ -22,10 +24,17 @@ describe('validateResults', () => {
   });
 
   it('names the first wrong field of a cell', () => {
-    const bad = results({ cells: [cell('ts', 'L2Loss', '32x32', 'forward', 1), { ...cell('ts', 'L2Loss', '32x32', 'sideways' as never, 1) }] });
+    const bad = results({
+      cells: [
+        cell('ts', 'L2Loss', '32x32', 'forward', 1),
+        { ...cell('ts', 'L2Loss', '32x32', 'sideways' as never, 1) },
+      ],
+    });
     expect(() => validateResults(bad)).toThrow(/\$\.cells\[1\]\.mode/);
     const noTime = results({ mxnet: [{ ...cell('mxnet', 'L2Loss', '32x32', 'forward', 1), medianMs: undefined }] });
-    expect(() => validateResults(noTime)).toThrow(/\$\.reference\.mxnet\.cells\[0\]\.medianMs: expected a finite number/);
+    expect(() => validateResults(noTime)).toThrow(
+      /\$\.reference\.mxnet\.cells\[0\]\.medianMs: expected a finite number/,
+    );
     const noReason = results({ cells: [{ ...cell('ts', 'L2Loss', '32x32', 'forward', null), reason: undefined }] });
     expect(() => validateResults(noReason)).toThrow(/\$\.cells\[0\]\.reason/);
   });
@@ -59,7 +68,9 @@ describe('readResultsDir', () => {
 describe('resultsFileName', () => {
   it('is the UTC start time, so that names sort by time', () => {
     expect(resultsFileName(new Date('2026-11-28T09:05:03.123Z'))).toBe('2026-11-28T09-05-03Z.json');
-    const names = ['2026-11-28T10:00:00Z', '2026-01-02T23:59:59Z', '2026-11-28T09:59:59Z'].map((d) => resultsFileName(new Date(d)));
+    const names = ['2026-11-28T10:00:00Z', '2026-01-02T23:59:59Z', '2026-11-28T09:59:59Z'].map((d) =>
+      resultsFileName(new Date(d)),
+    );
     expect([...names].sort()).toEqual([names[1], names[2], names[0]]);
   });
 });

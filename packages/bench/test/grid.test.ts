@@ -1,6 +1,14 @@
 import { LOSS_NAMES, planCall, parseConfig } from '@gluon-loss/spec';
 import { describe, expect, it } from 'vitest';
-import { CellFilter, ELEMENTWISE_SHAPES, TARGET_SIZES, fullGrid, prepareCase, quickGrid, type BenchCase } from '../src/index.js';
+import {
+  CellFilter,
+  ELEMENTWISE_SHAPES,
+  TARGET_SIZES,
+  fullGrid,
+  prepareCase,
+  quickGrid,
+  type BenchCase,
+} from '../src/index.js';
 
 const sizesOf = (grid: BenchCase[], loss: string): string[] => grid.filter((c) => c.loss === loss).map((c) => c.size);
 
@@ -15,7 +23,14 @@ describe('the grid', () => {
 
   it('times elementwise losses at 1K, 64K and 1M elements', () => {
     expect(ELEMENTWISE_SHAPES.map(([r, c]) => r * c)).toEqual([1024, 65536, 1048576]);
-    for (const loss of ['L2Loss', 'L1Loss', 'HuberLoss', 'HingeLoss', 'LogisticLoss', 'SigmoidBinaryCrossEntropyLoss']) {
+    for (const loss of [
+      'L2Loss',
+      'L1Loss',
+      'HuberLoss',
+      'HingeLoss',
+      'LogisticLoss',
+      'SigmoidBinaryCrossEntropyLoss',
+    ]) {
       expect(full.filter((c) => c.loss === loss).map((c) => c.elements)).toEqual([1024, 65536, 1048576]);
     }
   });
@@ -74,7 +89,9 @@ describe('prepareCase', () => {
     const ctc = prepareCase(fullGrid().find((c) => c.loss === 'CTCLoss' && c.size === TARGET_SIZES.ctc)!);
     expect(Math.max(...ctc.inputs.label!.data)).toBeLessThan(31);
     expect(Math.min(...ctc.inputs.label!.data)).toBeGreaterThanOrEqual(0);
-    const sce = prepareCase(fullGrid().find((c) => c.loss === 'SoftmaxCrossEntropyLoss' && c.size === TARGET_SIZES.softmaxCE)!);
+    const sce = prepareCase(
+      fullGrid().find((c) => c.loss === 'SoftmaxCrossEntropyLoss' && c.size === TARGET_SIZES.softmaxCE)!,
+    );
     expect(sce.inputs.label!.data.every((v) => Number.isInteger(v) && v >= 0 && v < 1000)).toBe(true);
     expect(sce.gradInputs).toEqual(['pred']);
   });

@@ -23,9 +23,13 @@ describe('gluon-bench --quick --filter on the ts backend', () => {
 
   beforeAll(() => {
     expect(existsSync(cli), `${cli} (run the build first)`).toBe(true);
-    stdout = execFileSync(process.execPath, [cli, '--quick', '--filter', 'L2Loss/*/ts', '--filter', 'SoftmaxCELoss/*/ts', '--out', out, '--quiet'], {
-      encoding: 'utf8',
-    });
+    stdout = execFileSync(
+      process.execPath,
+      [cli, '--quick', '--filter', 'L2Loss/*/ts', '--filter', 'SoftmaxCELoss/*/ts', '--out', out, '--quiet'],
+      {
+        encoding: 'utf8',
+      },
+    );
     files = readdirSync(out);
     results = readResultsFile(join(out, files[0]!));
   });
@@ -91,7 +95,11 @@ describe('gluon-bench --quick --filter on the ts backend', () => {
   });
 
   it('exits 2 when the filter selects nothing', () => {
-    const r = spawnSync(process.execPath, [cli, '--quick', '--filter', 'NoSuchLoss', '--out', out, '--quiet', '--no-mxnet'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [cli, '--quick', '--filter', 'NoSuchLoss', '--out', out, '--quiet', '--no-mxnet'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no cell matches "NoSuchLoss"/);
     expect(readdirSync(out)).toHaveLength(1);

@@ -13,7 +13,10 @@ describe('ratios of one run', () => {
       cell('ts', 'L2Loss', big, 'forward', null),
     ],
     mxnet: [cell('mxnet', 'L2Loss', big, 'forwardBackward', 2)],
-    builtin: [cell('tfjs-cpu', 'L2Loss', big, 'forwardBackward', 12), cell('tfjs-wasm', 'L2Loss', big, 'forwardBackward', 6)],
+    builtin: [
+      cell('tfjs-cpu', 'L2Loss', big, 'forwardBackward', 12),
+      cell('tfjs-wasm', 'L2Loss', big, 'forwardBackward', 6),
+    ],
     roofline: [roofline(MiB16, 1.2)],
   });
 
@@ -60,7 +63,10 @@ describe('targets', () => {
       cell('ts', 'SoftmaxCrossEntropyLoss', '1024x1000', 'forward', 5),
       cell('onnx-node', 'SoftmaxCrossEntropyLoss', '1024x1000', 'forward', 2),
     ],
-    mxnet: [cell('mxnet', 'L2Loss', big, 'forwardBackward', 2), cell('mxnet', 'SoftmaxCrossEntropyLoss', '1024x1000', 'forward', 4)],
+    mxnet: [
+      cell('mxnet', 'L2Loss', big, 'forwardBackward', 2),
+      cell('mxnet', 'SoftmaxCrossEntropyLoss', '1024x1000', 'forward', 4),
+    ],
     builtin: [cell('tfjs-cpu', 'L2Loss', big, 'forwardBackward', 12)],
     roofline: [roofline(MiB16, 1.2)],
   });

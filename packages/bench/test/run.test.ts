@@ -8,7 +8,13 @@ import { loadBuiltinBackend, type BackendEntry } from '@gluon-loss/backends';
 import { describe, expect, it } from 'vitest';
 import { runBench, validateResults, type TimingSettings } from '../src/index.js';
 
-const TINY: TimingSettings = { timeMs: 1, minIterations: 2, warmupIterations: 0, slowCallMs: 10_000, slowIterations: 2 };
+const TINY: TimingSettings = {
+  timeMs: 1,
+  minIterations: 2,
+  warmupIterations: 0,
+  slowCallMs: 10_000,
+  slowIterations: 2,
+};
 
 /** The ts backend, except that forwardBackward throws from its 3rd call on (first, second, then tinybench's). */
 async function failingMidRun(): Promise<Backend> {
@@ -60,22 +66,53 @@ const entries: BackendEntry[] = [
       };
     },
   },
-  { name: 'browser-only', environments: ['browser'], description: 'a browser backend', load: () => loadBuiltinBackend('ts') },
+  {
+    name: 'browser-only',
+    environments: ['browser'],
+    description: 'a browser backend',
+    load: () => loadBuiltinBackend('ts'),
+  },
 ];
 
 describe('a run with broken backends', () => {
   it('marks their cells with the reason and goes on', async () => {
     const results = validateResults(
-      JSON.parse(JSON.stringify(await runBench({ quick: true, filter: ['L2Loss'], timing: TINY, backends: entries, router: false, browser: false }))),
+      JSON.parse(
+        JSON.stringify(
+          await runBench({
+            quick: true,
+            filter: ['L2Loss'],
+            timing: TINY,
+            backends: entries,
+            router: false,
+            browser: false,
+          }),
+        ),
+      ),
     );
-    const statusOf = (backend: string) => results.cells.filter((c) => c.backend === backend).map((c) => `${c.size} ${c.mode} ${c.status}`);
+    const statusOf = (backend: string) =>
+      results.cells.filter((c) => c.backend === backend).map((c) => `${c.size} ${c.mode} ${c.status}`);
 
-    expect(results.backends.find((b) => b.name === 'cannot-load')).toMatchObject({ available: false, reason: expect.stringMatching(/@example\/missing/) });
-    expect(results.cells.filter((c) => c.backend === 'cannot-load').every((c) => c.status === 'unavailable' && /@example\/missing/.test(c.reason!))).toBe(true);
+    expect(results.backends.find((b) => b.name === 'cannot-load')).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/@example\/missing/),
+    });
+    expect(
+      results.cells
+        .filter((c) => c.backend === 'cannot-load')
+        .every((c) => c.status === 'unavailable' && /@example\/missing/.test(c.reason!)),
+    ).toBe(true);
 
     // every forward runs; every forwardBackward fails on its 3rd call, each size again
-    expect(statusOf('fails-mid-run')).toEqual(['32x32 forward ok', '32x32 forwardBackward failed', '256x256 forward ok', '256x256 forwardBackward failed']);
-    expect(results.cells.find((c) => c.backend === 'fails-mid-run' && c.status === 'failed')!.reason).toMatch(/device lost/);
+    expect(statusOf('fails-mid-run')).toEqual([
+      '32x32 forward ok',
+      '32x32 forwardBackward failed',
+      '256x256 forward ok',
+      '256x256 forwardBackward failed',
+    ]);
+    expect(results.cells.find((c) => c.backend === 'fails-mid-run' && c.status === 'failed')!.reason).toMatch(
+      /device lost/,
+    );
 
     expect(statusOf('supports-nothing').every((s) => s.endsWith('unsupported'))).toBe(true);
     expect(results.cells.find((c) => c.backend === 'supports-nothing')!.reason).toBe('not written yet');
@@ -83,7 +120,9 @@ describe('a run with broken backends', () => {
     // in the quick grid a browser-only backend is listed at the smallest size of each loss
     const browserOnly = results.cells.filter((c) => c.backend === 'browser-only');
     expect(browserOnly.map((c) => `${c.size} ${c.mode}`)).toEqual(['32x32 forward', '32x32 forwardBackward']);
-    expect(browserOnly.every((c) => c.status === 'unavailable' && /runs only in browser.*--no-browser/.test(c.reason!))).toBe(true);
+    expect(
+      browserOnly.every((c) => c.status === 'unavailable' && /runs only in browser.*--no-browser/.test(c.reason!)),
+    ).toBe(true);
 
     // without a Python the MXNet anchor says so, and the tfjs anchor and roofline still ran
     expect(results.reference.mxnet.status).toBe('unavailable');
@@ -96,7 +135,12 @@ describe('a run with broken backends', () => {
 
 describe('the browser-only backends', () => {
   it('are timed in the bench page in headless Chromium, with the tfjs built-ins on their tfjs backend', async () => {
-    const results = await runBench({ quick: true, filter: ['L2Loss/32x32/tfjs-webgl', 'L2Loss/32x32/onnx-webgpu'], timing: TINY, router: false });
+    const results = await runBench({
+      quick: true,
+      filter: ['L2Loss/32x32/tfjs-webgl', 'L2Loss/32x32/onnx-webgpu'],
+      timing: TINY,
+      router: false,
+    });
     expect(results.backends.map((b) => [b.name, b.available, b.reason])).toEqual([
       ['tfjs-webgl', true, undefined],
       ['onnx-webgpu', true, undefined],

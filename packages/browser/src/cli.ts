@@ -17,7 +17,11 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 const program = new Command()
   .name('gluon-browser-conformance')
   .description("Run MXNet 1.9.1's golden cases on gluon-loss backends in headless Chromium.")
-  .addOption(new Option('-b, --backend <name>', 'a built-in backend; repeatable (default: every browser backend)').argParser(collect).default([]))
+  .addOption(
+    new Option('-b, --backend <name>', 'a built-in backend; repeatable (default: every browser backend)')
+      .argParser(collect)
+      .default([]),
+  )
   .addOption(new Option('-f, --filter <glob>', 'case-name glob; repeatable').argParser(collect).default([]))
   .option('--json <file>', 'write the JSON report here')
   .exitOverride();
@@ -42,10 +46,13 @@ async function main(): Promise<number> {
     console.log(formatPlacement(placement));
     placementOk = placement.sessions > 0 && placement.allOnWebGpu === placement.sessions;
   }
-  if (opts.json) writeFileSync(opts.json, JSON.stringify(placement ? { ...report, placement } : report, null, 1) + '\n');
+  if (opts.json)
+    writeFileSync(opts.json, JSON.stringify(placement ? { ...report, placement } : report, null, 1) + '\n');
   const explicit = opts.backend.length > 0;
   const ok =
-    placementOk && report.results.every((r) => r.status === 'pass') && (!explicit || report.backends.every((b) => b.available));
+    placementOk &&
+    report.results.every((r) => r.status === 'pass') &&
+    (!explicit || report.backends.every((b) => b.available));
   if (!ok) console.log('browser conformance FAILED');
   return ok ? 0 : 1;
 }

@@ -51,11 +51,21 @@ export async function startHarnessServer(options: { root?: string; goldenDir?: s
   const goldenDir = options.goldenDir ?? defaultGoldenDir;
   const mounts: [string, string | undefined][] = [
     [HARNESS_PATHS.golden, goldenDir],
-    [HARNESS_PATHS.tfjsWasm, packageDir(['@gluon-loss/backends', '@gluon-loss/backend-tfjs'], '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')],
+    [
+      HARNESS_PATHS.tfjsWasm,
+      packageDir(
+        ['@gluon-loss/backends', '@gluon-loss/backend-tfjs'],
+        '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+      ),
+    ],
     // onnxruntime-web's entry point and its .wasm binaries share its dist/ folder
     [HARNESS_PATHS.ortWasm, packageDir(['@gluon-loss/backends', '@gluon-loss/backend-onnx'], 'onnxruntime-web')],
   ];
-  const goldenIndex = JSON.stringify(readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort());
+  const goldenIndex = JSON.stringify(
+    readdirSync(goldenDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort(),
+  );
 
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);

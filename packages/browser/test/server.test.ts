@@ -28,7 +28,9 @@ describe('the harness server', () => {
     try {
       const index = (await (await fetch(`${server.url}golden/index.json`)).json()) as string[];
       expect(index).toContain('CTCLoss.json');
-      expect((await fetch(`${server.url}wasm/tfjs/tfjs-backend-wasm-simd.wasm`)).headers.get('content-type')).toBe('application/wasm');
+      expect((await fetch(`${server.url}wasm/tfjs/tfjs-backend-wasm-simd.wasm`)).headers.get('content-type')).toBe(
+        'application/wasm',
+      );
       expect((await fetch(`${server.url}wasm/ort/ort-wasm-simd-threaded.wasm`)).status).toBe(200);
     } finally {
       await server.close();
@@ -41,8 +43,18 @@ describe('the harness server', () => {
       // raw request paths: fetch() would normalise the dots away before sending
       const { port } = new URL(server.url);
       const status = (path: string) =>
-        new Promise<number>((ok, fail) => get({ host: '127.0.0.1', port, path }, (res) => { res.resume(); ok(res.statusCode ?? 0); }).on('error', fail));
-      for (const path of ['/../package.json', '/%2e%2e/%2e%2e/package.json', '/golden/../../../package.json', '/wasm/tfjs/../../package.json']) {
+        new Promise<number>((ok, fail) =>
+          get({ host: '127.0.0.1', port, path }, (res) => {
+            res.resume();
+            ok(res.statusCode ?? 0);
+          }).on('error', fail),
+        );
+      for (const path of [
+        '/../package.json',
+        '/%2e%2e/%2e%2e/package.json',
+        '/golden/../../../package.json',
+        '/wasm/tfjs/../../package.json',
+      ]) {
         expect(await status(path), path).toBe(404);
       }
     } finally {

@@ -9,16 +9,33 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Backend } from '@gluon-loss/spec';
 import { formatTable } from './report.js';
 import { runConformance } from './run.js';
-import { defaultGoldenDir, loadBackendSpecifier, loadBuiltinNodeBackends, readGoldenDir, unavailableBackend } from './node.js';
+import {
+  defaultGoldenDir,
+  loadBackendSpecifier,
+  loadBuiltinNodeBackends,
+  readGoldenDir,
+  unavailableBackend,
+} from './node.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 const program = new Command()
   .name('gluon-conformance')
   .description("Run MXNet 1.9.1's golden cases on gluon-loss backends.")
-  .addOption(new Option('-b, --backend <name|module>', 'a built-in backend name or a module whose default export is a Backend; repeatable (default: every built-in backend available here)').argParser(collect).default([]))
+  .addOption(
+    new Option(
+      '-b, --backend <name|module>',
+      'a built-in backend name or a module whose default export is a Backend; repeatable (default: every built-in backend available here)',
+    )
+      .argParser(collect)
+      .default([]),
+  )
   .option('-g, --golden <dir>', 'a folder of golden files in the same format', defaultGoldenDir)
-  .addOption(new Option('-f, --filter <glob>', "case-name glob, e.g. 'CTCLoss/*' or 'CTCLoss' or '*/error-*'; repeatable").argParser(collect).default([]))
+  .addOption(
+    new Option('-f, --filter <glob>', "case-name glob, e.g. 'CTCLoss/*' or 'CTCLoss' or '*/error-*'; repeatable")
+      .argParser(collect)
+      .default([]),
+  )
   .option('--json <file>', 'write the JSON report here')
   .option('-q, --quiet', 'print only the table')
   .showHelpAfterError()
@@ -48,7 +65,8 @@ async function main(): Promise<number> {
     filter: opts.filter,
     onResult: (r) => {
       done++;
-      if (!opts.quiet && r.status !== 'pass') process.stderr.write(`${r.backend} ${r.case}: ${r.status}: ${r.message ?? ''}\n`);
+      if (!opts.quiet && r.status !== 'pass')
+        process.stderr.write(`${r.backend} ${r.case}: ${r.status}: ${r.message ?? ''}\n`);
       if (!opts.quiet && process.stderr.isTTY && done % 25 === 0) process.stderr.write(`  ${done} cases run\r`);
     },
   });
@@ -60,7 +78,8 @@ async function main(): Promise<number> {
   }
   // Backends found unavailable on their own are listed, not failed; ones asked for by name must run.
   const failedBackends = explicit ? report.backends.filter((b) => !b.available) : [];
-  const ok = report.results.every((r) => r.status === 'pass') && failedBackends.length === 0 && report.results.length > 0;
+  const ok =
+    report.results.every((r) => r.status === 'pass') && failedBackends.length === 0 && report.results.length > 0;
   if (!ok) console.log(report.results.length === 0 ? 'no case ran' : 'conformance FAILED');
   return ok ? 0 : 1;
 }

@@ -54,5 +54,7 @@ export function compareTensor(
       mismatch = `element ${i}: got ${g}, expected ${want.undefinedMask?.[i] ? '0 (undefined in MXNet)' : w}`;
     }
   }
-  return mismatch === undefined ? { ok: true, maxAbsErr: maxAbs, maxRelErr: maxRel } : { ok: false, maxAbsErr: maxAbs, maxRelErr: maxRel, mismatch };
+  return mismatch === undefined
+    ? { ok: true, maxAbsErr: maxAbs, maxRelErr: maxRel }
+    : { ok: false, maxAbsErr: maxAbs, maxRelErr: maxRel, mismatch };
 }

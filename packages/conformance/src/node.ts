@@ -11,8 +11,14 @@ export { readGoldenDir, defaultGoldenDir } from '@gluon-loss/golden/node';
 
 function looksLikeBackend(v: unknown): v is Backend {
   const b = v as Partial<Backend> | null;
-  return typeof b === 'object' && b !== null && typeof b.name === 'string' && typeof b.compile === 'function' &&
-    typeof b.probe === 'function' && typeof b.supports === 'function';
+  return (
+    typeof b === 'object' &&
+    b !== null &&
+    typeof b.name === 'string' &&
+    typeof b.compile === 'function' &&
+    typeof b.probe === 'function' &&
+    typeof b.supports === 'function'
+  );
 }
 
 /**

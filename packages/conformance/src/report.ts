@@ -90,14 +90,21 @@ export function formatTable(report: ConformanceReport): string {
   };
   const header = ['loss (fwd / grad passed)', ...backends];
   const rows = losses.map((loss) => [loss, ...backends.map((b) => text(cells.get(`${loss}\u0000${b}`)))]);
-  const totals = ['total', ...backends.map((b) => {
-    const s = report.summary[b]!;
-    const all = s.pass + s.fail + s.unsupported + s.error;
-    return `${s.pass}/${all} cases`;
-  })];
+  const totals = [
+    'total',
+    ...backends.map((b) => {
+      const s = report.summary[b]!;
+      const all = s.pass + s.fail + s.unsupported + s.error;
+      return `${s.pass}/${all} cases`;
+    }),
+  ];
   const table = [header, ...rows, totals];
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  const line = (row: string[]): string => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), line(totals)];
   const unavailable = report.backends.filter((b) => !b.available);
   for (const b of unavailable) out.push(`unavailable: ${b.name}: ${b.reason ?? 'unknown reason'}`);

@@ -84,7 +84,12 @@ class CompileCache {
   }
 }
 
-async function runCall(backend: Backend, cache: CompileCache, c: GoldenCall, rules: readonly ToleranceRule[]): Promise<CaseResult> {
+async function runCall(
+  backend: Backend,
+  cache: CompileCache,
+  c: GoldenCall,
+  rules: readonly ToleranceRule[],
+): Promise<CaseResult> {
   const loss = canonicalLossName(c.loss);
   const base = { backend: backend.name, loss, case: c.name, kind: 'call' as const };
   const tol = toleranceFor(c.name, backend.name, rules);
@@ -92,7 +97,15 @@ async function runCall(backend: Backend, cache: CompileCache, c: GoldenCall, rul
   try {
     const support = backend.supports(loss, parseConfig(loss, c.config));
     if (!support.supported) {
-      return { ...base, status: 'unsupported', forwardPass: null, gradPass: null, forward: null, grads: {}, message: support.reason };
+      return {
+        ...base,
+        status: 'unsupported',
+        forwardPass: null,
+        gradPass: null,
+        forward: null,
+        grads: {},
+        message: support.reason,
+      };
     }
     stage = 'compile';
     const compiled = await cache.get(c.loss, c.config);
@@ -134,7 +147,15 @@ async function runCall(backend: Backend, cache: CompileCache, c: GoldenCall, rul
   } catch (e) {
     const kind = errorKind(e);
     const status = kind === 'unsupported' ? 'unsupported' : 'error';
-    return { ...base, status, forwardPass: null, gradPass: null, forward: null, grads: {}, message: `${stage}: ${describe(e)}` };
+    return {
+      ...base,
+      status,
+      forwardPass: null,
+      gradPass: null,
+      forward: null,
+      grads: {},
+      message: `${stage}: ${describe(e)}`,
+    };
   }
 }
 
@@ -156,22 +177,36 @@ async function runRejection(backend: Backend, cache: CompileCache, c: GoldenErro
     const kind = errorKind(e);
     if (c.errorKind === 'config') return verdict(kind === 'config', `expected a ConfigError, got ${describe(e)}`);
     if (kind === 'unsupported') {
-      return { ...base, status: 'unsupported', forwardPass: null, gradPass: null, forward: null, grads: {}, message: describe(e) };
+      return {
+        ...base,
+        status: 'unsupported',
+        forwardPass: null,
+        gradPass: null,
+        forward: null,
+        grads: {},
+        message: describe(e),
+      };
     }
     return verdict(false, `compile: expected success (MXNet rejects the call, not the config), got ${describe(e)}`);
   }
-  if (c.errorKind === 'config') return verdict(false, `expected a ConfigError from compile (MXNet: ${c.mxnetMessage}); it compiled`);
+  if (c.errorKind === 'config')
+    return verdict(false, `expected a ConfigError from compile (MXNet: ${c.mxnetMessage}); it compiled`);
   const rejected = async (call: () => Promise<unknown>, what: string): Promise<string | undefined> => {
     try {
       await withTimeout(call(), cache.timeoutMs, what);
       return `${what}: expected an InputError (MXNet: ${c.mxnetMessage}); it returned a result`;
     } catch (e) {
-      return INPUT_ERROR_KINDS.has(errorKind(e) ?? '') ? undefined : `${what}: expected an InputError, got ${describe(e)}`;
+      return INPUT_ERROR_KINDS.has(errorKind(e) ?? '')
+        ? undefined
+        : `${what}: expected an InputError, got ${describe(e)}`;
     }
   };
   const problem =
     (await rejected(() => compiled.forward(c.inputs), 'forward')) ??
-    (await rejected(() => compiled.forwardBackward(c.inputs, { data: new Float32Array(1), shape: [1] }), 'forwardBackward'));
+    (await rejected(
+      () => compiled.forwardBackward(c.inputs, { data: new Float32Array(1), shape: [1] }),
+      'forwardBackward',
+    ));
   return verdict(problem === undefined, problem ?? '');
 }
 
@@ -195,12 +230,17 @@ export async function runConformance(options: RunOptions): Promise<ConformanceRe
     } catch (e) {
       availability = { available: false as const, reason: `probe threw: ${describe(e)}` };
     }
-    statuses.push(availability.available ? { name: backend.name, available: true } : { name: backend.name, available: false, reason: availability.reason });
+    statuses.push(
+      availability.available
+        ? { name: backend.name, available: true }
+        : { name: backend.name, available: false, reason: availability.reason },
+    );
     if (!availability.available) continue;
     const cache = new CompileCache(backend, timeoutMs);
     try {
       for (const c of cases) {
-        const result = c.kind === 'call' ? await runCall(backend, cache, c, rules) : await runRejection(backend, cache, c);
+        const result =
+          c.kind === 'call' ? await runCall(backend, cache, c, rules) : await runRejection(backend, cache, c);
         results.push(result);
         options.onResult?.(result);
       }

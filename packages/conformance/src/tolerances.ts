@@ -49,6 +49,8 @@ export function toleranceFor(
   backend: string,
   rules: readonly ToleranceRule[] = TOLERANCE_RULES,
 ): Tolerance {
-  const rule = rules.find((r) => matches(r.cases, caseName) && (r.backends === undefined || matches(r.backends, backend)));
+  const rule = rules.find(
+    (r) => matches(r.cases, caseName) && (r.backends === undefined || matches(r.backends, backend)),
+  );
   return rule ?? DEFAULT_TOLERANCE;
 }

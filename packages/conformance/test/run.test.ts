@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compareTensor, formatTable, runConformance, selectCases, toleranceFor, DEFAULT_TOLERANCE } from '../src/index.js';
+import {
+  compareTensor,
+  formatTable,
+  runConformance,
+  selectCases,
+  toleranceFor,
+  DEFAULT_TOLERANCE,
+} from '../src/index.js';
 import { readGoldenDir } from '../src/node.js';
 import { fakeBackend, l1Suite, onlyL2, unavailable } from './fixtures/fake-backends.js';
 
@@ -74,7 +81,9 @@ describe('runConformance', () => {
   });
 
   it('fails a forward value out of tolerance, and says which', async () => {
-    const [r] = (await runConformance({ backends: [fakeBackend('off-by-a-bit')], suite: l1Suite(), filter: 'L1Loss/by-hand' })).results;
+    const [r] = (
+      await runConformance({ backends: [fakeBackend('off-by-a-bit')], suite: l1Suite(), filter: 'L1Loss/by-hand' })
+    ).results;
     expect(r!.status).toBe('fail');
     expect(r!.forwardPass).toBe(false);
     expect(r!.gradPass).toBe(true);
@@ -82,7 +91,9 @@ describe('runConformance', () => {
   });
 
   it('fails a missing gradient', async () => {
-    const [r] = (await runConformance({ backends: [fakeBackend('no-label-grad')], suite: l1Suite(), filter: 'L1Loss/by-hand' })).results;
+    const [r] = (
+      await runConformance({ backends: [fakeBackend('no-label-grad')], suite: l1Suite(), filter: 'L1Loss/by-hand' })
+    ).results;
     expect(r!.status).toBe('fail');
     expect(r!.message).toContain('grad label: missing');
   });
@@ -94,13 +105,21 @@ describe('runConformance', () => {
   });
 
   it('fails a backend that accepts input MXNet rejects', async () => {
-    const report = await runConformance({ backends: [fakeBackend('accepts-anything')], suite: l1Suite(), filter: '*/error-label-size' });
+    const report = await runConformance({
+      backends: [fakeBackend('accepts-anything')],
+      suite: l1Suite(),
+      filter: '*/error-label-size',
+    });
     expect(report.results[0]!.status).toBe('fail');
     expect(report.results[0]!.message).toContain('expected an InputError');
   });
 
   it('reports a gap as unsupported and an unavailable backend with its reason', async () => {
-    const report = await runConformance({ backends: [onlyL2, unavailable], suite: l1Suite(), filter: 'L1Loss/by-hand' });
+    const report = await runConformance({
+      backends: [onlyL2, unavailable],
+      suite: l1Suite(),
+      filter: 'L1Loss/by-hand',
+    });
     expect(report.results).toHaveLength(1);
     expect(report.results[0]).toMatchObject({ backend: 'fake-only-l2', status: 'unsupported', message: 'only L2Loss' });
     expect(report.backends).toEqual([
@@ -126,7 +145,11 @@ describe('a backend that hangs', () => {
   it('is reported unavailable when its probe never settles, and the run goes on', async () => {
     const hanging = { ...fakeBackend('exact'), name: 'fake-hangs', probe: () => new Promise<never>(() => {}) };
     const report = await runConformance({ backends: [hanging, fakeBackend('exact')], suite: l1Suite(), timeoutMs: 50 });
-    expect(report.backends[0]).toEqual({ name: 'fake-hangs', available: false, reason: 'probe threw: TimeoutError: fake-hangs probe did not finish within 0.05 s' });
+    expect(report.backends[0]).toEqual({
+      name: 'fake-hangs',
+      available: false,
+      reason: 'probe threw: TimeoutError: fake-hangs probe did not finish within 0.05 s',
+    });
     expect(report.summary['fake-exact']!.pass).toBe(3);
   });
 
@@ -135,9 +158,14 @@ describe('a backend that hangs', () => {
     const stuck = {
       ...base,
       name: 'fake-stuck',
-      compile: async () => ({ ...(await base.compile('L1Loss', {})), forward: () => new Promise<never>(() => {}) }) as never,
+      compile: async () =>
+        ({ ...(await base.compile('L1Loss', {})), forward: () => new Promise<never>(() => {}) }) as never,
     };
-    const [r] = (await runConformance({ backends: [stuck], suite: l1Suite(), filter: 'L1Loss/by-hand', timeoutMs: 50 })).results;
-    expect(r).toMatchObject({ status: 'error', message: 'forward: TimeoutError: forward did not finish within 0.05 s' });
+    const [r] = (await runConformance({ backends: [stuck], suite: l1Suite(), filter: 'L1Loss/by-hand', timeoutMs: 50 }))
+      .results;
+    expect(r).toMatchObject({
+      status: 'error',
+      message: 'forward: TimeoutError: forward did not finish within 0.05 s',
+    });
   });
 });

@@ -54,7 +54,13 @@ const LINE_TYPES: Readonly<Record<LineSeries['kind'], string>> = {
 function base(title: string, subtitle?: string): Record<string, unknown> {
   return {
     animation: false,
-    title: { text: title, ...(subtitle ? { subtext: subtitle } : {}), left: 'center', textStyle: { fontSize: 13 }, subtextStyle: { fontSize: 11 } },
+    title: {
+      text: title,
+      ...(subtitle ? { subtext: subtitle } : {}),
+      left: 'center',
+      textStyle: { fontSize: 13 },
+      subtextStyle: { fontSize: 11 },
+    },
     tooltip: { trigger: 'item' },
     legend: { type: 'scroll', bottom: 0, textStyle: { fontSize: 11 } },
     grid: { left: 64, right: 24, top: subtitle ? 58 : 44, bottom: 64 },
@@ -88,7 +94,14 @@ export function timeVsSizeChart(id: string, title: string, series: readonly Line
 }
 
 /** A line per series over the runs' start times. */
-export function historyChart(id: string, title: string, subtitle: string, yName: string, series: readonly LineSeries[], logY: boolean): ChartSpec {
+export function historyChart(
+  id: string,
+  title: string,
+  subtitle: string,
+  yName: string,
+  series: readonly LineSeries[],
+  logY: boolean,
+): ChartSpec {
   return {
     id,
     option: {
@@ -119,23 +132,36 @@ export function barChart(
   subtitle: string,
   categories: readonly string[],
   series: readonly BarSeries[],
-  options: { logY?: boolean; referenceLine?: { value: number; label: string }; horizontal?: boolean; yName?: string } = {},
+  options: {
+    logY?: boolean;
+    referenceLine?: { value: number; label: string };
+    horizontal?: boolean;
+    yName?: string;
+  } = {},
 ): ChartSpec {
   const valueAxis = { type: options.logY ? 'log' : 'value', name: options.yName ?? '' };
-  const categoryAxis = { type: 'category', data: categories, axisLabel: { fontSize: 10, interval: 0, rotate: options.horizontal ? 0 : 30 } };
+  const categoryAxis = {
+    type: 'category',
+    data: categories,
+    axisLabel: { fontSize: 10, interval: 0, rotate: options.horizontal ? 0 : 30 },
+  };
   const ref = options.referenceLine;
   return {
     id,
     option: {
       ...base(title, subtitle),
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-      grid: options.horizontal ? { left: 260, right: 40, top: 58, bottom: 48 } : { left: 64, right: 56, top: 58, bottom: 96 },
+      grid: options.horizontal
+        ? { left: 260, right: 40, top: 58, bottom: 48 }
+        : { left: 64, right: 56, top: 58, bottom: 96 },
       xAxis: options.horizontal ? valueAxis : categoryAxis,
       yAxis: options.horizontal ? { ...categoryAxis, inverse: true } : valueAxis,
       series: series.map((s, i) => ({
         name: s.name,
         type: 'bar',
-        data: s.values.map((v, j) => (v === null ? '-' : s.colours ? { value: v, itemStyle: { color: s.colours[j] } } : v)),
+        data: s.values.map((v, j) =>
+          v === null ? '-' : s.colours ? { value: v, itemStyle: { color: s.colours[j] } } : v,
+        ),
         itemStyle: { color: colourOf(s.name) },
         ...(ref && i === 0
           ? {
@@ -154,6 +180,11 @@ export function barChart(
 }
 
 /** Whether every series of a chart has at least one point (charts without data are left out). */
-export function hasData(series: readonly { points?: readonly unknown[]; values?: readonly (number | null)[] }[]): boolean {
-  return series.length > 0 && series.every((s) => (s.points ? s.points.length > 0 : (s.values ?? []).some((v) => v !== null)));
+export function hasData(
+  series: readonly { points?: readonly unknown[]; values?: readonly (number | null)[] }[],
+): boolean {
+  return (
+    series.length > 0 &&
+    series.every((s) => (s.points ? s.points.length > 0 : (s.values ?? []).some((v) => v !== null)))
+  );
 }

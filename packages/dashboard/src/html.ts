@@ -15,12 +15,18 @@ export function echartsSource(): string {
   return readFileSync(join(dirname(entry), 'echarts.min.js'), 'utf8');
 }
 
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** JSON that may sit inside a <script> element: no `</script>`, no `<!--`. */
-const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (v: unknown): string =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
-const ms = (v: number | null): string => (v === null ? '–' : v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(4));
+const ms = (v: number | null): string =>
+  v === null ? '–' : v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(4);
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], className = ''): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
@@ -28,7 +34,8 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], cl
   return `<table class="${className}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-const chartDiv = (c: ChartSpec, wide = false): string => `<div class="chart${wide ? ' wide' : ''}" id="${escapeHtml(c.id)}"></div>`;
+const chartDiv = (c: ChartSpec, wide = false): string =>
+  `<div class="chart${wide ? ' wide' : ''}" id="${escapeHtml(c.id)}"></div>`;
 
 function targetRows(targets: readonly TargetResult[]): string[][] {
   return targets.map((t) => [
@@ -37,7 +44,11 @@ function targetRows(targets: readonly TargetResult[]): string[][] {
     escapeHtml(t.backend ?? '–'),
     t.value === null ? '–' : t.value.toFixed(3),
     escapeHtml(`${t.direction} ${t.limit}`),
-    t.met === null ? `<span class="unknown">${escapeHtml(t.gap)}</span>` : t.met ? `<span class="met">met</span> ${escapeHtml(t.gap)}` : `<span class="missed">missed</span> ${escapeHtml(t.gap)}`,
+    t.met === null
+      ? `<span class="unknown">${escapeHtml(t.gap)}</span>`
+      : t.met
+        ? `<span class="met">met</span> ${escapeHtml(t.gap)}`
+        : `<span class="missed">missed</span> ${escapeHtml(t.gap)}`,
   ]);
 }
 
@@ -86,15 +97,24 @@ export function renderHtml(model: DashboardModel): string {
         `tfjs ${escapeHtml(v['@tensorflow/tfjs'] ?? '–')}, onnxruntime-web ${escapeHtml(v['onnxruntime-web'] ?? '–')}, onnxruntime-node ${escapeHtml(v['onnxruntime-node'] ?? '–')}. ${model.runs.length} run(s) in the history. Generated ${escapeHtml(model.generatedAt)}.</p>`,
     );
   }
-  for (const s of model.skipped) parts.push(`<p class="warning">Skipped <code>${escapeHtml(s.file)}</code>: ${escapeHtml(s.reason)}</p>`);
+  for (const s of model.skipped)
+    parts.push(`<p class="warning">Skipped <code>${escapeHtml(s.file)}</code>: ${escapeHtml(s.reason)}</p>`);
   if (latest !== null) {
     parts.push('<h2>Overview</h2>');
-    parts.push(`<div class="charts">${model.overview.map((c) => chartDiv(c, c.id === 'overview-targets')).join('')}</div>`);
+    parts.push(
+      `<div class="charts">${model.overview.map((c) => chartDiv(c, c.id === 'overview-targets')).join('')}</div>`,
+    );
     parts.push('<h3>Backends</h3>');
     parts.push(
       table(
         ['backend', 'environments', 'available', 'start-up ms', 'reason'],
-        latest.backends.map((b) => [escapeHtml(b.name), escapeHtml(b.environments.join(', ')), b.available ? 'yes' : 'no', b.initMs === undefined ? '–' : ms(b.initMs), escapeHtml(b.reason ?? '')]),
+        latest.backends.map((b) => [
+          escapeHtml(b.name),
+          escapeHtml(b.environments.join(', ')),
+          b.available ? 'yes' : 'no',
+          b.initMs === undefined ? '–' : ms(b.initMs),
+          escapeHtml(b.reason ?? ''),
+        ]),
       ),
     );
     parts.push('<h2>Targets</h2>');
@@ -109,7 +129,16 @@ export function renderHtml(model: DashboardModel): string {
         ? `<p class="note">Router ${escapeHtml(model.router.status)}${model.router.reason ? `: ${escapeHtml(model.router.reason)}` : ''}.</p>`
         : table(
             ['loss', 'size', 'mode', 'router chose', 'router ms', 'fastest measured', 'its ms', 'note'],
-            model.router.rows.map((r) => [escapeHtml(r.loss), escapeHtml(r.size), r.mode, escapeHtml(r.choice ?? '–'), ms(r.routerMs), escapeHtml(r.fastest ?? '–'), ms(r.fastestMs), escapeHtml(r.note ?? '')]),
+            model.router.rows.map((r) => [
+              escapeHtml(r.loss),
+              escapeHtml(r.size),
+              r.mode,
+              escapeHtml(r.choice ?? '–'),
+              ms(r.routerMs),
+              escapeHtml(r.fastest ?? '–'),
+              ms(r.fastestMs),
+              escapeHtml(r.note ?? ''),
+            ]),
           ),
     );
     parts.push('<h2>Per loss</h2>');
@@ -119,7 +148,19 @@ export function renderHtml(model: DashboardModel): string {
       parts.push(`<div class="charts">${section.charts.map((c) => chartDiv(c)).join('')}</div>`);
     }
     parts.push('<h2>Runs</h2>');
-    parts.push(table(['started (UTC)', 'grid', 'cells', 'file'], [...model.runs].reverse().map((r) => [escapeHtml(r.startedAt), r.quick ? 'quick' : 'full', String(r.cells), `<code>${escapeHtml(r.file)}</code>`])));
+    parts.push(
+      table(
+        ['started (UTC)', 'grid', 'cells', 'file'],
+        [...model.runs]
+          .reverse()
+          .map((r) => [
+            escapeHtml(r.startedAt),
+            r.quick ? 'quick' : 'full',
+            String(r.cells),
+            `<code>${escapeHtml(r.file)}</code>`,
+          ]),
+      ),
+    );
   }
   return `<!doctype html>
 <html lang="en">

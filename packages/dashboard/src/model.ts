@@ -18,7 +18,15 @@ import {
   type SkippedFile,
   type TargetResult,
 } from '@gluon-loss/bench';
-import { barChart, hasData, historyChart, timeVsSizeChart, type BarSeries, type ChartSpec, type LineSeries } from './charts.js';
+import {
+  barChart,
+  hasData,
+  historyChart,
+  timeVsSizeChart,
+  type BarSeries,
+  type ChartSpec,
+  type LineSeries,
+} from './charts.js';
 
 export interface RouterRow {
   readonly loss: string;
@@ -104,7 +112,8 @@ function timeSeries(results: BenchResults, loss: string, mode: Mode): LineSeries
     const entry = rooflineFor(results.reference.roofline, c.bytes);
     if (entry) roof.set(c.size, [c.elements, entry.medianMs, c.size]);
   }
-  if (roof.size > 0) out.push({ name: 'roofline', points: [...roof.values()].sort((a, b) => a[0] - b[0]), kind: 'roofline' });
+  if (roof.size > 0)
+    out.push({ name: 'roofline', points: [...roof.values()].sort((a, b) => a[0] - b[0]), kind: 'roofline' });
   return out;
 }
 
@@ -122,8 +131,10 @@ function ratioBars(results: BenchResults, loss: string): { categories: string[];
   const series: BarSeries[] = [];
   for (const backend of ordered(results.cells.map((c) => c.backend))) {
     const values = keys.map(({ size, mode }) => {
-      const c = results.cells.find((x) => x.loss === loss && x.backend === backend && x.size === size && x.mode === mode);
-      return c === undefined ? null : anchors.ratios(c)?.mxnet ?? null;
+      const c = results.cells.find(
+        (x) => x.loss === loss && x.backend === backend && x.size === size && x.mode === mode,
+      );
+      return c === undefined ? null : (anchors.ratios(c)?.mxnet ?? null);
     });
     if (values.some((v) => v !== null)) series.push({ name: backend, values });
   }
@@ -138,8 +149,12 @@ function historySeries(runs: readonly LoadedRun[], loss: string, size: string, m
     byName.set(name, list);
   };
   for (const { results } of runs) {
-    for (const c of results.cells) if (c.loss === loss && c.size === size && c.mode === mode && isTimed(c)) add(c.backend, results.startedAt, c.medianMs!);
-    for (const c of results.reference.mxnet.cells) if (c.loss === loss && c.size === size && c.mode === mode && isTimed(c)) add('MXNet', results.startedAt, c.medianMs!);
+    for (const c of results.cells)
+      if (c.loss === loss && c.size === size && c.mode === mode && isTimed(c))
+        add(c.backend, results.startedAt, c.medianMs!);
+    for (const c of results.reference.mxnet.cells)
+      if (c.loss === loss && c.size === size && c.mode === mode && isTimed(c))
+        add('MXNet', results.startedAt, c.medianMs!);
   }
   return [...byName].map(([name, points]) => ({ name, points, kind: name === 'MXNet' ? 'mxnet' : 'backend' }));
 }
@@ -150,32 +165,55 @@ function lossSection(runs: readonly LoadedRun[], results: BenchResults, loss: st
   const id = slug(loss);
   for (const mode of ['forward', 'forwardBackward'] as const) {
     const series = timeSeries(results, loss, mode);
-    if (hasData(series)) charts.push(timeVsSizeChart(`time-${id}-${mode}`, `${loss}: time vs size, ${MODE_LABEL[mode]}`, series));
+    if (hasData(series))
+      charts.push(timeVsSizeChart(`time-${id}-${mode}`, `${loss}: time vs size, ${MODE_LABEL[mode]}`, series));
     else notes.push(`No ${MODE_LABEL[mode]} timings for ${loss} in the latest run.`);
   }
   const { categories, series } = ratioBars(results, loss);
   if (hasData(series)) {
     charts.push(
-      barChart(`ratio-${id}`, `${loss}: time / MXNet time`, 'per backend, size and mode; below the line is faster than MXNet', categories, series, {
-        logY: true,
-        referenceLine: { value: 1, label: 'MXNet' },
-        yName: 'ratio',
-      }),
+      barChart(
+        `ratio-${id}`,
+        `${loss}: time / MXNet time`,
+        'per backend, size and mode; below the line is faster than MXNet',
+        categories,
+        series,
+        {
+          logY: true,
+          referenceLine: { value: 1, label: 'MXNet' },
+          yName: 'ratio',
+        },
+      ),
     );
   } else {
-    notes.push(`No ratio to MXNet for ${loss}: ${results.reference.mxnet.status === 'ok' ? 'no backend and MXNet cell timed together' : `MXNet ${results.reference.mxnet.status}: ${results.reference.mxnet.reason ?? ''}`}.`);
+    notes.push(
+      `No ratio to MXNet for ${loss}: ${results.reference.mxnet.status === 'ok' ? 'no backend and MXNet cell timed together' : `MXNet ${results.reference.mxnet.status}: ${results.reference.mxnet.reason ?? ''}`}.`,
+    );
   }
   const largest = sizesOf(results.cells, loss).pop();
   if (largest) {
     const history = historySeries(runs, loss, largest.size, 'forwardBackward');
     if (hasData(history)) {
-      charts.push(historyChart(`history-${id}`, `${loss} ${largest.size}: history`, 'forward+backward median ms in every run', 'ms', history, true));
+      charts.push(
+        historyChart(
+          `history-${id}`,
+          `${loss} ${largest.size}: history`,
+          'forward+backward median ms in every run',
+          'ms',
+          history,
+          true,
+        ),
+      );
     }
   }
   return { loss, charts, notes };
 }
 
-function overviewCharts(runs: readonly LoadedRun[], results: BenchResults, targets: readonly TargetResult[]): ChartSpec[] {
+function overviewCharts(
+  runs: readonly LoadedRun[],
+  results: BenchResults,
+  targets: readonly TargetResult[],
+): ChartSpec[] {
   const charts: ChartSpec[] = [];
   const backends = ordered(results.cells.map((c) => c.backend));
   const anchors = Anchors.of(results);
@@ -187,31 +225,50 @@ function overviewCharts(runs: readonly LoadedRun[], results: BenchResults, targe
         .filter((v): v is number => typeof v === 'number'),
     ) ?? null;
 
-  const withRatio = backends.filter((b) => meanRatio(results, anchors, b, 'forward') !== null || meanRatio(results, anchors, b, 'forwardBackward') !== null);
+  const withRatio = backends.filter(
+    (b) =>
+      meanRatio(results, anchors, b, 'forward') !== null || meanRatio(results, anchors, b, 'forwardBackward') !== null,
+  );
   const ratioSeries: BarSeries[] = (['forward', 'forwardBackward'] as const).map((mode) => ({
     name: MODE_LABEL[mode],
     values: withRatio.map((b) => meanRatio(results, anchors, b, mode)),
   }));
   if (withRatio.length > 0 && hasData(ratioSeries)) {
     charts.push(
-      barChart('overview-ratio', 'Time / MXNet time per backend (latest run)', 'geometric mean over the cells both timed; below the line is faster than MXNet', withRatio, ratioSeries, {
-        logY: true,
-        referenceLine: { value: 1, label: 'MXNet' },
-        yName: 'ratio',
-      }),
+      barChart(
+        'overview-ratio',
+        'Time / MXNet time per backend (latest run)',
+        'geometric mean over the cells both timed; below the line is faster than MXNet',
+        withRatio,
+        ratioSeries,
+        {
+          logY: true,
+          referenceLine: { value: 1, label: 'MXNet' },
+          yName: 'ratio',
+        },
+      ),
     );
   }
 
   const firstCall = backends
     .map((b) => {
-      const values = results.cells.filter((c) => c.backend === b && isTimed(c) && typeof c.firstCallMs === 'number').map((c) => c.firstCallMs!);
+      const values = results.cells
+        .filter((c) => c.backend === b && isTimed(c) && typeof c.firstCallMs === 'number')
+        .map((c) => c.firstCallMs!);
       values.sort((x, y) => x - y);
       return { b, median: values.length ? values[Math.floor(values.length / 2)]! : null };
     })
     .filter((x) => x.median !== null);
   if (firstCall.length > 0) {
     charts.push(
-      barChart('overview-first-call', 'First-call cost per backend (latest run)', 'compile + first call, median over cells, ms; apart from the steady-state medians', firstCall.map((x) => x.b), [{ name: 'first call', values: firstCall.map((x) => x.median) }], { logY: true, yName: 'ms' }),
+      barChart(
+        'overview-first-call',
+        'First-call cost per backend (latest run)',
+        'compile + first call, median over cells, ms; apart from the steady-state medians',
+        firstCall.map((x) => x.b),
+        [{ name: 'first call', values: firstCall.map((x) => x.median) }],
+        { logY: true, yName: 'ms' },
+      ),
     );
   }
 
@@ -229,7 +286,16 @@ function overviewCharts(runs: readonly LoadedRun[], results: BenchResults, targe
   }
   const trendSeries: LineSeries[] = [...trend].map(([name, points]) => ({ name, points, kind: 'backend' }));
   if (hasData(trendSeries)) {
-    charts.push(historyChart('overview-trend', 'Trend: time / MXNet time per backend', 'forward+backward, geometric mean per run (quick and full runs)', 'ratio', trendSeries, true));
+    charts.push(
+      historyChart(
+        'overview-trend',
+        'Trend: time / MXNet time per backend',
+        'forward+backward, geometric mean per run (quick and full runs)',
+        'ratio',
+        trendSeries,
+        true,
+      ),
+    );
   }
 
   const measured = targets.filter((t) => t.value !== null);
@@ -242,7 +308,13 @@ function overviewCharts(runs: readonly LoadedRun[], results: BenchResults, targe
         'Targets: measured / limit (below the line: met)',
         'time ratios over their limit; for the roofline, 0.5 over the fraction reached',
         measured.map((t) => `${t.kind} ${t.loss} ${t.size} ${SHORT_MODE[t.mode]}`),
-        [{ name: 'measured / limit', values: measured.map(score), colours: measured.map((t) => (t.met ? '#2ca02c' : '#d62728')) }],
+        [
+          {
+            name: 'measured / limit',
+            values: measured.map(score),
+            colours: measured.map((t) => (t.met ? '#2ca02c' : '#d62728')),
+          },
+        ],
         { logY: true, referenceLine: { value: 1, label: 'limit' }, horizontal: true },
       ),
     );
@@ -263,12 +335,16 @@ function routerRows(results: BenchResults): RouterRow[] {
       routerMs: isTimed(c) ? c.medianMs! : null,
       fastest: fastest?.backend ?? null,
       fastestMs: fastest?.medianMs ?? null,
-      note: c.status === 'ok' ? c.note ?? null : `${c.status}: ${c.reason ?? ''}`,
+      note: c.status === 'ok' ? (c.note ?? null) : `${c.status}: ${c.reason ?? ''}`,
     };
   });
 }
 
-export function buildDashboard(runs: readonly LoadedRun[], skipped: readonly SkippedFile[], now = new Date()): DashboardModel {
+export function buildDashboard(
+  runs: readonly LoadedRun[],
+  skipped: readonly SkippedFile[],
+  now = new Date(),
+): DashboardModel {
   const last = runs[runs.length - 1];
   if (last === undefined) {
     return {
@@ -300,12 +376,21 @@ export function buildDashboard(runs: readonly LoadedRun[], skipped: readonly Ski
         ...(results.reference.mxnet.threads !== undefined ? { threads: results.reference.mxnet.threads } : {}),
       },
     },
-    runs: runs.map((r) => ({ file: r.file, startedAt: r.results.startedAt, quick: r.results.quick, cells: r.results.cells.length })),
+    runs: runs.map((r) => ({
+      file: r.file,
+      startedAt: r.results.startedAt,
+      quick: r.results.quick,
+      cells: r.results.cells.length,
+    })),
     overview: overviewCharts(runs, results, targets),
     targets,
     router: {
       status: results.router?.status ?? 'unavailable',
-      ...(results.router?.reason ? { reason: results.router.reason } : results.router ? {} : { reason: 'this run has no router section' }),
+      ...(results.router?.reason
+        ? { reason: results.router.reason }
+        : results.router
+          ? {}
+          : { reason: 'this run has no router section' }),
       rows: routerRows(results),
     },
     losses: losses.map((loss) => lossSection(runs, results, loss)),

@@ -41,7 +41,10 @@ describe('the dashboard in headless Chromium', () => {
   beforeAll(async () => {
     const python = join(findRepoRoot()!, '.venv', 'bin', 'python');
     // two runs, so that the history charts have two points
-    for (const filter of [['L2Loss/*/ts', 'L2Loss/*/onnx-wasm'], ['L2Loss/*/ts', 'L2Loss/*/onnx-wasm', 'CTCLoss/*/ts']]) {
+    for (const filter of [
+      ['L2Loss/*/ts', 'L2Loss/*/onnx-wasm'],
+      ['L2Loss/*/ts', 'L2Loss/*/onnx-wasm', 'CTCLoss/*/ts'],
+    ]) {
       const results = await runBench({ quick: true, filter, timing: TINY, python, router: false });
       writeFileSync(join(resultsDir, resultsFileName(new Date(results.startedAt))), JSON.stringify(results));
       await new Promise((ok) => setTimeout(ok, 1100)); // distinct file names (whole seconds)
@@ -61,11 +64,18 @@ describe('the dashboard in headless Chromium', () => {
     page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(pathToFileURL(html).href);
-    await page.waitForFunction(() => (globalThis as { dashboardReady?: boolean }).dashboardReady === true, undefined, { polling: 250, timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as { dashboardReady?: boolean }).dashboardReady === true, undefined, {
+      polling: 250,
+      timeout: 60_000,
+    });
     ({ charts, chartDivs } = await page.evaluate(() => {
       const g = globalThis as unknown as {
         dashboardCharts: string[];
-        echarts: { getInstanceByDom(el: Element): { getOption(): { series: { name: string; type: string; data?: unknown[] }[] } } | undefined };
+        echarts: {
+          getInstanceByDom(
+            el: Element,
+          ): { getOption(): { series: { name: string; type: string; data?: unknown[] }[] } } | undefined;
+        };
       };
       const states = g.dashboardCharts.map((id) => {
         const el = document.getElementById(id)!;
@@ -97,7 +107,9 @@ describe('the dashboard in headless Chromium', () => {
   });
 
   it('is one file that loads nothing else (opened from disk, no server)', () => {
-    expect(requests.filter((u) => !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([pathToFileURL(html).href]);
+    expect(requests.filter((u) => !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual([
+      pathToFileURL(html).href,
+    ]);
   });
 
   it('has an ECharts instance for every chart of the model, and no chart placeholder left empty', () => {
@@ -106,7 +118,16 @@ describe('the dashboard in headless Chromium', () => {
     expect(charts.map((c) => c.id)).toEqual(expected);
     expect(chartDivs).toBe(expected.length);
     // the overview, then time vs size (two modes), ratio and history per loss
-    expect(expected).toEqual(expect.arrayContaining(['overview-ratio', 'overview-trend', 'time-l2loss-forward', 'ratio-l2loss', 'history-l2loss', 'time-ctcloss-forwardBackward']));
+    expect(expected).toEqual(
+      expect.arrayContaining([
+        'overview-ratio',
+        'overview-trend',
+        'time-l2loss-forward',
+        'ratio-l2loss',
+        'history-l2loss',
+        'time-ctcloss-forwardBackward',
+      ]),
+    );
   });
 
   it('draws every chart on a canvas, with every series holding data', () => {
@@ -120,7 +141,9 @@ describe('the dashboard in headless Chromium', () => {
 
   it('shows MXNet and the tfjs built-ins as reference lines beside the backends', () => {
     const names = charts.find((c) => c.id === 'time-l2loss-forward')!.series.map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['ts', 'onnx-wasm', 'MXNet', 'tfjs-cpu built-in', 'tfjs-wasm built-in', 'roofline']));
+    expect(names).toEqual(
+      expect.arrayContaining(['ts', 'onnx-wasm', 'MXNet', 'tfjs-cpu built-in', 'tfjs-wasm built-in', 'roofline']),
+    );
   });
 
   it('logs no console error', () => {

@@ -1,9 +1,24 @@
 /** The dashboard's model: which charts exist, what each holds, and what the tables say. */
-import { FORMAT_VERSION, RESULTS_FORMAT, type BenchResults, type Cell, type LoadedRun, type Mode } from '@gluon-loss/bench';
+import {
+  FORMAT_VERSION,
+  RESULTS_FORMAT,
+  type BenchResults,
+  type Cell,
+  type LoadedRun,
+  type Mode,
+} from '@gluon-loss/bench';
 import { describe, expect, it } from 'vitest';
 import { allCharts, buildDashboard, renderHtml } from '../src/index.js';
 
-const ok = (backend: string, loss: string, size: string, elements: number, mode: Mode, medianMs: number, extra: Partial<Cell> = {}): Cell => ({
+const ok = (
+  backend: string,
+  loss: string,
+  size: string,
+  elements: number,
+  mode: Mode,
+  medianMs: number,
+  extra: Partial<Cell> = {},
+): Cell => ({
   loss,
   size,
   elements,
@@ -21,10 +36,21 @@ const ok = (backend: string, loss: string, size: string, elements: number, mode:
 function run(startedAt: string, scale: number): LoadedRun {
   const cells: Cell[] = [];
   const mxnet: Cell[] = [];
-  for (const [size, elements] of [['32x32', 1024], ['256x256', 65536]] as const) {
+  for (const [size, elements] of [
+    ['32x32', 1024],
+    ['256x256', 65536],
+  ] as const) {
     for (const mode of ['forward', 'forwardBackward'] as const) {
       cells.push(ok('ts', 'L2Loss', size, elements, mode, scale * elements * 1e-5));
-      cells.push({ loss: 'L2Loss', size, elements, backend: 'tfjs-webgl', mode, status: 'unavailable', reason: 'runs only in browser' });
+      cells.push({
+        loss: 'L2Loss',
+        size,
+        elements,
+        backend: 'tfjs-webgl',
+        mode,
+        status: 'unavailable',
+        reason: 'runs only in browser',
+      });
       mxnet.push(ok('mxnet', 'L2Loss', size, elements, mode, elements * 2e-5));
     }
   }
@@ -45,8 +71,17 @@ function run(startedAt: string, scale: number): LoadedRun {
     cells,
     reference: {
       mxnet: { status: 'ok', threads: 'default', cells: mxnet },
-      tfjsBuiltin: { cells: [ok('tfjs-cpu', 'L2Loss', '32x32', 1024, 'forward', 0.5, { builtin: 'tf.losses.meanSquaredError' })] },
-      roofline: [1024, 65536].map((e) => ({ elements: e, bytes: e * 8, medianMs: e * 1e-7, minMs: 0, maxMs: 0, gbPerS: 80 })),
+      tfjsBuiltin: {
+        cells: [ok('tfjs-cpu', 'L2Loss', '32x32', 1024, 'forward', 0.5, { builtin: 'tf.losses.meanSquaredError' })],
+      },
+      roofline: [1024, 65536].map((e) => ({
+        elements: e,
+        bytes: e * 8,
+        medianMs: e * 1e-7,
+        minMs: 0,
+        maxMs: 0,
+        gbPerS: 80,
+      })),
     },
     router: { status: 'ok', cells: [ok('router', 'L2Loss', '32x32', 1024, 'forward', 0.02, { choice: 'ts' })] },
   };
@@ -85,19 +120,33 @@ describe('buildDashboard', () => {
   });
 
   it('draws the history from every run', () => {
-    const history = model.losses[0]!.charts[3]!.option.series as { name: string; data: { value: [string, number] }[] }[];
+    const history = model.losses[0]!.charts[3]!.option.series as {
+      name: string;
+      data: { value: [string, number] }[];
+    }[];
     const ts = history.find((s) => s.name === 'ts')!;
     expect(ts.data.map((d) => d.value)).toEqual([
       ['2026-11-27T00:00:00.000Z', 2 * 65536 * 1e-5],
       ['2026-11-28T00:00:00.000Z', 65536 * 1e-5],
     ]);
-    const trend = model.overview.find((c) => c.id === 'overview-trend')!.option.series as { data: { value: [string, number] }[] }[];
+    const trend = model.overview.find((c) => c.id === 'overview-trend')!.option.series as {
+      data: { value: [string, number] }[];
+    }[];
     expect(trend[0]!.data.map((d) => d.value[1])).toEqual([expect.closeTo(1, 12), expect.closeTo(0.5, 12)]);
   });
 
   it("lists the router's choice beside the fastest backend measured", () => {
     expect(model.router.rows).toEqual([
-      { loss: 'L2Loss', size: '32x32', mode: 'forward', choice: 'ts', routerMs: 0.02, fastest: 'ts', fastestMs: 1024 * 1e-5, note: null },
+      {
+        loss: 'L2Loss',
+        size: '32x32',
+        mode: 'forward',
+        choice: 'ts',
+        routerMs: 0.02,
+        fastest: 'ts',
+        fastestMs: 1024 * 1e-5,
+        note: null,
+      },
     ]);
   });
 
@@ -105,7 +154,11 @@ describe('buildDashboard', () => {
     for (const chart of allCharts(model)) {
       const series = chart.option.series as { data: unknown[] }[];
       expect(series.length, chart.id).toBeGreaterThan(0);
-      for (const s of series) expect(s.data.some((d) => d !== '-'), chart.id).toBe(true);
+      for (const s of series)
+        expect(
+          s.data.some((d) => d !== '-'),
+          chart.id,
+        ).toBe(true);
     }
   });
 
@@ -118,7 +171,8 @@ describe('buildDashboard', () => {
 
   it('charts the targets a run reaches, measured over their limit, coloured by the verdict', () => {
     const target = run('2026-11-29T00:00:00.000Z', 1);
-    const big = (backend: string, ms: number): Cell => ok(backend, 'L2Loss', '1024x1024', 1048576, 'forwardBackward', ms);
+    const big = (backend: string, ms: number): Cell =>
+      ok(backend, 'L2Loss', '1024x1024', 1048576, 'forwardBackward', ms);
     const results = {
       ...target.results,
       cells: [...target.results.cells, big('ts', 3)],

@@ -145,7 +145,9 @@ async function main(): Promise<void> {
       compiled.dispose();
       const dispatchUs = await dispatchAlone(loss, mode, call);
       rows.push({ loss, call, mode, backend, ab, dispatchUs });
-      process.stderr.write(`  ${loss} ${size} ${mode} on ${backend}: direct ${format(ab.directUs)}, routed ${format(ab.routedUs)}, dispatch ${format(dispatchUs)}\n`);
+      process.stderr.write(
+        `  ${loss} ${size} ${mode} on ${backend}: direct ${format(ab.directUs)}, routed ${format(ab.routedUs)}, dispatch ${format(dispatchUs)}\n`,
+      );
     }
     routedLoss.dispose();
   }
@@ -156,7 +158,9 @@ async function main(): Promise<void> {
     `node ${process.versions.node}, ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)}, ${quick ? 'quick' : 'full'} settings` +
       `${collectGarbage ? ', gc between large batches' : ''}; medians over ${SETTINGS.small.pairs} batch pairs`,
   );
-  console.log('| loss | input | mode | chosen backend | direct / call | routed / call | A/B overhead | dispatch alone | overhead | target |');
+  console.log(
+    '| loss | input | mode | chosen backend | direct / call | routed / call | A/B overhead | dispatch alone | overhead | target |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const large = r.call.size === 'large';

@@ -47,11 +47,17 @@ export class BackendPool {
   constructor(
     builtins: readonly string[],
     injected: readonly Backend[],
-    readonly options: { readonly loader: BackendLoader; readonly backendOptions: (name: string) => BackendOptions | undefined; readonly clock: Clock },
+    readonly options: {
+      readonly loader: BackendLoader;
+      readonly backendOptions: (name: string) => BackendOptions | undefined;
+      readonly clock: Clock;
+    },
   ) {
     // An injected backend replaces a built-in of the same name (it is what the caller wants run).
-    for (const backend of injected) this.#slots.set(backend.name, { name: backend.name, source: 'injected', injected: backend, state: 'not loaded' });
-    for (const name of builtins) if (!this.#slots.has(name)) this.#slots.set(name, { name, source: 'builtin', state: 'not loaded' });
+    for (const backend of injected)
+      this.#slots.set(backend.name, { name: backend.name, source: 'injected', injected: backend, state: 'not loaded' });
+    for (const name of builtins)
+      if (!this.#slots.has(name)) this.#slots.set(name, { name, source: 'builtin', state: 'not loaded' });
   }
 
   /** Every backend name, injected first, then built-ins in the registry's order. */

@@ -112,7 +112,11 @@ export async function timeContenders<R>(
   for (const contender of contenders) {
     const prepared = await contender.prepare();
     if (!prepared.ok) {
-      timings.push({ ...noTime(contender.backend, prepared.status, prepared.reason), loadMs: prepared.loadMs, compileMs: prepared.compileMs });
+      timings.push({
+        ...noTime(contender.backend, prepared.status, prepared.reason),
+        loadMs: prepared.loadMs,
+        compileMs: prepared.compileMs,
+      });
       continue;
     }
     let firstCallMs: number | null = null;
@@ -156,7 +160,9 @@ export async function timeContenders<R>(
       firstCallMs,
       runsMs,
       medianMs,
-      ...(pruned ? { reason: `its first run took more than ${settings.pruneFactor}x the best median so far (${best!.backend})` } : {}),
+      ...(pruned
+        ? { reason: `its first run took more than ${settings.pruneFactor}x the best median so far (${best!.backend})` }
+        : {}),
     });
     if (best === undefined || medianMs < best.medianMs) best = { backend: contender.backend, medianMs, result };
   }

@@ -33,7 +33,12 @@ function usage(message: string): never {
 const USAGE = 'usage: gluon-loss-choices [--markdown] [--json FILE] [--size small|large]... [--loss NAME]...';
 
 /** Node's own argument parser (node:util): typed options and errors for unknown flags, nothing hand-rolled. */
-function parseOptions(argv: readonly string[]): { markdown: boolean; json?: string; sizes: SampleSize[]; losses: CanonicalLossName[] } {
+function parseOptions(argv: readonly string[]): {
+  markdown: boolean;
+  json?: string;
+  sizes: SampleSize[];
+  losses: CanonicalLossName[];
+} {
   let values;
   try {
     ({ values } = parseArgs({
@@ -55,7 +60,9 @@ function parseOptions(argv: readonly string[]): { markdown: boolean; json?: stri
     console.log(USAGE);
     process.exit(0);
   }
-  const sizes = (values.size ?? ['small', 'large']).map((s) => (s === 'small' || s === 'large' ? s : usage('--size takes small or large')));
+  const sizes = (values.size ?? ['small', 'large']).map((s) =>
+    s === 'small' || s === 'large' ? s : usage('--size takes small or large'),
+  );
   const losses = (values.loss ?? [...LOSS_NAMES]).map((l) => {
     try {
       return canonicalLossName(l);
@@ -75,9 +82,15 @@ function shortReason(route: RouteExplanation): string {
   if (route.rule !== 'fastest') return route.reason;
   const timed = route.timings.filter((t) => t.medianMs !== null).sort((a, b) => a.medianMs! - b.medianMs!);
   const best = timed[0]!.medianMs!;
-  const others = timed.slice(1).map((t) => `${t.backend} ${best > 0 ? `${(t.medianMs! / best).toFixed(1)}x` : ms(t.medianMs!)}`);
+  const others = timed
+    .slice(1)
+    .map((t) => `${t.backend} ${best > 0 ? `${(t.medianMs! / best).toFixed(1)}x` : ms(t.medianMs!)}`);
   const failed = route.timings.filter((t) => t.medianMs === null).map((t) => `${t.backend} ${t.status}`);
-  return [`fastest: ${ms(best)} median`, others.length > 0 ? `vs ${others.join(', ')}` : '', failed.length > 0 ? `(${failed.join(', ')})` : '']
+  return [
+    `fastest: ${ms(best)} median`,
+    others.length > 0 ? `vs ${others.join(', ')}` : '',
+    failed.length > 0 ? `(${failed.join(', ')})` : '',
+  ]
     .filter(Boolean)
     .join(' ');
 }
@@ -88,7 +101,14 @@ function formatTable(rows: readonly (readonly string[])[], markdown: boolean): s
     return [line(rows[0]!), line(rows[0]!.map(() => '---')), ...rows.slice(1).map(line)].join('\n');
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function main(): Promise<number> {
@@ -106,7 +126,15 @@ async function main(): Promise<number> {
           const explanation = routed.explain();
           const last = explanation.lastCall!;
           const route = explanation.routes.find((r) => r.mode === mode && r.bucket === last.bucket)!;
-          choices.push({ loss, size, input: call.description, mode, backend: last.backend, why: shortReason(route), explanation });
+          choices.push({
+            loss,
+            size,
+            input: call.description,
+            mode,
+            backend: last.backend,
+            why: shortReason(route),
+            explanation,
+          });
           process.stderr.write(`  ${loss} ${size} ${mode}: ${last.backend}\n`);
         }
       }
@@ -117,10 +145,15 @@ async function main(): Promise<number> {
   const header = ['loss', 'input', 'mode', 'backend', 'why'];
   const rows = choices.map((c) => [c.loss, c.input, c.mode, c.backend, c.why]);
   const availability = router.availability();
-  console.log(`Backends here (node ${process.versions.node}): ${availability.map((a) => `${a.backend} ${a.state}${a.reason ? ` (${a.reason})` : ''}`).join(', ')}`);
+  console.log(
+    `Backends here (node ${process.versions.node}): ${availability.map((a) => `${a.backend} ${a.state}${a.reason ? ` (${a.reason})` : ''}`).join(', ')}`,
+  );
   console.log(formatTable([header, ...rows], opts.markdown));
   if (opts.json !== undefined) {
-    writeFileSync(opts.json, JSON.stringify({ availability, decisions: JSON.parse(router.exportDecisions()), choices }, null, 1) + '\n');
+    writeFileSync(
+      opts.json,
+      JSON.stringify({ availability, decisions: JSON.parse(router.exportDecisions()), choices }, null, 1) + '\n',
+    );
     console.log(`written to ${opts.json}`);
   }
   await router.dispose();

@@ -52,12 +52,22 @@ export function keyOf(d: Decision): string {
 
 /** The canonical JSON of a parsed config: its keys sorted, so equal configs give equal keys. */
 export function configKey(config: Readonly<Record<string, unknown>>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(config).sort().map((k) => [k, config[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(config)
+        .sort()
+        .map((k) => [k, config[k]]),
+    ),
+  );
 }
 
 export function serializeDecisions(decisions: Iterable<Decision>, environment: Environment): string {
   const list = [...decisions].map(({ source: _source, ...rest }) => rest);
-  return JSON.stringify({ format: DECISIONS_FORMAT, formatVersion: DECISIONS_FORMAT_VERSION, environment, decisions: list }, null, 1);
+  return JSON.stringify(
+    { format: DECISIONS_FORMAT, formatVersion: DECISIONS_FORMAT_VERSION, environment, decisions: list },
+    null,
+    1,
+  );
 }
 
 /** Thrown by `importDecisions` for text that is not an export of this format. */
@@ -92,7 +102,9 @@ export function parseDecisions(json: string): Decision[] {
   const r = root as Record<string, unknown>;
   if (r.format !== DECISIONS_FORMAT) throw new DecisionsFormatError(`format is ${JSON.stringify(r.format)}`);
   if (r.formatVersion !== DECISIONS_FORMAT_VERSION) {
-    throw new DecisionsFormatError(`format version ${String(r.formatVersion)}, this version reads ${DECISIONS_FORMAT_VERSION}`);
+    throw new DecisionsFormatError(
+      `format version ${String(r.formatVersion)}, this version reads ${DECISIONS_FORMAT_VERSION}`,
+    );
   }
   if (!Array.isArray(r.decisions)) throw new DecisionsFormatError('decisions is not an array');
   return r.decisions.map((raw: unknown, i): Decision => {

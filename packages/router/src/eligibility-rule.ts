@@ -23,7 +23,12 @@ export interface ConformanceReportLike {
   readonly reference?: { readonly mxnet?: string };
   readonly environment: { readonly runtime: string };
   readonly backends: readonly { readonly name: string; readonly available: boolean }[];
-  readonly results: readonly { readonly backend: string; readonly loss: string; readonly case: string; readonly status: string }[];
+  readonly results: readonly {
+    readonly backend: string;
+    readonly loss: string;
+    readonly case: string;
+    readonly status: string;
+  }[];
 }
 
 /** The losses, in MXNet's order, whose every golden case `backend` passed in `report`. */
@@ -94,13 +99,17 @@ export function renderEligibilityModule(table: EligibilityTable): string {
   ];
   const lines = ['{', `  "reference": ${JSON.stringify(table.reference)},`, '  "goldenCases": {'];
   const losses = inOrder(Object.keys(table.goldenCases));
-  losses.forEach((l, i) => lines.push(`    ${JSON.stringify(l)}: ${table.goldenCases[l]}${i < losses.length - 1 ? ',' : ''}`));
+  losses.forEach((l, i) =>
+    lines.push(`    ${JSON.stringify(l)}: ${table.goldenCases[l]}${i < losses.length - 1 ? ',' : ''}`),
+  );
   lines.push('  },', '  "environments": {');
   const envs = (['node', 'browser'] as const).filter((e) => table.environments[e] !== undefined);
   envs.forEach((env, i) => {
     const rows = Object.entries(table.environments[env]!);
     lines.push(`    ${JSON.stringify(env)}: {`);
-    rows.forEach(([backend, list], j) => lines.push(`      ${JSON.stringify(backend)}: ${JSON.stringify(inOrder(list))}${j < rows.length - 1 ? ',' : ''}`));
+    rows.forEach(([backend, list], j) =>
+      lines.push(`      ${JSON.stringify(backend)}: ${JSON.stringify(inOrder(list))}${j < rows.length - 1 ? ',' : ''}`),
+    );
     lines.push(`    }${i < envs.length - 1 ? ',' : ''}`);
   });
   lines.push('  }', '}');

@@ -15,7 +15,11 @@ export const SHIPPED_ELIGIBILITY: EligibilityTable = GENERATED_ELIGIBILITY;
 export type DeclaredEligibility = ConformanceReportLike | readonly string[];
 
 /** The losses a built-in backend may run in an environment, per a table. */
-export function tableLosses(table: EligibilityTable, environment: Environment, backend: string): ReadonlySet<CanonicalLossName> {
+export function tableLosses(
+  table: EligibilityTable,
+  environment: Environment,
+  backend: string,
+): ReadonlySet<CanonicalLossName> {
   const row = table.environments[environment]?.[backend] ?? [];
   return new Set(row.map((l) => canonicalLossName(l)));
 }
@@ -25,7 +29,11 @@ export function tableLosses(table: EligibilityTable, environment: Environment, b
  * shipped table (every golden case of the loss passed); a list is taken as the caller's
  * word, each name checked (UnknownLossError for a typo).
  */
-export function declaredLosses(backend: string, declared: DeclaredEligibility, goldenCases: Readonly<Record<string, number>>): ReadonlySet<CanonicalLossName> {
+export function declaredLosses(
+  backend: string,
+  declared: DeclaredEligibility,
+  goldenCases: Readonly<Record<string, number>>,
+): ReadonlySet<CanonicalLossName> {
   if (Array.isArray(declared)) return new Set((declared as readonly string[]).map((l) => canonicalLossName(l)));
   return new Set(lossesPassedCompletely(declared as ConformanceReportLike, backend, goldenCases));
 }

@@ -16,7 +16,9 @@ export interface BackendAttempt {
 }
 
 function listAttempts(attempts: readonly BackendAttempt[]): string {
-  return attempts.length === 0 ? 'no backend is known' : attempts.map((a) => `${a.backend} (${a.stage}): ${a.reason}`).join('; ');
+  return attempts.length === 0
+    ? 'no backend is known'
+    : attempts.map((a) => `${a.backend} (${a.stage}): ${a.reason}`).join('; ');
 }
 
 /** No backend may run this loss here: none is eligible, allowed by the policy and available. */

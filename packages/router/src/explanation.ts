@@ -78,7 +78,12 @@ function ms(v: number | null | undefined): string {
 
 function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** The timings as a small table, one candidate a row. */
@@ -86,7 +91,16 @@ export function formatTimings(timings: readonly CandidateTiming[]): string[] {
   if (timings.length === 0) return [];
   const rows = [['candidate', 'status', 'median ms', 'runs ms', 'first call ms', 'compile ms', 'load ms', 'note']];
   for (const t of timings) {
-    rows.push([t.backend, t.status, ms(t.medianMs), t.runsMs.map(ms).join(' ') || '-', ms(t.firstCallMs), ms(t.compileMs), ms(t.loadMs), t.reason ?? '']);
+    rows.push([
+      t.backend,
+      t.status,
+      ms(t.medianMs),
+      t.runsMs.map(ms).join(' ') || '-',
+      ms(t.firstCallMs),
+      ms(t.compileMs),
+      ms(t.loadMs),
+      t.reason ?? '',
+    ]);
   }
   return table(rows);
 }
@@ -94,7 +108,9 @@ export function formatTimings(timings: readonly CandidateTiming[]): string[] {
 export function formatExplanation(e: Explanation): string {
   const out: string[] = [];
   out.push(`${e.loss} ${JSON.stringify(e.config)}`);
-  out.push(`policy ${e.policy}, ${e.environment}; ${e.calls} call(s); last call ran on ${e.backend ?? '(no call yet)'}`);
+  out.push(
+    `policy ${e.policy}, ${e.environment}; ${e.calls} call(s); last call ran on ${e.backend ?? '(no call yet)'}`,
+  );
   if (e.lastCall !== null && e.lastCall.fellBackFrom.length > 0) {
     out.push(`  last call fell back from ${e.lastCall.fellBackFrom.join(', ')}`);
   }
@@ -102,11 +118,16 @@ export function formatExplanation(e: Explanation): string {
   for (const x of e.eligibility.excluded) out.push(`  not a candidate: ${x.backend} (${x.stage}): ${x.reason}`);
   out.push(
     `backends: ${e.availability
-      .map((a) => `${a.backend} ${a.state}${a.loadMs !== undefined ? ` (${ms(a.loadMs)} ms to load)` : ''}${a.reason ? `: ${a.reason}` : ''}`)
+      .map(
+        (a) =>
+          `${a.backend} ${a.state}${a.loadMs !== undefined ? ` (${ms(a.loadMs)} ms to load)` : ''}${a.reason ? `: ${a.reason}` : ''}`,
+      )
       .join('; ')}`,
   );
   for (const r of e.routes) {
-    out.push(`${r.mode} ${r.bucket}: ${r.backend} (${r.rule}${r.source === 'imported' ? ', imported' : ''}; ${r.calls} call(s))`);
+    out.push(
+      `${r.mode} ${r.bucket}: ${r.backend} (${r.rule}${r.source === 'imported' ? ', imported' : ''}; ${r.calls} call(s))`,
+    );
     out.push(`  ${r.reason}`);
     for (const line of formatTimings(r.timings)) out.push(`    ${line}`);
   }

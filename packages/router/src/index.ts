@@ -45,7 +45,13 @@ export {
   type ConformanceReportLike,
   type EligibilityTable,
 } from './eligibility-rule.js';
-export { formatExplanation, type Explanation, type FaultRecord, type LastCall, type RouteExplanation } from './explanation.js';
+export {
+  formatExplanation,
+  type Explanation,
+  type FaultRecord,
+  type LastCall,
+  type RouteExplanation,
+} from './explanation.js';
 export type { BackendAvailability, BackendLoader } from './backend-pool.js';
 // The spec's tensors and errors, so an application needs one import.
 export {

@@ -14,7 +14,10 @@ export function saveDecisions(path: string, router: Router = getDefaultRouter())
  * Imports decisions from a JSON file written by `saveDecisions`. A missing file imports
  * nothing (the first run of an application); a malformed one throws DecisionsFormatError.
  */
-export function loadDecisions(path: string, router: Router = getDefaultRouter()): { imported: number; skipped: number } {
+export function loadDecisions(
+  path: string,
+  router: Router = getDefaultRouter(),
+): { imported: number; skipped: number } {
   if (!existsSync(path)) return { imported: 0, skipped: 0 };
   return router.importDecisions(readFileSync(path, 'utf8'));
 }

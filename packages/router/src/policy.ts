@@ -9,8 +9,7 @@ import { ConfigError } from '@gluon-loss/spec';
 export type Policy = 'fastest' | `prefer:${string}` | `only:${string}`;
 
 export type ParsedPolicy =
-  | { readonly kind: 'fastest' }
-  | { readonly kind: 'prefer' | 'only'; readonly backend: string };
+  { readonly kind: 'fastest' } | { readonly kind: 'prefer' | 'only'; readonly backend: string };
 
 const EXPECTED = "'fastest', 'prefer:<backend>' or 'only:<backend>'";
 

@@ -33,13 +33,15 @@ export function formatDecisionReason(f: ReasonFacts): string {
           .slice()
           .sort((a, b) => a.medianMs! - b.medianMs!)
           .map((t) => {
-            const ratio = best !== null && best > 0 && t.backend !== f.backend ? ` (${(t.medianMs! / best).toFixed(1)}x)` : '';
+            const ratio =
+              best !== null && best > 0 && t.backend !== f.backend ? ` (${(t.medianMs! / best).toFixed(1)}x)` : '';
             return `${t.backend} ${formatMs(t.medianMs!)}${ratio}${t.status === 'pruned' ? ' pruned' : ''}`;
           });
         parts.push(`fastest median of ${timed.length} timed: ${list.join(', ')}`);
       }
       const failed = (f.timings ?? []).filter((t) => t.medianMs === null);
-      if (failed.length > 0) parts.push(`no time for ${failed.map((t) => `${t.backend} (${t.status}: ${t.reason ?? ''})`).join(', ')}`);
+      if (failed.length > 0)
+        parts.push(`no time for ${failed.map((t) => `${t.backend} (${t.status}: ${t.reason ?? ''})`).join(', ')}`);
       break;
     }
     case 'prefer':

@@ -62,7 +62,12 @@ interface Route {
 type Result = ForwardResult | ForwardBackwardResult;
 
 /** The call a route makes: the spec's two methods behind one signature. */
-function invoke(compiled: CompiledLoss, mode: CallMode, inputs: LossInputs, headGrad: FloatTensor | undefined): Promise<Result> {
+function invoke(
+  compiled: CompiledLoss,
+  mode: CallMode,
+  inputs: LossInputs,
+  headGrad: FloatTensor | undefined,
+): Promise<Result> {
   return mode === 'forward' ? compiled.forward(inputs) : compiled.forwardBackward(inputs, headGrad!);
 }
 
@@ -115,23 +120,31 @@ export class RoutedLoss {
       lastCall:
         last === undefined
           ? null
-          : { call: this.#lastCall, mode: last.mode, bucket: last.bucket, backend: last.backend, fellBackFrom: [...this.#lastFellBackFrom] },
+          : {
+              call: this.#lastCall,
+              mode: last.mode,
+              bucket: last.bucket,
+              backend: last.backend,
+              fellBackFrom: [...this.#lastFellBackFrom],
+            },
       calls: this.#calls,
-      eligibility: { source: this.#ctx.eligibilitySource, candidates: [...this.#setup.candidates], excluded: [...this.#setup.excluded] },
+      eligibility: {
+        source: this.#ctx.eligibilitySource,
+        candidates: [...this.#setup.candidates],
+        excluded: [...this.#setup.excluded],
+      },
       availability: this.#ctx.pool.availability(),
-      routes: [...this.#routes.values()].map(
-        (r): RouteExplanation => ({
-          mode: r.mode,
-          bucket: r.bucket,
-          backend: r.backend,
-          rule: r.decision.rule,
-          reason: r.decision.reason,
-          source: r.decision.source,
-          calls: r.calls,
-          fallbacks: [...r.decision.fallbacks],
-          timings: r.decision.timings,
-        }),
-      ),
+      routes: [...this.#routes.values()].map((r): RouteExplanation => ({
+        mode: r.mode,
+        bucket: r.bucket,
+        backend: r.backend,
+        rule: r.decision.rule,
+        reason: r.decision.reason,
+        source: r.decision.source,
+        calls: r.calls,
+        fallbacks: [...r.decision.fallbacks],
+        timings: r.decision.timings,
+      })),
       faults: this.#faults.map((f) => ({ ...f })),
     };
   }
@@ -184,10 +197,17 @@ export class RoutedLoss {
   }
 
   /** The first call of a bucket and mode on this loss: use the router's decision, or make one. */
-  async #route(mode: CallMode, bucket: string, call: number, inputs: LossInputs, grad: FloatTensor | undefined): Promise<Result> {
+  async #route(
+    mode: CallMode,
+    bucket: string,
+    call: number,
+    inputs: LossInputs,
+    grad: FloatTensor | undefined,
+  ): Promise<Result> {
     const key = decisionKey(this.loss, this.#setup.configKey, bucket, mode, this.policy);
     // Another loss of this router may be timing the same key: wait for its decision.
-    for (let pending = this.#ctx.pending.get(key); pending !== undefined; pending = this.#ctx.pending.get(key)) await pending;
+    for (let pending = this.#ctx.pending.get(key); pending !== undefined; pending = this.#ctx.pending.get(key))
+      await pending;
     this.#assertLive();
     const decision = this.#ctx.decisions.get(key);
     let note: string | undefined;
@@ -240,7 +260,13 @@ export class RoutedLoss {
   }
 
   /** A route's backend threw: record it, drop that compiled loss, and fall back. */
-  async #recover(route: Route, error: unknown, call: number, inputs: LossInputs, grad: FloatTensor | undefined): Promise<Result> {
+  async #recover(
+    route: Route,
+    error: unknown,
+    call: number,
+    inputs: LossInputs,
+    grad: FloatTensor | undefined,
+  ): Promise<Result> {
     const attempts: BackendAttempt[] = [];
     this.#fault(route.mode, route.bucket, call, route.backend, 'call', error, attempts);
     this.#routes.delete((route.mode === 'forward' ? 'f' : 'b') + route.bucket);
@@ -307,13 +333,28 @@ export class RoutedLoss {
   ): Promise<Result> {
     const policy = this.#setup.policy;
     const attempts: BackendAttempt[] = [];
-    const base = { loss: this.loss, config: this.#setup.configKey, bucket, mode, policy: this.policy, environment: this.#ctx.environment, source: 'decided' as const };
+    const base = {
+      loss: this.loss,
+      config: this.#setup.configKey,
+      bucket,
+      mode,
+      policy: this.policy,
+      environment: this.#ctx.environment,
+      source: 'decided' as const,
+    };
     let candidates = this.#setup.candidates.filter((b) => !this.#ctx.pool.isUnavailable(b));
-    for (const b of this.#setup.candidates) if (!candidates.includes(b)) attempts.push({ backend: b, stage: 'unavailable', reason: this.#availabilityReason(b) });
+    for (const b of this.#setup.candidates)
+      if (!candidates.includes(b))
+        attempts.push({ backend: b, stage: 'unavailable', reason: this.#availabilityReason(b) });
 
     if (policy.kind === 'prefer' && candidates[0] !== policy.backend) {
       const why = [...this.#setup.excluded, ...attempts].find((a) => a.backend === policy.backend);
-      note = [note, `prefer:${policy.backend} is not a candidate here (${why === undefined ? 'unknown backend' : `${why.stage}: ${why.reason}`})`].filter(Boolean).join('; ');
+      note = [
+        note,
+        `prefer:${policy.backend} is not a candidate here (${why === undefined ? 'unknown backend' : `${why.stage}: ${why.reason}`})`,
+      ]
+        .filter(Boolean)
+        .join('; ');
     }
     if (policy.kind !== 'fastest' && candidates[0] === policy.backend) {
       // only: the candidates are that backend alone. prefer: it leads; the others follow untimed.
@@ -333,7 +374,9 @@ export class RoutedLoss {
         return done.result;
       }
       if (policy.kind === 'only') throw new AllBackendsFailedError(this.loss, [...this.#setup.excluded, ...attempts]);
-      note = [note, `prefer:${named} could not run it (${attempts.map((a) => a.reason).join('; ')})`].filter(Boolean).join('; ');
+      note = [note, `prefer:${named} could not run it (${attempts.map((a) => a.reason).join('; ')})`]
+        .filter(Boolean)
+        .join('; ');
       candidates = candidates.slice(1);
     }
 
@@ -365,13 +408,14 @@ export class RoutedLoss {
       return done.result;
     }
 
-    const contenders = available.map(
-      (backend): Contender<Result> => ({
-        backend,
-        // The load time measured above belongs in this backend's row of the timings.
-        prepare: async () => ({ ...(await this.#prepare(backend, mode, bucket, call, inputs, grad)), loadMs: loadMs.get(backend) ?? null }),
+    const contenders = available.map((backend): Contender<Result> => ({
+      backend,
+      // The load time measured above belongs in this backend's row of the timings.
+      prepare: async () => ({
+        ...(await this.#prepare(backend, mode, bucket, call, inputs, grad)),
+        loadMs: loadMs.get(backend) ?? null,
       }),
-    );
+    }));
     const outcome = await timeContenders(contenders, this.#ctx.clock, this.#ctx.calibration, (backend, error) => {
       this.#fault(mode, bucket, call, backend, 'call', error, attempts);
       this.#dropCompiled(backend);
@@ -380,7 +424,12 @@ export class RoutedLoss {
     const winner = outcome.ranking[0];
     if (winner === undefined || outcome.result === undefined) {
       for (const t of outcome.timings) {
-        if (!attempts.some((a) => a.backend === t.backend)) attempts.push({ backend: t.backend, stage: t.status === 'unsupported' ? 'unsupported' : 'compile', reason: t.reason ?? t.status });
+        if (!attempts.some((a) => a.backend === t.backend))
+          attempts.push({
+            backend: t.backend,
+            stage: t.status === 'unsupported' ? 'unsupported' : 'compile',
+            reason: t.reason ?? t.status,
+          });
       }
       throw new AllBackendsFailedError(this.loss, [...this.#setup.excluded, ...attempts]);
     }
@@ -389,7 +438,14 @@ export class RoutedLoss {
       backend: winner,
       fallbacks: outcome.ranking.slice(1),
       rule: outcome.ranking.length === 1 ? 'single' : 'fastest',
-      reason: formatDecisionReason({ rule: outcome.ranking.length === 1 ? 'single' : 'fastest', backend: winner, policy: this.policy, note, timings: outcome.timings, unavailable: attempts }),
+      reason: formatDecisionReason({
+        rule: outcome.ranking.length === 1 ? 'single' : 'fastest',
+        backend: winner,
+        policy: this.policy,
+        note,
+        timings: outcome.timings,
+        unavailable: attempts,
+      }),
       timings: outcome.timings,
     };
     this.#ctx.decisions.set(key, decision);
@@ -410,7 +466,11 @@ export class RoutedLoss {
   ): Promise<{ compiled: CompiledLoss; result: Result } | undefined> {
     const prepared = await this.#prepare(backend, mode, bucket, call, inputs, grad);
     if (!prepared.ok) {
-      attempts.push({ backend, stage: prepared.status === 'failed' ? 'compile' : prepared.status, reason: prepared.reason });
+      attempts.push({
+        backend,
+        stage: prepared.status === 'failed' ? 'compile' : prepared.status,
+        reason: prepared.reason,
+      });
       return undefined;
     }
     try {
@@ -439,10 +499,17 @@ export class RoutedLoss {
     const acquired = await this.#ctx.pool.acquire(backend);
     this.#assertLive();
     if (acquired.backend === undefined) {
-      return { ok: false, status: 'unavailable', reason: acquired.reason ?? 'unavailable', loadMs: acquired.loadMs, compileMs: null };
+      return {
+        ok: false,
+        status: 'unavailable',
+        reason: acquired.reason ?? 'unavailable',
+        loadMs: acquired.loadMs,
+        compileMs: null,
+      };
     }
     const support = acquired.backend.supports(this.loss, this.config);
-    if (!support.supported) return { ok: false, status: 'unsupported', reason: support.reason, loadMs: acquired.loadMs, compileMs: null };
+    if (!support.supported)
+      return { ok: false, status: 'unsupported', reason: support.reason, loadMs: acquired.loadMs, compileMs: null };
     let compileMs: number | null = null;
     let pending = this.#compiled.get(backend);
     if (pending === undefined) {
@@ -463,7 +530,8 @@ export class RoutedLoss {
       if (this.#compiled.get(backend) === pending) this.#compiled.delete(backend);
       if (isCallerError(e)) throw e;
       const kind = (e as { kind?: unknown }).kind;
-      if (kind === 'unsupported') return { ok: false, status: 'unsupported', reason: describeError(e), loadMs: acquired.loadMs, compileMs };
+      if (kind === 'unsupported')
+        return { ok: false, status: 'unsupported', reason: describeError(e), loadMs: acquired.loadMs, compileMs };
       if (isBackendLost(e)) this.#ctx.pool.markUnavailable(backend, describeError(e));
       this.#fault(mode, bucket, call, backend, 'compile', e, undefined);
       return { ok: false, status: 'failed', reason: describeError(e), loadMs: acquired.loadMs, compileMs };
@@ -475,7 +543,15 @@ export class RoutedLoss {
     return { ok: true, loadMs: acquired.loadMs, compileMs, call: () => invoke(compiled, mode, inputs, grad) };
   }
 
-  #install(mode: CallMode, bucket: string, call: number, backend: string, compiled: CompiledLoss, decision: Decision, fellBackFrom: readonly string[]): void {
+  #install(
+    mode: CallMode,
+    bucket: string,
+    call: number,
+    backend: string,
+    compiled: CompiledLoss,
+    decision: Decision,
+    fellBackFrom: readonly string[],
+  ): void {
     const route: Route = { mode, bucket, backend, compiled, decision, calls: 1 };
     this.#routes.set((mode === 'forward' ? 'f' : 'b') + bucket, route);
     this.#lastRoute = route;
@@ -483,7 +559,15 @@ export class RoutedLoss {
     this.#lastFellBackFrom = fellBackFrom.length === 0 ? NO_FALLBACK : [...fellBackFrom];
   }
 
-  #fault(mode: CallMode, bucket: string, call: number, backend: string, stage: 'compile' | 'call', error: unknown, attempts: BackendAttempt[] | undefined): void {
+  #fault(
+    mode: CallMode,
+    bucket: string,
+    call: number,
+    backend: string,
+    stage: 'compile' | 'call',
+    error: unknown,
+    attempts: BackendAttempt[] | undefined,
+  ): void {
     const lost = isBackendLost(error);
     const message = describeError(error);
     if (lost) this.#ctx.pool.markUnavailable(backend, `lost during a call: ${message}`);

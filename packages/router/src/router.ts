@@ -77,7 +77,12 @@ export class Router {
     this.environment = options.environment ?? currentEnvironment();
     const table = options.eligibility ?? SHIPPED_ELIGIBILITY;
     const all = builtinBackendNames(this.environment);
-    const builtins = options.builtins === false ? [] : options.builtins === true || options.builtins === undefined ? all : options.builtins.filter((b) => all.includes(b));
+    const builtins =
+      options.builtins === false
+        ? []
+        : options.builtins === true || options.builtins === undefined
+          ? all
+          : options.builtins.filter((b) => all.includes(b));
     const injected = options.backends ?? [];
     const perName = options.backendOptions;
     this.#pool = new BackendPool(
@@ -115,19 +120,29 @@ export class Router {
    * policy, and NoBackendError when no backend may run the loss here. Loads at most the
    * first candidate that turns out available; the rest wait for the first call.
    */
-  async createLoss<N extends string>(name: N, config?: ConfigOf<N>, options: CreateLossOptions = {}): Promise<RoutedLoss> {
+  async createLoss<N extends string>(
+    name: N,
+    config?: ConfigOf<N>,
+    options: CreateLossOptions = {},
+  ): Promise<RoutedLoss> {
     const loss = canonicalLossName(name);
     const parsed = Object.freeze(parseConfig(loss, config));
     const policy = parsePolicy(loss, options.policy ?? this.#defaultPolicy);
     const candidates: string[] = [];
     const excluded: BackendAttempt[] = [];
     for (const backend of this.#pool.names()) {
-      if (!this.isEligible(backend, loss)) excluded.push({ backend, stage: 'ineligible', reason: this.#eligibilityNote.get(backend)! });
-      else if (policy.kind === 'only' && backend !== policy.backend) excluded.push({ backend, stage: 'policy', reason: `policy only:${policy.backend}` });
+      if (!this.isEligible(backend, loss))
+        excluded.push({ backend, stage: 'ineligible', reason: this.#eligibilityNote.get(backend)! });
+      else if (policy.kind === 'only' && backend !== policy.backend)
+        excluded.push({ backend, stage: 'policy', reason: `policy only:${policy.backend}` });
       else candidates.push(backend);
     }
     if (policy.kind !== 'fastest' && !this.#pool.has(policy.backend)) {
-      excluded.push({ backend: policy.backend, stage: 'unavailable', reason: `no backend of that name in this router (${this.#pool.names().join(', ')})` });
+      excluded.push({
+        backend: policy.backend,
+        stage: 'unavailable',
+        reason: `no backend of that name in this router (${this.#pool.names().join(', ')})`,
+      });
     }
     if (policy.kind === 'prefer' && candidates.includes(policy.backend)) {
       candidates.splice(candidates.indexOf(policy.backend), 1);
@@ -229,7 +244,11 @@ export function configureDefaultRouter(options: RouterOptions): Router {
 }
 
 /** `getDefaultRouter().createLoss(...)`: the one call most applications need. */
-export function createLoss<N extends string>(name: N, config?: ConfigOf<N>, options?: CreateLossOptions): Promise<RoutedLoss> {
+export function createLoss<N extends string>(
+  name: N,
+  config?: ConfigOf<N>,
+  options?: CreateLossOptions,
+): Promise<RoutedLoss> {
   return getDefaultRouter().createLoss(name, config, options);
 }
 

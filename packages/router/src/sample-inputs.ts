@@ -70,19 +70,33 @@ function inputsFor(loss: CanonicalLossName, size: SampleSize, next: () => number
       return { pred: filled(shape, uniform(-2, 2)), label: filled(shape, sign) };
     case 'SoftmaxCrossEntropyLoss': {
       const [rows, classes] = shape;
-      return { pred: filled([rows, classes], uniform(-4, 4)), label: filled([rows], () => Math.floor(next() * classes)) };
+      return {
+        pred: filled([rows, classes], uniform(-4, 4)),
+        label: filled([rows], () => Math.floor(next() * classes)),
+      };
     }
     case 'KLDivLoss': {
       // from_logits (the default): pred is a log-probability, label a distribution.
       const [rows, classes] = shape;
-      return { pred: filled(shape, () => Math.log((0.5 + next()) / classes)), label: filled([rows, classes], () => (0.5 + next()) / classes) };
+      return {
+        pred: filled(shape, () => Math.log((0.5 + next()) / classes)),
+        label: filled([rows, classes], () => (0.5 + next()) / classes),
+      };
     }
     case 'TripletLoss':
-      return { pred: filled(shape, uniform(-1, 1)), positive: filled(shape, uniform(-1, 1)), negative: filled(shape, uniform(-1, 1)) };
+      return {
+        pred: filled(shape, uniform(-1, 1)),
+        positive: filled(shape, uniform(-1, 1)),
+        negative: filled(shape, uniform(-1, 1)),
+      };
     case 'PoissonNLLLoss':
       return { pred: filled(shape, uniform(-1, 1)), target: filled(shape, () => Math.floor(next() * 5)) };
     case 'CosineEmbeddingLoss':
-      return { input1: filled(shape, uniform(-1, 1)), input2: filled(shape, uniform(-1, 1)), label: filled([shape[0]], sign) };
+      return {
+        input1: filled(shape, uniform(-1, 1)),
+        input2: filled(shape, uniform(-1, 1)),
+        label: filled([shape[0]], sign),
+      };
     case 'SDMLLoss': {
       const s: [number, number] = size === 'small' ? [4, 8] : [512, 128];
       return { x1: filled(s, uniform(-1, 1)), x2: filled(s, uniform(-1, 1)) };
@@ -99,7 +113,10 @@ function inputsFor(loss: CanonicalLossName, size: SampleSize, next: () => number
 export function sampleCall(loss: CanonicalLossName, size: SampleSize): SampleCall {
   const inputs = inputsFor(loss, size, generator(LOSS_NAMES.indexOf(loss) + (size === 'large' ? 1000 : 0)));
   const plan = planCall(loss, parseConfig(loss, {}), inputs);
-  const headGrad = checkHeadGrad(plan, filled(plan.outputShape, () => 1));
+  const headGrad = checkHeadGrad(
+    plan,
+    filled(plan.outputShape, () => 1),
+  );
   const description = Object.entries(plan.tensors)
     .map(([name, t]) => `${name} [${t.shape.join(', ')}]`)
     .join(', ');

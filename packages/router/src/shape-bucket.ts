@@ -53,7 +53,8 @@ export function shapeBucket(plan: CallPlan): string {
   let key = `elements<=${ceilPow2(main.data.length)}${structure(plan)}`;
   for (const name in plan.tensors) {
     const t = plan.tensors[name]!;
-    const optional = name === 'sample_weight' || name === 'pos_weight' || name === 'pred_lengths' || name === 'label_lengths';
+    const optional =
+      name === 'sample_weight' || name === 'pos_weight' || name === 'pred_lengths' || name === 'label_lengths';
     if (optional) key += ` +${name}`;
     if (t.data instanceof Int32Array) key += ` ${name}:int32`;
   }

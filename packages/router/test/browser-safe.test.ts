@@ -33,7 +33,8 @@ function walk(): { files: string[]; nodeImports: string[]; external: Set<string>
     for (const spec of staticImports(readFileSync(file, 'utf8'))) {
       if (spec.startsWith('node:') || NODE_BUILTINS.has(spec.split('/')[0]!)) nodeImports.push(`${file}: ${spec}`);
       else if (spec.startsWith('.')) queue.push(resolve(dirname(file), spec));
-      else if (spec.startsWith('@gluon-loss/') || spec.startsWith('gluon-loss')) queue.push(createRequire(file).resolve(spec));
+      else if (spec.startsWith('@gluon-loss/') || spec.startsWith('gluon-loss'))
+        queue.push(createRequire(file).resolve(spec));
       else external.add(spec);
     }
   }
@@ -50,7 +51,9 @@ describe('the browser path', () => {
 
   it('does not reach the Node-only helpers', () => {
     const { files } = walk();
-    expect(files.filter((f) => f.endsWith('/router/dist/node.js') || f.endsWith('/router/dist/choices.js'))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('/router/dist/node.js') || f.endsWith('/router/dist/choices.js'))).toEqual(
+      [],
+    );
   });
 
   it('loads no backend package statically (they load on first use)', () => {

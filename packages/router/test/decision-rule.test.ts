@@ -61,7 +61,10 @@ describe('fastest', () => {
   });
 
   it('breaks ties by the order the backends were given in', async () => {
-    for (const order of [['a', 'b'], ['b', 'a']]) {
+    for (const order of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ]) {
       const { router } = setup(order.map((name) => ({ name, cost: 3 })));
       const loss = await router.createLoss('L2Loss');
       await loss.forward(l2Call().inputs);
@@ -201,7 +204,11 @@ describe('policies', () => {
     await loss.forward(l2Call().inputs);
     expect(loss.explain().backend).toBe('b');
     expect(backends.a!.probes).toBe(0);
-    expect(loss.explain().eligibility.excluded).toContainEqual({ backend: 'a', stage: 'policy', reason: 'policy only:b' });
+    expect(loss.explain().eligibility.excluded).toContainEqual({
+      backend: 'a',
+      stage: 'policy',
+      reason: 'policy only:b',
+    });
   });
 
   it('only:<backend> that is not eligible for the loss is refused at createLoss', async () => {
@@ -263,7 +270,11 @@ describe('eligibility and loading', () => {
   it('an injected backend runs only the losses declared for it', async () => {
     const clock = new FakeClock();
     const mine = scriptedBackend({ name: 'mine', cost: 0 }, clock);
-    const router = createRouter({ builtins: false, backends: [{ backend: mine, eligibility: ['L1Loss'] }], clock: clock.read });
+    const router = createRouter({
+      builtins: false,
+      backends: [{ backend: mine, eligibility: ['L1Loss'] }],
+      clock: clock.read,
+    });
     await expect(router.createLoss('L2Loss')).rejects.toBeInstanceOf(NoBackendError);
     expect(mine.probes).toBe(0);
     const l1 = await router.createLoss('L1Loss');

@@ -5,14 +5,25 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DecisionsFormatError, createRouter, type Router } from '../src/index.js';
 import { loadDecisions, saveDecisions } from '../src/node.js';
-import { FakeClock, Recorder, l2Call, scriptedBackend, type Script, type ScriptedBackend } from './fixtures/scripted-backends.js';
+import {
+  FakeClock,
+  Recorder,
+  l2Call,
+  scriptedBackend,
+  type Script,
+  type ScriptedBackend,
+} from './fixtures/scripted-backends.js';
 
 const SCRIPTS: readonly Script[] = [
   { name: 'a', cost: 3 },
   { name: 'b', cost: 1 },
 ];
 
-function setup(scripts: readonly Script[] = SCRIPTS): { router: Router; recorder: Recorder; backends: Record<string, ScriptedBackend> } {
+function setup(scripts: readonly Script[] = SCRIPTS): {
+  router: Router;
+  recorder: Recorder;
+  backends: Record<string, ScriptedBackend>;
+} {
   const clock = new FakeClock();
   const recorder = new Recorder();
   const backends = scripts.map((s) => scriptedBackend(s, clock, recorder));
@@ -112,7 +123,12 @@ describe('export and import', () => {
     const { router } = setup();
     expect(() => router.importDecisions('{')).toThrow(DecisionsFormatError);
     expect(() => router.importDecisions('{"format":"something-else"}')).toThrow(DecisionsFormatError);
-    const bad = JSON.stringify({ format: 'gluon-loss-decisions', formatVersion: 1, environment: 'node', decisions: [{ loss: 'L2Loss' }] });
+    const bad = JSON.stringify({
+      format: 'gluon-loss-decisions',
+      formatVersion: 1,
+      environment: 'node',
+      decisions: [{ loss: 'L2Loss' }],
+    });
     expect(() => router.importDecisions(bad)).toThrow(/decisions\[0\]\.config/);
   });
 });

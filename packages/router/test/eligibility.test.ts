@@ -14,7 +14,10 @@ import { FakeClock, l2Call, scriptedBackend } from './fixtures/scripted-backends
 
 const goldenCases = { L2Loss: 2, L1Loss: 1 };
 
-function report(results: { backend?: string; loss: string; case: string; status: string }[], available = true): ConformanceReportLike {
+function report(
+  results: { backend?: string; loss: string; case: string; status: string }[],
+  available = true,
+): ConformanceReportLike {
   return {
     environment: { runtime: 'node 20' },
     backends: [{ name: 'x', available }],

@@ -49,7 +49,14 @@ describe('a backend that throws on its n-th call', () => {
     expect(e.backend).toBe('b');
     expect(e.lastCall).toMatchObject({ call: 3, backend: 'b', fellBackFrom: ['a'] });
     expect(e.faults).toEqual([
-      expect.objectContaining({ call: 3, backend: 'a', stage: 'call', lost: false, recoveredBy: 'b', error: expect.stringContaining('kernel crashed') }),
+      expect.objectContaining({
+        call: 3,
+        backend: 'a',
+        stage: 'call',
+        lost: false,
+        recoveredBy: 'b',
+        error: expect.stringContaining('kernel crashed'),
+      }),
     ]);
     expect(e.routes[0]).toMatchObject({ backend: 'b', rule: 'fallback', fallbacks: ['a'] });
     // The faulted backend's compiled loss was freed.
@@ -75,7 +82,11 @@ describe('a backend that throws on its n-th call', () => {
 
   it('a lost device marks the backend unavailable: it is not tried again, not even for a new bucket', async () => {
     const { router, backends } = setup([
-      { name: 'gpu', cost: 1, failOn: (n) => (n === 5 ? new Error('GPU device was lost: the driver reset') : undefined) },
+      {
+        name: 'gpu',
+        cost: 1,
+        failOn: (n) => (n === 5 ? new Error('GPU device was lost: the driver reset') : undefined),
+      },
       { name: 'cpu', cost: 2 },
     ]);
     const loss = await router.createLoss('L2Loss');
@@ -87,7 +98,10 @@ describe('a backend that throws on its n-th call', () => {
     const gpuCalls = backends.gpu!.calls;
     await loss.forward(l2Call(64, 8).inputs); // a new bucket: gpu is not a candidate any more
     expect(backends.gpu!.calls).toBe(gpuCalls);
-    expect(loss.explain().routes.find((r) => r.bucket === 'elements<=512')).toMatchObject({ backend: 'cpu', rule: 'single' });
+    expect(loss.explain().routes.find((r) => r.bucket === 'elements<=512')).toMatchObject({
+      backend: 'cpu',
+      rule: 'single',
+    });
   });
 });
 
@@ -103,7 +117,10 @@ describe('an unavailable backend', () => {
       expect(loss.explain().backend).toBe('ts');
     }
     expect(backends.webgpu!.probes).toBe(1);
-    expect(router.availability().find((a) => a.backend === 'webgpu')).toMatchObject({ state: 'unavailable', reason: 'navigator.gpu is missing' });
+    expect(router.availability().find((a) => a.backend === 'webgpu')).toMatchObject({
+      state: 'unavailable',
+      reason: 'navigator.gpu is missing',
+    });
   });
 
   it('one whose package fails to load is unavailable and never loaded again', async () => {
@@ -138,7 +155,9 @@ describe('an unavailable backend', () => {
     const loss = await router.createLoss('L2Loss');
     const r = await loss.forward(l2Call().inputs);
     expect(recorder.producerOf(r)).toBe('b');
-    expect(loss.explain().faults).toEqual([expect.objectContaining({ backend: 'a', stage: 'compile', recoveredBy: 'b' })]);
+    expect(loss.explain().faults).toEqual([
+      expect.objectContaining({ backend: 'a', stage: 'compile', recoveredBy: 'b' }),
+    ]);
   });
 });
 
@@ -157,11 +176,16 @@ describe('every backend failing', () => {
     expect(failure.attempts).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ backend: 'a', stage: 'call', reason: expect.stringContaining('out of memory') }),
-        expect.objectContaining({ backend: 'b', stage: 'call', reason: expect.stringContaining('undefined is not a function') }),
+        expect.objectContaining({
+          backend: 'b',
+          stage: 'call',
+          reason: expect.stringContaining('undefined is not a function'),
+        }),
         expect.objectContaining({ backend: 'c', stage: 'unavailable', reason: 'no WebGL context' }),
       ]),
     );
-    for (const word of ['out of memory', 'undefined is not a function', 'no WebGL context']) expect(failure.message).toContain(word);
+    for (const word of ['out of memory', 'undefined is not a function', 'no WebGL context'])
+      expect(failure.message).toContain(word);
     expect(loss.explain().faults.map((f) => [f.backend, f.recoveredBy])).toEqual([
       ['a', null],
       ['b', null],
@@ -188,7 +212,10 @@ describe('every backend failing', () => {
     ]);
     const error = await router.createLoss('L2Loss').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoBackendError);
-    expect((error as NoBackendError).attempts.map((a) => `${a.backend}: ${a.reason}`)).toEqual(['a: no wasm', 'b: no adapter']);
+    expect((error as NoBackendError).attempts.map((a) => `${a.backend}: ${a.reason}`)).toEqual([
+      'a: no wasm',
+      'b: no adapter',
+    ]);
   });
 });
 
@@ -197,10 +224,16 @@ describe('caller errors are not faults', () => {
     const { router, backends } = setup([{ name: 'a', cost: 1 }]);
     const loss = await router.createLoss('L2Loss');
     const pred = { data: new Float32Array(6), shape: [2, 3] };
-    await expect(loss.forward({ pred, label: { data: new Float32Array(5), shape: [5] } })).rejects.toBeInstanceOf(ShapeError);
-    await expect(loss.forward({ pred, label: { data: new Float64Array(6) as never, shape: [2, 3] } })).rejects.toMatchObject({ kind: 'dtype' });
+    await expect(loss.forward({ pred, label: { data: new Float32Array(5), shape: [5] } })).rejects.toBeInstanceOf(
+      ShapeError,
+    );
+    await expect(
+      loss.forward({ pred, label: { data: new Float64Array(6) as never, shape: [2, 3] } }),
+    ).rejects.toMatchObject({ kind: 'dtype' });
     await expect(loss.forward({ pred })).rejects.toBeInstanceOf(InputError);
-    await expect(loss.forwardBackward({ pred, label: pred }, { data: new Float32Array(3), shape: [3] })).rejects.toBeInstanceOf(ShapeError);
+    await expect(
+      loss.forwardBackward({ pred, label: pred }, { data: new Float32Array(3), shape: [3] }),
+    ).rejects.toBeInstanceOf(ShapeError);
     expect(backends.a!.calls).toBe(0);
     expect(loss.explain().faults).toEqual([]);
   });

@@ -11,7 +11,10 @@ import { buildPage, withHarnessPage } from '@gluon-loss/browser-harness';
 import { readGoldenDir } from '@gluon-loss/golden/node';
 import { LOSS_NAMES, canonicalLossName } from '@gluon-loss/spec';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RouterGoldenCase as RouterCaseResult, RouterGoldenReport as RouterReport } from './browser/golden-in-page.js';
+import type {
+  RouterGoldenCase as RouterCaseResult,
+  RouterGoldenReport as RouterReport,
+} from './browser/golden-in-page.js';
 import type { RouterPageApi } from './browser/page/main.js';
 
 const pageSource = fileURLToPath(new URL('./browser/page/', import.meta.url));
@@ -24,17 +27,20 @@ let consoleLines: string[] = [];
 
 beforeAll(async () => {
   await buildPage(pageSource, pageBuild);
-  await withHarnessPage(async ({ page, console: lines }) => {
-    consoleLines = lines;
-    // One loss per evaluate: progress in small steps, on the one router the page keeps.
-    for (const loss of LOSS_NAMES) {
-      report = await page.evaluate(
-        (request) => (globalThis as unknown as { gluonRouterPage: RouterPageApi }).gluonRouterPage.run(request),
-        { filter: [loss] },
-      );
-      for (const r of report.results) results.set(r.case, r);
-    }
-  }, { root: pageBuild, readyGlobal: 'gluonRouterPage' });
+  await withHarnessPage(
+    async ({ page, console: lines }) => {
+      consoleLines = lines;
+      // One loss per evaluate: progress in small steps, on the one router the page keeps.
+      for (const loss of LOSS_NAMES) {
+        report = await page.evaluate(
+          (request) => (globalThis as unknown as { gluonRouterPage: RouterPageApi }).gluonRouterPage.run(request),
+          { filter: [loss] },
+        );
+        for (const r of report.results) results.set(r.case, r);
+      }
+    },
+    { root: pageBuild, readyGlobal: 'gluonRouterPage' },
+  );
 });
 
 describe('the router in Chromium', () => {

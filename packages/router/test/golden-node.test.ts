@@ -50,7 +50,9 @@ describe('golden calls through createLoss', () => {
     const ranForward = recorder.producerOf(fwd);
     expect(ranForward, 'the result came from a backend').toBeDefined();
     expect(routed.explain().backend).toBe(ranForward);
-    expect(SHIPPED_ELIGIBILITY.environments.node![ranForward!], `${ranForward} eligible for ${routed.loss}`).toContain(routed.loss);
+    expect(SHIPPED_ELIGIBILITY.environments.node![ranForward!], `${ranForward} eligible for ${routed.loss}`).toContain(
+      routed.loss,
+    );
     const fwdCmp = compareTensor(fwd.loss, c.expectedLoss, toleranceFor(c.name, ranForward!));
     expect(fwdCmp.ok, `forward on ${ranForward}: ${fwdCmp.mismatch}`).toBe(true);
 
@@ -59,7 +61,9 @@ describe('golden calls through createLoss', () => {
     const e = routed.explain();
     expect(e.backend).toBe(ranBackward);
     expect(e.lastCall).toMatchObject({ mode: 'forwardBackward', backend: ranBackward });
-    expect(e.routes.find((r) => r.mode === 'forwardBackward' && r.bucket === e.lastCall!.bucket)?.backend).toBe(ranBackward);
+    expect(e.routes.find((r) => r.mode === 'forwardBackward' && r.bucket === e.lastCall!.bucket)?.backend).toBe(
+      ranBackward,
+    );
     expect(SHIPPED_ELIGIBILITY.environments.node![ranBackward]).toContain(routed.loss);
     const tol = toleranceFor(c.name, ranBackward);
     const lossCmp = compareTensor(fb.loss, c.expectedLoss, tol);
@@ -81,7 +85,9 @@ describe('golden rejections through createLoss', () => {
     const routed = await router.createLoss(c.loss, c.config);
     try {
       await expect(routed.forward(c.inputs)).rejects.toBeInstanceOf(InputError);
-      await expect(routed.forwardBackward(c.inputs, { data: new Float32Array(1), shape: [1] })).rejects.toBeInstanceOf(InputError);
+      await expect(routed.forwardBackward(c.inputs, { data: new Float32Array(1), shape: [1] })).rejects.toBeInstanceOf(
+        InputError,
+      );
       expect(routed.explain().faults).toEqual([]);
     } finally {
       routed.dispose();

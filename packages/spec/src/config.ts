@@ -101,11 +101,7 @@ function formatValue(v: unknown): string {
  * Parses a user config with a loss's schema. Throws a ConfigError for the first problem,
  * naming the loss, the key and what the key accepts.
  */
-export function parseConfigWith<S extends ConfigSchema>(
-  loss: string,
-  schema: S,
-  config: unknown,
-): z.output<S> {
+export function parseConfigWith<S extends ConfigSchema>(loss: string, schema: S, config: unknown): z.output<S> {
   const raw = config ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError({

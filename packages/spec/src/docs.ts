@@ -23,9 +23,13 @@ export function configReferenceMarkdown(): string {
     '',
   ];
   for (const spec of Object.values(LOSSES) as unknown as LossSpec[]) {
-    const aliases = Object.entries(LOSS_ALIASES).filter(([, target]) => target === spec.name).map(([alias]) => `\`${alias}\``);
+    const aliases = Object.entries(LOSS_ALIASES)
+      .filter(([, target]) => target === spec.name)
+      .map(([alias]) => `\`${alias}\``);
     lines.push(`## ${spec.name}`, '', spec.summary + (aliases.length > 0 ? ` Alias: ${aliases.join(', ')}.` : ''), '');
-    const schema = z.toJSONSchema(spec.config, { io: 'input' }) as { properties: Record<string, { default?: unknown }> };
+    const schema = z.toJSONSchema(spec.config, { io: 'input' }) as {
+      properties: Record<string, { default?: unknown }>;
+    };
     lines.push('| parameter | default | accepts | meaning |', '|---|---|---|---|');
     for (const [key, prop] of Object.entries(schema.properties)) {
       const meta = paramMeta(spec.config, key);

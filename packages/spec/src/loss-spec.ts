@@ -94,26 +94,75 @@ export const input = {
   },
   /** A float-valued label that MXNet differentiates. */
   label(name: string, description: string): InputSpec {
-    return { name, role: 'label', optional: false, differentiable: true, integer: false, dtypes: FLOAT_OR_INT, description };
+    return {
+      name,
+      role: 'label',
+      optional: false,
+      differentiable: true,
+      integer: false,
+      dtypes: FLOAT_OR_INT,
+      description,
+    };
   },
   /** An integer-valued label: MXNet gives it no useful gradient. */
   indexLabel(name: string, description: string): InputSpec {
-    return { name, role: 'label', optional: false, differentiable: false, integer: true, dtypes: FLOAT_OR_INT, description };
+    return {
+      name,
+      role: 'label',
+      optional: false,
+      differentiable: false,
+      integer: true,
+      dtypes: FLOAT_OR_INT,
+      description,
+    };
   },
   /** A label only compared with constants (its gradient is identically zero). */
   comparedLabel(name: string, description: string): InputSpec {
-    return { name, role: 'label', optional: false, differentiable: false, integer: false, dtypes: FLOAT_OR_INT, description };
+    return {
+      name,
+      role: 'label',
+      optional: false,
+      differentiable: false,
+      integer: false,
+      dtypes: FLOAT_OR_INT,
+      description,
+    };
   },
   sampleWeight(description = 'Element-wise weighting tensor, broadcast against the loss.'): InputSpec {
-    return { name: 'sample_weight', role: 'weight', optional: true, differentiable: true, integer: false, dtypes: FLOAT, description };
+    return {
+      name: 'sample_weight',
+      role: 'weight',
+      optional: true,
+      differentiable: true,
+      integer: false,
+      dtypes: FLOAT,
+      description,
+    };
   },
   weight(name: string, description: string): InputSpec {
     return { name, role: 'weight', optional: true, differentiable: true, integer: false, dtypes: FLOAT, description };
   },
   lengths(name: string, description: string): InputSpec {
-    return { name, role: 'lengths', optional: true, differentiable: false, integer: true, dtypes: FLOAT_OR_INT, description };
+    return {
+      name,
+      role: 'lengths',
+      optional: true,
+      differentiable: false,
+      integer: true,
+      dtypes: FLOAT_OR_INT,
+      description,
+    };
   },
   scalar(name: string, defaultValue: number, description: string): InputSpec {
-    return { name, role: 'scalar', optional: true, differentiable: false, integer: false, dtypes: [], defaultValue, description };
+    return {
+      name,
+      role: 'scalar',
+      optional: true,
+      differentiable: false,
+      integer: false,
+      dtypes: [],
+      defaultValue,
+      description,
+    };
   },
 } as const;

@@ -88,7 +88,12 @@ export function planCall(lossName: string, config: Readonly<Record<string, unkno
   const loss = canonicalLossName(lossName);
   const spec = lossSpec(loss);
   if (typeof inputs !== 'object' || inputs === null) {
-    throw new InputError({ loss, argument: 'inputs', expected: 'an object of named inputs', received: describeData(inputs) });
+    throw new InputError({
+      loss,
+      argument: 'inputs',
+      expected: 'an object of named inputs',
+      received: describeData(inputs),
+    });
   }
   const declared = spec.inputs(config as never);
   for (const name of Object.keys(inputs)) {
@@ -106,7 +111,8 @@ export function planCall(lossName: string, config: Readonly<Record<string, unkno
   for (const d of declared) {
     const value = inputs[d.name];
     if (value === undefined || value === null) {
-      if (!d.optional) throw new InputError({ loss, argument: d.name, expected: `a value (${d.description})`, received: 'nothing' });
+      if (!d.optional)
+        throw new InputError({ loss, argument: d.name, expected: `a value (${d.description})`, received: 'nothing' });
       if (d.role === 'scalar') scalars[d.name] = d.defaultValue!;
       continue;
     }
@@ -132,7 +138,13 @@ export function planCall(lossName: string, config: Readonly<Record<string, unkno
   switch (own.reduction) {
     case 'mean':
     case 'sum':
-      batchAxis = normalizeAxisOrThrow(loss, 'batch_axis', config.batch_axis as number, 'the weighted loss', weightedShape);
+      batchAxis = normalizeAxisOrThrow(
+        loss,
+        'batch_axis',
+        config.batch_axis as number,
+        'the weighted loss',
+        weightedShape,
+      );
       outputShape = [weightedShape[batchAxis]!];
       break;
     case 'mean-all':

@@ -24,13 +24,7 @@ export function tryBroadcast(a: Shape, b: Shape): number[] | undefined {
 }
 
 /** Broadcasts `a` (named `aName`) with `b`, or throws a ShapeError naming both shapes. */
-export function broadcastOrThrow(
-  loss: string,
-  aName: string,
-  a: Shape,
-  bName: string,
-  b: Shape,
-): number[] {
+export function broadcastOrThrow(loss: string, aName: string, a: Shape, bName: string, b: Shape): number[] {
   const out = tryBroadcast(a, b);
   if (out === undefined) {
     throw new ShapeError({
@@ -44,13 +38,7 @@ export function broadcastOrThrow(
 }
 
 /** MXNet's `_reshape_like(label, pred)`: same element count, any shape. */
-export function requireSameSize(
-  loss: string,
-  name: string,
-  shape: Shape,
-  likeName: string,
-  like: Shape,
-): void {
+export function requireSameSize(loss: string, name: string, shape: Shape, likeName: string, like: Shape): void {
   if (sizeOf(shape) !== sizeOf(like)) {
     throw new ShapeError({
       loss,
@@ -86,13 +74,7 @@ export function normalizeAxisOrThrow(
   return a;
 }
 
-export function requireNdim(
-  loss: string,
-  name: string,
-  shape: Shape,
-  ndim: number,
-  what: string,
-): void {
+export function requireNdim(loss: string, name: string, shape: Shape, ndim: number, what: string): void {
   if (shape.length !== ndim) {
     throw new ShapeError({
       loss,

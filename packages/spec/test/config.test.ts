@@ -41,10 +41,21 @@ describe('loss names', () => {
 describe('configs', () => {
   it("fill in MXNet's defaults", () => {
     expect(parseConfig('L2Loss')).toEqual({ weight: 1, batch_axis: 0 });
-    expect(parseConfig('SoftmaxCELoss')).toEqual({ axis: -1, sparse_label: true, from_logits: false, weight: null, batch_axis: 0 });
+    expect(parseConfig('SoftmaxCELoss')).toEqual({
+      axis: -1,
+      sparse_label: true,
+      from_logits: false,
+      weight: null,
+      batch_axis: 0,
+    });
     expect(parseConfig('KLDivLoss')).toEqual({ from_logits: true, axis: -1, weight: null, batch_axis: 0 });
     expect(parseConfig('CTCLoss')).toEqual({ layout: 'NTC', label_layout: 'NT', weight: null });
-    expect(parseConfig('PoissonNLLLoss')).toEqual({ weight: null, from_logits: true, batch_axis: 0, compute_full: false });
+    expect(parseConfig('PoissonNLLLoss')).toEqual({
+      weight: null,
+      from_logits: true,
+      batch_axis: 0,
+      compute_full: false,
+    });
     expect(parseConfig('SDMLLoss')).toEqual({ smoothing_parameter: 0.3, weight: 1, batch_axis: 0 });
     expect(parseConfig('HuberLoss', { rho: 2 })).toEqual({ rho: 2, weight: null, batch_axis: 0 });
   });

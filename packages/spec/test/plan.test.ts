@@ -48,11 +48,16 @@ describe('planCall rejects bad input with a typed error naming loss, argument an
   });
 
   it('an int32 pred (only labels and lengths may be int32)', () => {
-    expect(reject('L2Loss', { pred: { data: new Int32Array(2), shape: [2] }, label: f32([1, 2]) })).toBeInstanceOf(DtypeError);
+    expect(reject('L2Loss', { pred: { data: new Int32Array(2), shape: [2] }, label: f32([1, 2]) })).toBeInstanceOf(
+      DtypeError,
+    );
   });
 
   it('accepts an int32 label', () => {
-    const plan = planCall('L2Loss', parseConfig('L2Loss'), { pred: f32([1, 2]), label: { data: Int32Array.from([1, 2]), shape: [2] } });
+    const plan = planCall('L2Loss', parseConfig('L2Loss'), {
+      pred: f32([1, 2]),
+      label: { data: Int32Array.from([1, 2]), shape: [2] },
+    });
     expect(plan.outputShape).toEqual([2]);
   });
 
@@ -67,19 +72,29 @@ describe('planCall rejects bad input with a typed error naming loss, argument an
   });
 
   it('a zero-sized or 0-D shape', () => {
-    expect(reject('L1Loss', { pred: { data: new Float32Array(0), shape: [0] }, label: f32([]) })).toBeInstanceOf(ShapeError);
-    expect(reject('L1Loss', { pred: { data: new Float32Array(1), shape: [] }, label: f32([1]) })).toBeInstanceOf(ShapeError);
+    expect(reject('L1Loss', { pred: { data: new Float32Array(0), shape: [0] }, label: f32([]) })).toBeInstanceOf(
+      ShapeError,
+    );
+    expect(reject('L1Loss', { pred: { data: new Float32Array(1), shape: [] }, label: f32([1]) })).toBeInstanceOf(
+      ShapeError,
+    );
   });
 
   it('shapes that do not fit, naming both shapes', () => {
     const e = reject('L2Loss', { pred: f32([1, 2, 3, 4, 5, 6], [2, 3]), label: f32([1, 2, 3, 4]) });
     expect(e.message).toBe('L2Loss: label: expected 6 elements, like pred [2, 3], got [4] (4 elements)');
-    const sw = reject('L1Loss', { pred: f32([1, 2, 3, 4, 5, 6], [2, 3]), label: f32([1, 2, 3, 4, 5, 6]), sample_weight: f32([1, 2]) });
+    const sw = reject('L1Loss', {
+      pred: f32([1, 2, 3, 4, 5, 6], [2, 3]),
+      label: f32([1, 2, 3, 4, 5, 6]),
+      sample_weight: f32([1, 2]),
+    });
     expect(sw.message).toBe('L1Loss: sample_weight: expected a shape that broadcasts with the loss [2, 3], got [2]');
   });
 
   it('a non-finite call-time scalar', () => {
-    expect(reject('PoissonNLLLoss', { pred: f32([1]), target: f32([1]), epsilon: Number.NaN }).argument).toBe('epsilon');
+    expect(reject('PoissonNLLLoss', { pred: f32([1]), target: f32([1]), epsilon: Number.NaN }).argument).toBe(
+      'epsilon',
+    );
   });
 
   it('CTC values MXNet would read out of bounds', () => {
@@ -90,24 +105,35 @@ describe('planCall rejects bad input with a typed error naming loss, argument an
     );
     expect(reject('CTCLoss', { pred, label: label([0, -2, 1, -1]) }).argument).toBe('label');
     expect(reject('CTCLoss', { pred, label: label([0, 1.5, 1, -1]) }).argument).toBe('label');
-    expect(reject('CTCLoss', { pred, label: label([0, 1, 1, -1]), pred_lengths: f32([6, 5]) }).argument).toBe('pred_lengths');
-    expect(reject('CTCLoss', { pred, label: label([0, 1, 1, -1]), pred_lengths: f32([-1, 5]) }).argument).toBe('pred_lengths');
-    expect(reject('CTCLoss', { pred, label: label([0, 1, 1, -1]), label_lengths: f32([3, 1]) }).argument).toBe('label_lengths');
+    expect(reject('CTCLoss', { pred, label: label([0, 1, 1, -1]), pred_lengths: f32([6, 5]) }).argument).toBe(
+      'pred_lengths',
+    );
+    expect(reject('CTCLoss', { pred, label: label([0, 1, 1, -1]), pred_lengths: f32([-1, 5]) }).argument).toBe(
+      'pred_lengths',
+    );
+    expect(reject('CTCLoss', { pred, label: label([0, 1, 1, -1]), label_lengths: f32([3, 1]) }).argument).toBe(
+      'label_lengths',
+    );
     expect(reject('CTCLoss', { pred, label: label([0, -1, 1, -1]), label_lengths: f32([2, 1]) }).message).toContain(
       'class indices within label_lengths',
     );
-    expect(reject('CTCLoss', { pred: { data: new Float32Array(10), shape: [2, 5, 1] }, label: label([-1, -1, -1, -1]) }).message).toContain(
-      'at least 2 channels',
-    );
+    expect(
+      reject('CTCLoss', { pred: { data: new Float32Array(10), shape: [2, 5, 1] }, label: label([-1, -1, -1, -1]) })
+        .message,
+    ).toContain('at least 2 channels');
   });
 
   it('ignores what follows the first -1 of a CTC label row, as MXNet does', () => {
     const pred = { data: new Float32Array(2 * 5 * 4), shape: [2, 5, 4] };
-    expect(planCall('CTCLoss', parseConfig('CTCLoss'), { pred, label: f32([1, -1, 9, 0, -1, 7], [2, 3]) }).outputShape).toEqual([2]);
+    expect(
+      planCall('CTCLoss', parseConfig('CTCLoss'), { pred, label: f32([1, -1, 9, 0, -1, 7], [2, 3]) }).outputShape,
+    ).toEqual([2]);
   });
 
   it('a non-finite sparse SoftmaxCE label', () => {
-    expect(reject('SoftmaxCELoss', { pred: f32([1, 2, 3, 4], [2, 2]), label: f32([0, Number.NaN]) }).argument).toBe('label');
+    expect(reject('SoftmaxCELoss', { pred: f32([1, 2, 3, 4], [2, 2]), label: f32([0, Number.NaN]) }).argument).toBe(
+      'label',
+    );
   });
 });
 
@@ -124,11 +150,16 @@ describe('planCall applies the Loss base-class rules', () => {
   });
 
   it('L2Loss applies weight / 2', () => {
-    expect(planCall('L2Loss', parseConfig('L2Loss', { weight: 3 }), { pred: f32([1]), label: f32([1]) }).appliedWeight).toBe(1.5);
+    expect(
+      planCall('L2Loss', parseConfig('L2Loss', { weight: 3 }), { pred: f32([1]), label: f32([1]) }).appliedWeight,
+    ).toBe(1.5);
   });
 
   it('returns gradients only for the differentiable inputs given', () => {
-    const plan = planCall('SoftmaxCELoss', parseConfig('SoftmaxCELoss'), { pred: f32([0, 2], [1, 2]), label: f32([1]) });
+    const plan = planCall('SoftmaxCELoss', parseConfig('SoftmaxCELoss'), {
+      pred: f32([0, 2], [1, 2]),
+      label: f32([1]),
+    });
     expect(plan.gradInputs).toEqual(['pred']);
     const dense = planCall('SoftmaxCELoss', parseConfig('SoftmaxCELoss', { sparse_label: false }), {
       pred: f32([0, 2], [1, 2]),
@@ -138,8 +169,13 @@ describe('planCall applies the Loss base-class rules', () => {
   });
 
   it('checks the head gradient against the output shape, naming both', () => {
-    const plan = planCall('L1Loss', parseConfig('L1Loss'), { pred: f32([1, 2, 3, 4], [2, 2]), label: f32([1, 2, 3, 4]) });
-    expect(() => checkHeadGrad(plan, f32([1, 2, 3]))).toThrow('L1Loss: headGrad: expected the output shape [2], got [3]');
+    const plan = planCall('L1Loss', parseConfig('L1Loss'), {
+      pred: f32([1, 2, 3, 4], [2, 2]),
+      label: f32([1, 2, 3, 4]),
+    });
+    expect(() => checkHeadGrad(plan, f32([1, 2, 3]))).toThrow(
+      'L1Loss: headGrad: expected the output shape [2], got [3]',
+    );
     expect(() => checkHeadGrad(plan, { data: new Float64Array(2), shape: [2] } as never)).toThrow(DtypeError);
   });
 });
@@ -167,7 +203,9 @@ describe('CompiledLossBase', () => {
   it('rejects bad input before the backend runs', async () => {
     const c = new Recorder();
     await expect(c.forward({ pred: f32([1]) })).rejects.toBeInstanceOf(InputError);
-    await expect(c.forwardBackward({ pred: f32([1]), label: f32([1]) }, f32([1, 2]))).rejects.toBeInstanceOf(ShapeError);
+    await expect(c.forwardBackward({ pred: f32([1]), label: f32([1]) }, f32([1, 2]))).rejects.toBeInstanceOf(
+      ShapeError,
+    );
     expect(c.runs).toBe(0);
   });
 
@@ -181,10 +219,13 @@ describe('CompiledLossBase', () => {
   });
 
   it('parses its config with the spec', () => {
-    expect(() => new (class extends Recorder {
-      constructor() {
-        super();
-      }
-    })()).not.toThrow();
+    expect(
+      () =>
+        new (class extends Recorder {
+          constructor() {
+            super();
+          }
+        })(),
+    ).not.toThrow();
   });
 });

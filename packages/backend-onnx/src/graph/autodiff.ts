@@ -14,7 +14,9 @@ import type { GraphOps } from './ops.js';
  */
 export function gradients(ops: GraphOps, output: Value, headGrad: Value, wrt: readonly Value[]): Value[] {
   if (!sameShape(output.shape, headGrad.shape)) {
-    throw new Error(`head gradient ${formatShape(headGrad.shape)} does not match the output ${formatShape(output.shape)}`);
+    throw new Error(
+      `head gradient ${formatShape(headGrad.shape)} does not match the output ${formatShape(output.shape)}`,
+    );
   }
   const grads = new Map<string, Value>([[output.name, headGrad]]);
   return ops.untaped(() => {
@@ -28,7 +30,9 @@ export function gradients(ops: GraphOps, output: Value, headGrad: Value, wrt: re
         const gi = inputGrads[k];
         if (gi === undefined || !needs[k]) return;
         if (!sameShape(gi.shape, input.shape)) {
-          throw new Error(`gradient of ${input.name} has shape ${formatShape(gi.shape)}, expected ${formatShape(input.shape)}`);
+          throw new Error(
+            `gradient of ${input.name} has shape ${formatShape(gi.shape)}, expected ${formatShape(input.shape)}`,
+          );
         }
         const previous = grads.get(input.name);
         grads.set(input.name, previous === undefined ? gi : ops.add(previous, gi));

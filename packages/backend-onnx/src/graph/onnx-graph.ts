@@ -174,7 +174,11 @@ export class GraphBuilder {
     outputs: readonly OutputSpec[],
     attributes: Readonly<Record<string, Attribute>> = {},
   ): Value[] {
-    const outs = outputs.map((o) => ({ name: this.#names.fresh(opType.toLowerCase()), dtype: o.dtype, shape: [...o.shape] }));
+    const outs = outputs.map((o) => ({
+      name: this.#names.fresh(opType.toLowerCase()),
+      dtype: o.dtype,
+      shape: [...o.shape],
+    }));
     this.#nodes.push({
       opType,
       name: this.#names.fresh(opType),
@@ -212,7 +216,8 @@ export class GraphBuilder {
     if (this.#outputRenames().copies.length > 0) types.add('Identity');
     for (const n of this.#liveNodes()) {
       types.add(n.opType);
-      for (const a of Object.values(n.attributes)) if (a.kind === 'graph') for (const t of a.value.opTypes()) types.add(t);
+      for (const a of Object.values(n.attributes))
+        if (a.kind === 'graph') for (const t of a.value.opTypes()) types.add(t);
     }
     return [...types].sort();
   }
@@ -229,7 +234,8 @@ export class GraphBuilder {
 
   /** The serialized ModelProto, ready for `InferenceSession.create`. */
   toModel(): Uint8Array {
-    if (this.#root !== undefined) throw new Error('toModel() is for the root graph; a subgraph is encoded inside its node');
+    if (this.#root !== undefined)
+      throw new Error('toModel() is for the root graph; a subgraph is encoded inside its node');
     const model = onnx.ModelProto.create({
       irVersion: IR_VERSION,
       producerName: 'gluon-loss',
@@ -293,7 +299,8 @@ export class GraphBuilder {
     const used = new Set<string>();
     for (const n of live) {
       for (const i of n.inputs) used.add(i);
-      for (const a of Object.values(n.attributes)) if (a.kind === 'graph') for (const r of a.value.#outerReads()) used.add(r);
+      for (const a of Object.values(n.attributes))
+        if (a.kind === 'graph') for (const r of a.value.#outerReads()) used.add(r);
     }
     for (const o of this.#outputs) used.add(o.source.name);
     const { renames, copies } = this.#outputRenames();
@@ -311,10 +318,17 @@ export class GraphBuilder {
           input: n.inputs.map(named),
           output: n.outputs.map(named),
           attribute: Object.entries(n.attributes).map(([name, a]) =>
-            a.kind === 'graph' ? { name, type: onnx.AttributeProto.AttributeType.GRAPH, g: a.value.#toGraphProto(names) } : attributeProto(name, a),
+            a.kind === 'graph'
+              ? { name, type: onnx.AttributeProto.AttributeType.GRAPH, g: a.value.#toGraphProto(names) }
+              : attributeProto(name, a),
           ),
         })),
-        ...copies.map((o) => ({ opType: 'Identity', name: this.#names.fresh('Identity'), input: [named(o.source.name)], output: [o.name] })),
+        ...copies.map((o) => ({
+          opType: 'Identity',
+          name: this.#names.fresh('Identity'),
+          input: [named(o.source.name)],
+          output: [o.name],
+        })),
       ],
     };
   }
@@ -323,7 +337,9 @@ export class GraphBuilder {
 function valueInfo(v: Value): proto.IValueInfoProto {
   return {
     name: v.name,
-    type: { tensorType: { elemType: ELEMENT_TYPE_CODE[v.dtype], shape: { dim: v.shape.map((d) => ({ dimValue: d })) } } },
+    type: {
+      tensorType: { elemType: ELEMENT_TYPE_CODE[v.dtype], shape: { dim: v.shape.map((d) => ({ dimValue: d })) } },
+    },
   };
 }
 

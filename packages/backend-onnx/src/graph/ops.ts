@@ -119,7 +119,8 @@ export class GraphOps {
 
   #broadcastShape(opType: string, a: Value, b: Value): Shape {
     const shape = tryBroadcast(a.shape, b.shape);
-    if (shape === undefined) throw new Error(`${opType}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast`);
+    if (shape === undefined)
+      throw new Error(`${opType}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast`);
     return shape;
   }
 
@@ -205,12 +206,16 @@ export class GraphOps {
 
   /** max(x, 0); the gradient is `g * (x > 0)`, so 0 at 0 and NaN where g is NaN (as MXNet). */
   relu(x: Value): Value {
-    return this.#emit('Relu', [x], 'float32', x.shape, {}, (g) => [this.mul(g, this.cast(this.greater(x, 0), 'float32'))]);
+    return this.#emit('Relu', [x], 'float32', x.shape, {}, (g) => [
+      this.mul(g, this.cast(this.greater(x, 0), 'float32')),
+    ]);
   }
 
   /** -1, 0 or 1 (0 at 0 and for NaN); built from comparisons since the WebGPU EP has no Sign. */
   sign(x: Value): Value {
-    return this.untaped(() => this.sub(this.cast(this.greater(x, 0), 'float32'), this.cast(this.less(x, 0), 'float32')));
+    return this.untaped(() =>
+      this.sub(this.cast(this.greater(x, 0), 'float32'), this.cast(this.less(x, 0), 'float32')),
+    );
   }
 
   /**
@@ -230,7 +235,9 @@ export class GraphOps {
 
   /** Clamps into [lo, hi] (no gradient; used on class indices). */
   clip(x: Value, lo: number, hi: number): Value {
-    return this.untaped(() => this.#emit('Clip', [x, this.graph.scalar(lo), this.graph.scalar(hi)], 'float32', x.shape));
+    return this.untaped(() =>
+      this.#emit('Clip', [x, this.graph.scalar(lo), this.graph.scalar(hi)], 'float32', x.shape),
+    );
   }
 
   // ---- comparisons and selection (no gradient flows through a condition) ----------
@@ -244,7 +251,9 @@ export class GraphOps {
   greaterOrEqual(x: Operand, y: Operand): Value {
     const a = this.#value(x);
     const b = this.#value(y);
-    return this.untaped(() => this.#emit('GreaterOrEqual', [a, b], 'bool', this.#broadcastShape('GreaterOrEqual', a, b)));
+    return this.untaped(() =>
+      this.#emit('GreaterOrEqual', [a, b], 'bool', this.#broadcastShape('GreaterOrEqual', a, b)),
+    );
   }
 
   less(x: Operand, y: Operand): Value {
@@ -296,7 +305,11 @@ export class GraphOps {
 
   // ---- reductions ----------------------------------------------------------------
 
-  #reducedShape(x: Value, axes: readonly number[], keepdims: boolean): { axes: number[]; shape: number[]; kept: number[] } {
+  #reducedShape(
+    x: Value,
+    axes: readonly number[],
+    keepdims: boolean,
+  ): { axes: number[]; shape: number[]; kept: number[] } {
     const norm = [...new Set(axes.map((a) => normalizeAxis(a, x.shape.length)))].sort((p, q) => p - q);
     const kept = x.shape.map((d, i) => (norm.includes(i) ? 1 : d));
     const shape = keepdims ? kept : x.shape.filter((_, i) => !norm.includes(i));
@@ -307,9 +320,14 @@ export class GraphOps {
   reduceSum(x: Value, axes: readonly number[], keepdims = false): Value {
     if (axes.length === 0) return x;
     const r = this.#reducedShape(x, axes, keepdims);
-    return this.#emit('ReduceSum', [x, this.graph.int64s(r.axes)], 'float32', r.shape, { keepdims: attr.int(keepdims ? 1 : 0) }, (g) => [
-      this.expand(this.reshape(g, r.kept), x.shape),
-    ]);
+    return this.#emit(
+      'ReduceSum',
+      [x, this.graph.int64s(r.axes)],
+      'float32',
+      r.shape,
+      { keepdims: attr.int(keepdims ? 1 : 0) },
+      (g) => [this.expand(this.reshape(g, r.kept), x.shape)],
+    );
   }
 
   /** Mean over `axes` (none: the value itself). */
@@ -317,21 +335,33 @@ export class GraphOps {
     if (axes.length === 0) return x;
     const r = this.#reducedShape(x, axes, keepdims);
     const count = r.axes.reduce((n, a) => n * x.shape[a]!, 1);
-    return this.#emit('ReduceMean', [x], 'float32', r.shape, { axes: attr.ints(r.axes), keepdims: attr.int(keepdims ? 1 : 0) }, (g) => [
-      this.expand(this.reshape(this.div(g, count), r.kept), x.shape),
-    ]);
+    return this.#emit(
+      'ReduceMean',
+      [x],
+      'float32',
+      r.shape,
+      { axes: attr.ints(r.axes), keepdims: attr.int(keepdims ? 1 : 0) },
+      (g) => [this.expand(this.reshape(this.div(g, count), r.kept), x.shape)],
+    );
   }
 
   /** Max over `axes`, with no gradient: only used as the shift of a log-sum-exp, where it cancels. */
   reduceMax(x: Value, axes: readonly number[], keepdims = false): Value {
     if (axes.length === 0) return x;
     const r = this.#reducedShape(x, axes, keepdims);
-    return this.untaped(() => this.#emit('ReduceMax', [x], 'float32', r.shape, { axes: attr.ints(r.axes), keepdims: attr.int(keepdims ? 1 : 0) }));
+    return this.untaped(() =>
+      this.#emit('ReduceMax', [x], 'float32', r.shape, {
+        axes: attr.ints(r.axes),
+        keepdims: attr.int(keepdims ? 1 : 0),
+      }),
+    );
   }
 
   /** Inclusive prefix sum along `axis` (no gradient; used on label masks). */
   cumSum(x: Value, axis: number): Value {
-    return this.untaped(() => this.#emit('CumSum', [x, this.graph.scalar(normalizeAxis(axis, x.shape.length), 'int64')], x.dtype, x.shape));
+    return this.untaped(() =>
+      this.#emit('CumSum', [x, this.graph.scalar(normalizeAxis(axis, x.shape.length), 'int64')], x.dtype, x.shape),
+    );
   }
 
   // ---- shape ---------------------------------------------------------------------
@@ -346,14 +376,22 @@ export class GraphOps {
   expand(x: Value, shape: Shape): Value {
     if (sameShape(x.shape, shape)) return x;
     const out = tryBroadcast(x.shape, shape);
-    if (out === undefined || !sameShape(out, shape)) throw new Error(`Expand: ${formatShape(x.shape)} to ${formatShape(shape)}`);
+    if (out === undefined || !sameShape(out, shape))
+      throw new Error(`Expand: ${formatShape(x.shape)} to ${formatShape(shape)}`);
     return this.#emit('Expand', [x, this.graph.int64s(shape)], x.dtype, shape, {}, (g) => [this.sumTo(g, x.shape)]);
   }
 
   transpose(x: Value, perm: readonly number[]): Value {
     if (perm.every((p, i) => p === i)) return x;
     const inverse = perm.map((_, i) => perm.indexOf(i));
-    return this.#emit('Transpose', [x], x.dtype, perm.map((p) => x.shape[p]!), { perm: attr.ints(perm) }, (g) => [this.transpose(g, inverse)]);
+    return this.#emit(
+      'Transpose',
+      [x],
+      x.dtype,
+      perm.map((p) => x.shape[p]!),
+      { perm: attr.ints(perm) },
+      (g) => [this.transpose(g, inverse)],
+    );
   }
 
   /** `x[..., start:end, ...]` along one axis (no gradient). */
@@ -361,7 +399,12 @@ export class GraphOps {
     const a = normalizeAxis(axis, x.shape.length);
     const shape = x.shape.map((d, i) => (i === a ? end - start : d));
     return this.untaped(() =>
-      this.#emit('Slice', [x, this.graph.int64s([start]), this.graph.int64s([end]), this.graph.int64s([a])], x.dtype, shape),
+      this.#emit(
+        'Slice',
+        [x, this.graph.int64s([start]), this.graph.int64s([end]), this.graph.int64s([a])],
+        x.dtype,
+        shape,
+      ),
     );
   }
 
@@ -370,7 +413,8 @@ export class GraphOps {
     if (xs.length === 1) return xs[0]!;
     if (xs.length > MAX_CONCAT_INPUTS) {
       const groups: Value[] = [];
-      for (let i = 0; i < xs.length; i += MAX_CONCAT_INPUTS) groups.push(this.concat(xs.slice(i, i + MAX_CONCAT_INPUTS), axis));
+      for (let i = 0; i < xs.length; i += MAX_CONCAT_INPUTS)
+        groups.push(this.concat(xs.slice(i, i + MAX_CONCAT_INPUTS), axis));
       return this.concat(groups, axis);
     }
     const first = xs[0]!;
@@ -395,9 +439,11 @@ export class GraphOps {
     const m = x.shape[x.shape.length - 2]!;
     const k = x.shape[x.shape.length - 1]!;
     const n = y.shape[y.shape.length - 1]!;
-    if (y.shape[y.shape.length - 2] !== k) throw new Error(`MatMul: ${formatShape(x.shape)} by ${formatShape(y.shape)}`);
+    if (y.shape[y.shape.length - 2] !== k)
+      throw new Error(`MatMul: ${formatShape(x.shape)} by ${formatShape(y.shape)}`);
     const batch = tryBroadcast(x.shape.slice(0, -2), y.shape.slice(0, -2));
-    if (batch === undefined) throw new Error(`MatMul: batch axes of ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
+    if (batch === undefined)
+      throw new Error(`MatMul: batch axes of ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
     return this.untaped(() => this.#emit('MatMul', [x, y], 'float32', [...batch, m, n]));
   }
 
@@ -420,7 +466,15 @@ export class GraphOps {
 
   /** Zeros of a shape (the gradient of an input the loss does not depend on). */
   zeros(shape: Shape): Value {
-    return this.untaped(() => this.expand(this.reshape(this.graph.scalar(0), shape.map(() => 1)), shape));
+    return this.untaped(() =>
+      this.expand(
+        this.reshape(
+          this.graph.scalar(0),
+          shape.map(() => 1),
+        ),
+        shape,
+      ),
+    );
   }
 
   /** Sums a broadcast gradient back to an operand's shape (the reverse of numpy broadcasting). */

@@ -56,21 +56,37 @@ export function ctcLoss({ ops, inputs, plan, options }: LossContext): Value {
 
     // Extended labels (N, S): blank, l0, blank, l1, ..., blank.
     const blank = C - 1;
-    const pairs = ops.concat([ops.graph.constant(new Float32Array(N * L).fill(blank), [N, L, 1]), ops.reshape(label, [N, L, 1])], 2);
-    const ext = ops.concat([ops.reshape(pairs, [N, 2 * L]), ops.graph.constant(new Float32Array(N).fill(blank), [N, 1])], 1);
-    const classIndex = ops.graph.constant(Float32Array.from({ length: C }, (_, c) => c), [1, 1, C]);
+    const pairs = ops.concat(
+      [ops.graph.constant(new Float32Array(N * L).fill(blank), [N, L, 1]), ops.reshape(label, [N, L, 1])],
+      2,
+    );
+    const ext = ops.concat(
+      [ops.reshape(pairs, [N, 2 * L]), ops.graph.constant(new Float32Array(N).fill(blank), [N, 1])],
+      1,
+    );
+    const classIndex = ops.graph.constant(
+      Float32Array.from({ length: C }, (_, c) => c),
+      [1, 1, C],
+    );
     const oneHot = ops.cast(ops.equal(ops.reshape(ext, [N, S, 1]), classIndex), 'float32'); // (N, S, C)
     // emission[t, n, s] = logProb[t, n, ext[n, s]]. A padding label (-1) picks 0, but its
     // states lie past the label's end: they never reach the final states (alpha) and
     // start from NEG (beta), so they carry no probability.
-    const emissions = ops.reshape(ops.matMul(ops.reshape(logProb, [T, N, 1, C]), ops.transpose(oneHot, [0, 2, 1])), [T, N, S]);
+    const emissions = ops.reshape(ops.matMul(ops.reshape(logProb, [T, N, 1, C]), ops.transpose(oneHot, [0, 2, 1])), [
+      T,
+      N,
+      S,
+    ]);
 
     // Legal skips. Alpha: into s from s-2 when ext[s] is not the blank and differs from
     // ext[s-2]. Beta: out of s to s+2 when ext[s] is not the blank and differs from
     // ext[s+2], the test MXNet's beta pass makes from the source state. The two agree
     // unless a label equals the blank index (which MXNet accepts): then MXNet's gradient
     // follows the asymmetric rule, and so does this one.
-    const stateIndex = ops.graph.constant(Float32Array.from({ length: S }, (_, s) => s), [1, S]);
+    const stateIndex = ops.graph.constant(
+      Float32Array.from({ length: S }, (_, s) => s),
+      [1, S],
+    );
     const notBlank = ops.cast(ops.not(ops.equal(ext, blank)), 'float32');
     const differs = (other: Value): Value => ops.cast(ops.not(ops.equal(ext, other)), 'float32');
     const sentinel = ops.graph.constant(new Float32Array(N * 2).fill(-2), [N, 2]);
@@ -91,17 +107,29 @@ export function ctcLoss({ ops, inputs, plan, options }: LossContext): Value {
       const next = o.add(logSumExpOfMoves(o, previous, moves.alpha, N, S), emission);
       return active === undefined ? next : o.where(active, next, previous);
     };
-    const alpha = runRecursion(ops, shape, 'forward', ops.where(ops.less(stateIndex, 2), firstEmission, NEG), laterEmissions, predLen, alphaStep);
+    const alpha = runRecursion(
+      ops,
+      shape,
+      'forward',
+      ops.where(ops.less(stateIndex, 2), firstEmission, NEG),
+      laterEmissions,
+      predLen,
+      alphaStep,
+    );
 
     // Z sums the two final states, s = 2*len and s = 2*len - 1 (only s = 0 for an empty label).
     const twiceLen = ops.reshape(ops.mul(labelLen, 2), [N, 1]);
     const isFinal = ops.greater(
-      ops.add(ops.cast(ops.equal(stateIndex, twiceLen), 'float32'), ops.cast(ops.equal(stateIndex, ops.sub(twiceLen, 1)), 'float32')),
+      ops.add(
+        ops.cast(ops.equal(stateIndex, twiceLen), 'float32'),
+        ops.cast(ops.equal(stateIndex, ops.sub(twiceLen, 1)), 'float32'),
+      ),
       0,
     ); // (N, S)
     const logZ = logSumExp(ops, ops.where(isFinal, alpha.last, NEG), 1); // (N,)
     let fits = ops.greater(logZ, NEG / 2);
-    if (inputs.pred_lengths !== undefined) fits = ops.greater(ops.mul(ops.cast(fits, 'float32'), inputs.pred_lengths), 0);
+    if (inputs.pred_lengths !== undefined)
+      fits = ops.greater(ops.mul(ops.cast(fits, 'float32'), inputs.pred_lengths), 0);
     const loss = ops.where(fits, ops.neg(logZ), 0);
     return { loss, logProb, oneHot, laterEmissions, moves, predLen, alpha, isFinal, logZ, fits };
   });
@@ -121,7 +149,10 @@ export function ctcLoss({ ops, inputs, plan, options }: LossContext): Value {
       const dLogits = ops.mul(ops.sub(ops.exp(logProb), perClass), ops.reshape(grad, [1, N, 1]));
       let kept = ops.where(ops.reshape(fits, [1, N, 1]), dLogits, 0);
       if (predLen !== undefined) {
-        const frameIndex = ops.graph.constant(Float32Array.from({ length: T }, (_, t) => t), [T, 1, 1]);
+        const frameIndex = ops.graph.constant(
+          Float32Array.from({ length: T }, (_, t) => t),
+          [T, 1, 1],
+        );
         kept = ops.where(ops.less(frameIndex, ops.reshape(predLen, [1, N, 1])), kept, 0);
       }
       return timeMajor ? kept : ops.transpose(kept, [1, 0, 2]);
@@ -143,7 +174,13 @@ interface Moves {
   readonly penalty: Value;
 }
 
-function transitions(ops: GraphOps, N: number, S: number, skipIn: Value, skipOut: Value): { alpha: Moves; beta: Moves } {
+function transitions(
+  ops: GraphOps,
+  N: number,
+  S: number,
+  skipIn: Value,
+  skipOut: Value,
+): { alpha: Moves; beta: Moves } {
   const selection = (step: 1 | -1): Value => {
     const m = new Float32Array(S * 3 * S);
     for (let k = 0; k < 3; k++) {
@@ -155,7 +192,10 @@ function transitions(ops: GraphOps, N: number, S: number, skipIn: Value, skipOut
     return ops.graph.constant(m, [S, 3 * S]);
   };
   const perState = (allowed: (s: number) => boolean): Value =>
-    ops.graph.constant(Float32Array.from({ length: N * S }, (_, i) => (allowed(i % S) ? 1 : 0)), [N, 1, S]);
+    ops.graph.constant(
+      Float32Array.from({ length: N * S }, (_, i) => (allowed(i % S) ? 1 : 0)),
+      [N, 1, S],
+    );
   const penaltyOf = (allowed: readonly Value[]): Value => ops.where(ops.greater(ops.concat(allowed, 1), 0), 0, NEG);
   return {
     alpha: {
@@ -179,7 +219,12 @@ function logSumExpOfMoves(o: GraphOps, x: Value, moves: Moves, N: number, S: num
 function logSumExp(o: GraphOps, x: Value, axis: number, keepdims = false): Value {
   const m = o.reduceMax(x, [axis], true);
   const total = o.add(m, o.log(o.reduceSum(o.exp(o.sub(x, m)), [axis], true)));
-  return keepdims ? total : o.reshape(total, x.shape.filter((_, i) => i !== axis));
+  return keepdims
+    ? total
+    : o.reshape(
+        total,
+        x.shape.filter((_, i) => i !== axis),
+      );
 }
 
 interface RecursionShape {
@@ -236,17 +281,29 @@ function runRecursion(
   body.output(next, body.fresh('scan_out'));
   const scanInputs = [laterEmissions];
   if (predLen !== undefined) {
-    const frames = ops.graph.constant(Float32Array.from({ length: T - 1 }, (_, i) => i + 1), [T - 1, 1, 1]);
+    const frames = ops.graph.constant(
+      Float32Array.from({ length: T - 1 }, (_, i) => i + 1),
+      [T - 1, 1, 1],
+    );
     scanInputs.push(ops.cast(ops.less(frames, ops.reshape(predLen, [1, N, 1])), 'float32'));
   }
   const reverse = direction === 'backward' ? 1 : 0;
-  const [final, stacked] = ops.graph.node('Scan', [first, ...scanInputs], [{ dtype: 'float32', shape: [N, S] }, { dtype: 'float32', shape: [T - 1, N, S] }], {
-    body: attr.graph(body),
-    num_scan_inputs: attr.int(scanInputs.length),
-    scan_input_directions: attr.ints(scanInputs.map(() => reverse)),
-    scan_output_directions: attr.ints([reverse]),
-  });
+  const [final, stacked] = ops.graph.node(
+    'Scan',
+    [first, ...scanInputs],
+    [
+      { dtype: 'float32', shape: [N, S] },
+      { dtype: 'float32', shape: [T - 1, N, S] },
+    ],
+    {
+      body: attr.graph(body),
+      num_scan_inputs: attr.int(scanInputs.length),
+      scan_input_directions: attr.ints(scanInputs.map(() => reverse)),
+      scan_output_directions: attr.ints([reverse]),
+    },
+  );
   // Reversed, the scan output is stored in frame order: stacked[t] is beta_t for t < T-1.
-  const all = direction === 'forward' ? ops.concat([asFrames(first), stacked!], 0) : ops.concat([stacked!, asFrames(first)], 0);
+  const all =
+    direction === 'forward' ? ops.concat([asFrames(first), stacked!], 0) : ops.concat([stacked!, asFrames(first)], 0);
   return { all, last: final! };
 }

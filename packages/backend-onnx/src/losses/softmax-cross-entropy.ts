@@ -14,13 +14,21 @@ import type { LossContext } from '../loss-graph.js';
  * the picked class.
  */
 export function softmaxCrossEntropyLoss({ ops, inputs, plan }: LossContext): Value {
-  const { axis, classes, sparseLabel, fromLogits } = plan.detail as { axis: number; classes: number; sparseLabel: boolean; fromLogits: boolean };
+  const { axis, classes, sparseLabel, fromLogits } = plan.detail as {
+    axis: number;
+    classes: number;
+    sparseLabel: boolean;
+    fromLogits: boolean;
+  };
   const pred = inputs.pred!;
   const logProb = fromLogits ? pred : ops.logSoftmax(pred, axis);
   if (!sparseLabel) return ops.neg(ops.reduceSum(ops.mul(logProb, inputs.label!), [axis], true));
   const clipped = ops.clip(ops.floor(inputs.label!), 0, classes - 1);
   const classShape = pred.shape.map((d, i) => (i === axis ? d : 1));
-  const classIndex = ops.graph.constant(Float32Array.from({ length: classes }, (_, c) => c), classShape);
+  const classIndex = ops.graph.constant(
+    Float32Array.from({ length: classes }, (_, c) => c),
+    classShape,
+  );
   const picked = ops.where(ops.equal(clipped, classIndex), logProb, 0);
   return ops.neg(ops.reduceSum(picked, [axis], true));
 }

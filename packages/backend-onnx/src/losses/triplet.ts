@@ -9,6 +9,9 @@ export function tripletLoss({ ops, inputs, plan }: LossContext): Value {
   const { batchAxis, margin } = plan.detail as { batchAxis: number; margin: number };
   const pred = inputs.pred!;
   const gap = ops.sub(ops.square(ops.sub(inputs.positive!, pred)), ops.square(ops.sub(inputs.negative!, pred)));
-  const summed = ops.reduceSum(gap, pred.shape.map((_, i) => i).filter((i) => i !== batchAxis));
+  const summed = ops.reduceSum(
+    gap,
+    pred.shape.map((_, i) => i).filter((i) => i !== batchAxis),
+  );
   return ops.relu(ops.add(summed, margin));
 }

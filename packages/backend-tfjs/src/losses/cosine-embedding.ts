@@ -24,7 +24,10 @@ export function cosineEmbeddingLoss(call: LossCall): tf.Tensor {
   const dissimilar = tf.cast(tf.equal(label, -1), 'float32');
   // maximum(0, v) with 0 first: tfjs, like MXNet's broadcast_maximum, passes the
   // gradient to v only where 0 < v.
-  return tf.add(tf.mul(tf.sub(1, cos), similar), tf.maximum(0, tf.mul(dissimilar, tf.sub(cos, call.detail.margin as number))));
+  return tf.add(
+    tf.mul(tf.sub(1, cos), similar),
+    tf.maximum(0, tf.mul(dissimilar, tf.sub(cos, call.detail.margin as number))),
+  );
 }
 
 /**

@@ -180,7 +180,13 @@ function negativeLogLikelihood(a: Alignment, shifts: StateShifts): (activations:
     return {
       value: loss,
       gradFunc: (dy, saved) => {
-        const [logProbs, emissionAll, alphaAll, likelihood, usable] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const [logProbs, emissionAll, alphaAll, likelihood, usable] = saved as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
         const beta = betaRecursion(a, shifts, emissionAll);
         // Posterior of each state at each step; a sample without a usable likelihood
         // is zeroed by the mask, its likelihood replaced first so that exp stays finite.

@@ -10,8 +10,5 @@ import { softreluOfNonPositive } from '../ops/softrelu.js';
 export function logisticLoss(call: LossCall): tf.Tensor {
   const pred = call.input('pred');
   const label = call.detail.signed ? tf.div(tf.add(call.input('label'), 1), 2) : call.input('label');
-  return tf.add(
-    tf.sub(tf.relu(pred), tf.mul(pred, label)),
-    softreluOfNonPositive(tf.neg(absWithSignGradient(pred))),
-  );
+  return tf.add(tf.sub(tf.relu(pred), tf.mul(pred, label)), softreluOfNonPositive(tf.neg(absWithSignGradient(pred))));
 }

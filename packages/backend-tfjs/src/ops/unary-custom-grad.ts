@@ -11,7 +11,9 @@ export interface ValueAndGradient {
  * whatever the gradient needs must be passed to `save` (tensors made in the forward are
  * disposed before the backward runs), or be rebuilt from JS values in the gradient.
  */
-export function unaryCustomGrad(forward: (x: tf.Tensor, save: tf.GradSaveFunc) => ValueAndGradient): (x: tf.Tensor) => tf.Tensor {
+export function unaryCustomGrad(
+  forward: (x: tf.Tensor, save: tf.GradSaveFunc) => ValueAndGradient,
+): (x: tf.Tensor) => tf.Tensor {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) =>
     forward(args[0] as tf.Tensor, args[1] as tf.GradSaveFunc),
   );

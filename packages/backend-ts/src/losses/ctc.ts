@@ -80,7 +80,9 @@ function writeStepGrad(
     const o = output[k]!;
     const softmax = f32(Math.exp(lp));
     grad[at + k] =
-      o === 0 || o === -Infinity || lp === -Infinity ? softmax : f32(softmax - f32(Math.exp(f32(f32(o - lp) - logLikelihood))));
+      o === 0 || o === -Infinity || lp === -Infinity
+        ? softmax
+        : f32(softmax - f32(Math.exp(f32(f32(o - lp) - logLikelihood))));
   }
 }
 
@@ -287,11 +289,23 @@ export class CTCLoss extends TsCompiledLoss {
         for (let k = 0; k < c; k++) grad[at + k] = grad[at + k]! * g;
       }
     }
-    return this.result(plan, weighting.output(loss), { pred: grad, sample_weight: weighting.sampleWeightGrad(loss, headGrad.data) });
+    return this.result(plan, weighting.output(loss), {
+      pred: grad,
+      sample_weight: weighting.sampleWeightGrad(loss, headGrad.data),
+    });
   }
 
   protected override releaseScratch(): void {
-    for (const s of [this.#logp, this.#labels, this.#extended, this.#startStep, this.#endStep, this.#alpha, this.#beta, this.#output]) {
+    for (const s of [
+      this.#logp,
+      this.#labels,
+      this.#extended,
+      this.#startStep,
+      this.#endStep,
+      this.#alpha,
+      this.#beta,
+      this.#output,
+    ]) {
       s.release();
     }
   }

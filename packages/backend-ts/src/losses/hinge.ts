@@ -9,7 +9,13 @@
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
-function hingeForward(pred: Float32Array, label: Float32Array, margin: number, { inner, groups, weights }: FusedWalk, acc: Float64Array): void {
+function hingeForward(
+  pred: Float32Array,
+  label: Float32Array,
+  margin: number,
+  { inner, groups, weights }: FusedWalk,
+  acc: Float64Array,
+): void {
   const margin32 = Math.fround(margin);
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {

@@ -12,7 +12,13 @@
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
-function huberForward(pred: Float32Array, label: Float32Array, rho: number, { inner, groups, weights }: FusedWalk, acc: Float64Array): void {
+function huberForward(
+  pred: Float32Array,
+  label: Float32Array,
+  rho: number,
+  { inner, groups, weights }: FusedWalk,
+  acc: Float64Array,
+): void {
   const rho32 = Math.fround(rho);
   const quadratic = 0.5 / rho;
   let group = 0;
@@ -69,7 +75,8 @@ export class HuberLoss extends ElementwiseLoss {
   constructor(config: unknown) {
     super('HuberLoss', config, {
       forward: (plan, pred, label, walk, acc) => huberForward(pred, label, plan.detail.rho as number, walk, acc),
-      forwardBackward: (plan, pred, label, walk, ...buffers) => huberForwardBackward(pred, label, plan.detail.rho as number, walk, ...buffers),
+      forwardBackward: (plan, pred, label, walk, ...buffers) =>
+        huberForwardBackward(pred, label, plan.detail.rho as number, walk, ...buffers),
     });
   }
 }

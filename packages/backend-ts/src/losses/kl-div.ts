@@ -19,7 +19,12 @@ import type { FusedWalk } from '../weighting.js';
 /** MXNet's `1e-12` inside the log of the label. */
 const EPS = 1e-12;
 
-function klForward(logp: Float32Array, label: Float32Array, { inner, groups, weights }: FusedWalk, acc: Float64Array): void {
+function klForward(
+  logp: Float32Array,
+  label: Float32Array,
+  { inner, groups, weights }: FusedWalk,
+  acc: Float64Array,
+): void {
   let group = 0;
   for (let start = 0; start < logp.length; start += inner) {
     const end = start + inner;

@@ -5,7 +5,12 @@
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
-function l2Forward(pred: Float32Array, label: Float32Array, { inner, groups, weights }: FusedWalk, acc: Float64Array): void {
+function l2Forward(
+  pred: Float32Array,
+  label: Float32Array,
+  { inner, groups, weights }: FusedWalk,
+  acc: Float64Array,
+): void {
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;

@@ -10,7 +10,13 @@
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
 
-function logisticForward(pred: Float32Array, label: Float32Array, signed: boolean, { inner, groups, weights }: FusedWalk, acc: Float64Array): void {
+function logisticForward(
+  pred: Float32Array,
+  label: Float32Array,
+  signed: boolean,
+  { inner, groups, weights }: FusedWalk,
+  acc: Float64Array,
+): void {
   // signed: z = label/2 + 1/2; binary: z = label.
   const labelScale = signed ? 0.5 : 1;
   const labelShift = signed ? 0.5 : 0;
@@ -21,7 +27,8 @@ function logisticForward(pred: Float32Array, label: Float32Array, signed: boolea
     for (let e = start; e < end; e++) {
       const x = pred[e]!;
       const z = label[e]! * labelScale + labelShift;
-      sum += (0.5 * (x + Math.abs(x)) - x * z + Math.log1p(Math.exp(-Math.abs(x)))) * (weights === null ? 1 : weights[e]!);
+      sum +=
+        (0.5 * (x + Math.abs(x)) - x * z + Math.log1p(Math.exp(-Math.abs(x)))) * (weights === null ? 1 : weights[e]!);
     }
     acc[group]! += sum;
     if (++group === groups) group = 0;
@@ -67,7 +74,8 @@ export class LogisticLoss extends ElementwiseLoss {
   constructor(config: unknown) {
     super('LogisticLoss', config, {
       forward: (plan, pred, label, walk, acc) => logisticForward(pred, label, plan.detail.signed as boolean, walk, acc),
-      forwardBackward: (plan, pred, label, walk, ...buffers) => logisticForwardBackward(pred, label, plan.detail.signed as boolean, walk, ...buffers),
+      forwardBackward: (plan, pred, label, walk, ...buffers) =>
+        logisticForwardBackward(pred, label, plan.detail.signed as boolean, walk, ...buffers),
     });
   }
 }

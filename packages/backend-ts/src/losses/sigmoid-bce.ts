@@ -30,14 +30,21 @@ const EPS = 1e-12;
 
 // ---- logits, no pos_weight --------------------------------------------------------------
 
-function logitsForward(x: Float32Array, z: Float32Array, { inner, groups, weights }: FusedWalk, acc: Float64Array): void {
+function logitsForward(
+  x: Float32Array,
+  z: Float32Array,
+  { inner, groups, weights }: FusedWalk,
+  acc: Float64Array,
+): void {
   let group = 0;
   for (let start = 0; start < x.length; start += inner) {
     const end = start + inner;
     let sum = 0;
     for (let e = start; e < end; e++) {
       const xe = x[e]!;
-      sum += (0.5 * (xe + Math.abs(xe)) - xe * z[e]! + Math.log1p(Math.exp(-Math.abs(xe)))) * (weights === null ? 1 : weights[e]!);
+      sum +=
+        (0.5 * (xe + Math.abs(xe)) - xe * z[e]! + Math.log1p(Math.exp(-Math.abs(xe)))) *
+        (weights === null ? 1 : weights[e]!);
     }
     acc[group]! += sum;
     if (++group === groups) group = 0;
@@ -78,7 +85,12 @@ function logitsForwardBackward(
 
 // ---- from_sigmoid, no pos_weight --------------------------------------------------------
 
-function probabilityForward(p: Float32Array, z: Float32Array, { inner, groups, weights }: FusedWalk, acc: Float64Array): void {
+function probabilityForward(
+  p: Float32Array,
+  z: Float32Array,
+  { inner, groups, weights }: FusedWalk,
+  acc: Float64Array,
+): void {
   let group = 0;
   for (let start = 0; start < p.length; start += inner) {
     const end = start + inner;
@@ -128,7 +140,13 @@ function probabilityForwardBackward(
 
 // ---- logits, pos_weight (operands already in the loss shape) ------------------------------
 
-function logitsWithPosWeightForward(x: Float32Array, z: Float32Array, pw: Float32Array, { inner, groups, weights }: FusedWalk, acc: Float64Array): void {
+function logitsWithPosWeightForward(
+  x: Float32Array,
+  z: Float32Array,
+  pw: Float32Array,
+  { inner, groups, weights }: FusedWalk,
+  acc: Float64Array,
+): void {
   let group = 0;
   for (let start = 0; start < x.length; start += inner) {
     const end = start + inner;
@@ -187,7 +205,13 @@ function logitsWithPosWeightForwardBackward(
 
 // ---- from_sigmoid, pos_weight ------------------------------------------------------------
 
-function probabilityWithPosWeightForward(p: Float32Array, z: Float32Array, pw: Float32Array, { inner, groups, weights }: FusedWalk, acc: Float64Array): void {
+function probabilityWithPosWeightForward(
+  p: Float32Array,
+  z: Float32Array,
+  pw: Float32Array,
+  { inner, groups, weights }: FusedWalk,
+  acc: Float64Array,
+): void {
   let group = 0;
   for (let start = 0; start < p.length; start += inner) {
     const end = start + inner;
@@ -195,7 +219,8 @@ function probabilityWithPosWeightForward(p: Float32Array, z: Float32Array, pw: F
     for (let e = start; e < end; e++) {
       const pe = p[e]!;
       const ze = z[e]!;
-      sum -= (Math.log(pe + EPS) * ze * pw[e]! + Math.log(1 - pe + EPS) * (1 - ze)) * (weights === null ? 1 : weights[e]!);
+      sum -=
+        (Math.log(pe + EPS) * ze * pw[e]! + Math.log(1 - pe + EPS) * (1 - ze)) * (weights === null ? 1 : weights[e]!);
     }
     acc[group]! += sum;
     if (++group === groups) group = 0;
@@ -315,9 +340,14 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss {
       const label = this.floatInput(plan, 'label');
       const predGrad = new Float32Array(pred.length);
       const labelGrad = new Float32Array(pred.length);
-      if (fromSigmoid) probabilityForwardBackward(pred, label, weighting, lossGrad, acc, predGrad, labelGrad, weightGrad);
+      if (fromSigmoid)
+        probabilityForwardBackward(pred, label, weighting, lossGrad, acc, predGrad, labelGrad, weightGrad);
       else logitsForwardBackward(pred, label, weighting, lossGrad, acc, predGrad, labelGrad, weightGrad);
-      return this.result(plan, weighting.output(acc), { pred: predGrad, label: labelGrad, sample_weight: sampleWeightGrad() });
+      return this.result(plan, weighting.output(acc), {
+        pred: predGrad,
+        label: labelGrad,
+        sample_weight: sampleWeightGrad(),
+      });
     }
 
     const { x, z, pw, predMap, pwMap } = this.#operands(plan);
@@ -325,7 +355,8 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss {
     const gx = this.#gx.take(size);
     const gz = this.#gz.take(size);
     const gpw = this.#gpw.take(size);
-    if (fromSigmoid) probabilityWithPosWeightForwardBackward(x, z, pw, weighting, lossGrad, acc, gx, gz, gpw, weightGrad);
+    if (fromSigmoid)
+      probabilityWithPosWeightForwardBackward(x, z, pw, weighting, lossGrad, acc, gx, gz, gpw, weightGrad);
     else logitsWithPosWeightForwardBackward(x, z, pw, weighting, lossGrad, acc, gx, gz, gpw, weightGrad);
     return this.result(plan, weighting.output(acc), {
       pred: toOwnShape(gx, predMap, plan.tensors.pred!.data.length),

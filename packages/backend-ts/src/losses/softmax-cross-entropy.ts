@@ -34,7 +34,13 @@ interface Layout {
 
 // ---- sparse labels ----------------------------------------------------------------------
 
-function sparseForward(x: Float32Array, label: Float32Array, fromLogits: boolean, { outer, classes, inner }: Layout, loss: Float64Array): void {
+function sparseForward(
+  x: Float32Array,
+  label: Float32Array,
+  fromLogits: boolean,
+  { outer, classes, inner }: Layout,
+  loss: Float64Array,
+): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * classes * inner + i;
@@ -95,7 +101,13 @@ function sparseForwardBackward(
 
 // ---- dense labels -----------------------------------------------------------------------
 
-function denseForward(x: Float32Array, label: Float32Array, fromLogits: boolean, { outer, classes, inner }: Layout, loss: Float64Array): void {
+function denseForward(
+  x: Float32Array,
+  label: Float32Array,
+  fromLogits: boolean,
+  { outer, classes, inner }: Layout,
+  loss: Float64Array,
+): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * classes * inner + i;
@@ -173,7 +185,11 @@ export class SoftmaxCrossEntropyLoss extends TsCompiledLoss {
   protected runForward(plan: CallPlan): ForwardResult {
     const x = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, 'label');
-    const { sparseLabel, fromLogits, axis } = plan.detail as { sparseLabel: boolean; fromLogits: boolean; axis: number };
+    const { sparseLabel, fromLogits, axis } = plan.detail as {
+      sparseLabel: boolean;
+      fromLogits: boolean;
+      axis: number;
+    };
     const layout = axisLayout(plan.tensors.pred!.shape, axis);
     const weighting = this.weighting.begin(plan, true);
     const loss = weighting.accumulators();
@@ -185,7 +201,11 @@ export class SoftmaxCrossEntropyLoss extends TsCompiledLoss {
   protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
     const x = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, 'label');
-    const { sparseLabel, fromLogits, axis } = plan.detail as { sparseLabel: boolean; fromLogits: boolean; axis: number };
+    const { sparseLabel, fromLogits, axis } = plan.detail as {
+      sparseLabel: boolean;
+      fromLogits: boolean;
+      axis: number;
+    };
     const layout = axisLayout(plan.tensors.pred!.shape, axis);
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);

@@ -66,7 +66,8 @@ function squaredHingeForwardBackward(
 export class SquaredHingeLoss extends ElementwiseLoss {
   constructor(config: unknown) {
     super('SquaredHingeLoss', config, {
-      forward: (plan, pred, label, walk, acc) => squaredHingeForward(pred, label, plan.detail.margin as number, walk, acc),
+      forward: (plan, pred, label, walk, acc) =>
+        squaredHingeForward(pred, label, plan.detail.margin as number, walk, acc),
       forwardBackward: (plan, pred, label, walk, ...buffers) =>
         squaredHingeForwardBackward(pred, label, plan.detail.margin as number, walk, ...buffers),
     });

@@ -11,7 +11,14 @@ import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { axisLayout } from '../log-softmax.js';
 
-function tripletSums(pred: Float32Array, pos: Float32Array, neg: Float32Array, inner: number, batch: number, sums: Float64Array): void {
+function tripletSums(
+  pred: Float32Array,
+  pos: Float32Array,
+  neg: Float32Array,
+  inner: number,
+  batch: number,
+  sums: Float64Array,
+): void {
   let b = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
@@ -58,7 +65,10 @@ export class TripletLoss extends TsCompiledLoss {
   }
 
   /** The unweighted loss per sample, into `loss` (length batch). */
-  #loss(plan: CallPlan, loss: Float64Array): { pred: Float32Array; pos: Float32Array; neg: Float32Array; inner: number; batch: number } {
+  #loss(
+    plan: CallPlan,
+    loss: Float64Array,
+  ): { pred: Float32Array; pos: Float32Array; neg: Float32Array; inner: number; batch: number } {
     const pred = this.floatInput(plan, 'pred');
     const pos = this.floatInput(plan, 'positive');
     const neg = this.floatInput(plan, 'negative');

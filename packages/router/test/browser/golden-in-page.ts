@@ -74,7 +74,12 @@ async function runCall(s: PageState, c: GoldenCall): Promise<RouterGoldenCase> {
     routed = s.router.createLoss(c.loss, c.config);
     s.losses.set(key, routed);
   }
-  const seen: { ranForward?: string; ranForwardBackward?: string; explainedForward?: string | null; explainedForwardBackward?: string | null } = {};
+  const seen: {
+    ranForward?: string;
+    ranForwardBackward?: string;
+    explainedForward?: string | null;
+    explainedForwardBackward?: string | null;
+  } = {};
   try {
     const loss = await routed;
     const problems: string[] = [];
@@ -93,8 +98,14 @@ async function runCall(s: PageState, c: GoldenCall): Promise<RouterGoldenCase> {
       const cmp = compareTensor(fb.grads[name], want, tol);
       if (!cmp.ok) problems.push(`grad ${name}: ${cmp.mismatch}`);
     }
-    for (const name of Object.keys(fb.grads)) if (!(name in c.expectedGrads)) problems.push(`grad ${name}: MXNet gives none`);
-    return { ...base, ...seen, ok: problems.length === 0, ...(problems.length > 0 ? { message: problems.join('; ') } : {}) };
+    for (const name of Object.keys(fb.grads))
+      if (!(name in c.expectedGrads)) problems.push(`grad ${name}: MXNet gives none`);
+    return {
+      ...base,
+      ...seen,
+      ok: problems.length === 0,
+      ...(problems.length > 0 ? { message: problems.join('; ') } : {}),
+    };
   } catch (e) {
     return { ...base, ...seen, ok: false, message: describeError(e) };
   }
@@ -130,11 +141,14 @@ export async function runGoldenThroughRouter(
 ): Promise<RouterGoldenReport> {
   const s = pageState(request, backendOptions);
   const results: RouterGoldenCase[] = [];
-  for (const c of selectCases(suite, request.filter)) results.push(c.kind === 'call' ? await runCall(s, c) : await runRejection(s, c));
+  for (const c of selectCases(suite, request.filter))
+    results.push(c.kind === 'call' ? await runCall(s, c) : await runRejection(s, c));
   return {
     userAgent: navigator.userAgent,
     eligibility: SHIPPED_ELIGIBILITY.environments.browser ?? {},
-    availability: s.router.availability().map((a) => ({ backend: a.backend, state: a.state, ...(a.reason !== undefined ? { reason: a.reason } : {}) })),
+    availability: s.router
+      .availability()
+      .map((a) => ({ backend: a.backend, state: a.state, ...(a.reason !== undefined ? { reason: a.reason } : {}) })),
     results,
   };
 }

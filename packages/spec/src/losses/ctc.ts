@@ -20,7 +20,11 @@ export const CTCLoss = defineLoss({
   aliases: [],
   summary: 'Connectionist Temporal Classification Loss.',
   config: z.strictObject({
-    layout: enumParam(['NTC', 'TNC'] as const, 'NTC', 'Layout of pred: N batch, T sequence length, C alphabet size (blank last).'),
+    layout: enumParam(
+      ['NTC', 'TNC'] as const,
+      'NTC',
+      'Layout of pred: N batch, T sequence length, C alphabet size (blank last).',
+    ),
     label_layout: enumParam(['NT', 'TN'] as const, 'NT', 'Layout of label.'),
     weight: weightParam(null),
   }),
@@ -41,10 +45,20 @@ export const CTCLoss = defineLoss({
     const c = pred[2]!;
     const [labelN, labelL] = config.label_layout === 'NT' ? [label[0]!, label[1]!] : [label[1]!, label[0]!];
     if (c < 2) {
-      throw new ShapeError({ loss, argument: 'pred', expected: 'at least 2 channels (the alphabet, then the blank)', received: formatShape(pred) });
+      throw new ShapeError({
+        loss,
+        argument: 'pred',
+        expected: 'at least 2 channels (the alphabet, then the blank)',
+        received: formatShape(pred),
+      });
     }
     if (labelN !== n) {
-      throw new ShapeError({ loss, argument: 'label', expected: `batch size ${n}, as pred ${formatShape(pred)}`, received: formatShape(label) });
+      throw new ShapeError({
+        loss,
+        argument: 'label',
+        expected: `batch size ${n}, as pred ${formatShape(pred)}`,
+        received: formatShape(label),
+      });
     }
     if (labelL > t) {
       throw new ShapeError({
@@ -57,7 +71,12 @@ export const CTCLoss = defineLoss({
     for (const name of ['pred_lengths', 'label_lengths']) {
       const s = shapes[name];
       if (s !== undefined && (s.length !== 1 || s[0] !== n)) {
-        throw new ShapeError({ loss, argument: name, expected: `shape [${n}] (one per sample)`, received: formatShape(s) });
+        throw new ShapeError({
+          loss,
+          argument: name,
+          expected: `shape [${n}] (one per sample)`,
+          received: formatShape(s),
+        });
       }
     }
     return {
@@ -65,7 +84,14 @@ export const CTCLoss = defineLoss({
       lossShape: [n],
       reduction: 'none',
       appliedWeight: config.weight,
-      detail: { n, t, c, labelLength: labelL, timeMajor: config.layout === 'TNC', labelTimeMajor: config.label_layout === 'TN' },
+      detail: {
+        n,
+        t,
+        c,
+        labelLength: labelL,
+        timeMajor: config.layout === 'TNC',
+        labelTimeMajor: config.label_layout === 'TN',
+      },
     };
   },
   checkValues: (config, inputs, shape) => {
@@ -75,7 +101,12 @@ export const CTCLoss = defineLoss({
     const labels = inputs.label!.data;
     const integerIn = (name: string, v: number, lo: number, hi: number, what: string): void => {
       if (!Number.isInteger(v) || v < lo || v > hi) {
-        throw new InputError({ loss: 'CTCLoss', argument: name, expected: `integers in [${lo}, ${hi}] (${what})`, received: String(v) });
+        throw new InputError({
+          loss: 'CTCLoss',
+          argument: name,
+          expected: `integers in [${lo}, ${hi}] (${what})`,
+          received: String(v),
+        });
       }
     };
     for (let i = 0; i < n; i++) {
@@ -85,7 +116,13 @@ export const CTCLoss = defineLoss({
       for (let j = 0; j < stop; j++) {
         const v = labels[config.label_layout === 'NT' ? i * labelLength + j : j * n + i]!;
         if (!labelLengths && v === -1) break; // the row ends at its first -1
-        integerIn('label', v, 0, c - 1, labelLengths ? 'class indices within label_lengths' : 'class indices, then -1 padding');
+        integerIn(
+          'label',
+          v,
+          0,
+          c - 1,
+          labelLengths ? 'class indices within label_lengths' : 'class indices, then -1 padding',
+        );
       }
     }
   },

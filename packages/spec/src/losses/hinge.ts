@@ -14,5 +14,8 @@ export const HingeLoss = defineLoss({
     batch_axis: batchAxisParam(),
   }),
   inputs: () => elementwiseInputs('Truth tensor with values -1 or 1, the same number of elements as pred.'),
-  shape: (config, shapes) => ({ ...elementwiseShape('HingeLoss', shapes, config.weight), detail: { margin: config.margin } }),
+  shape: (config, shapes) => ({
+    ...elementwiseShape('HingeLoss', shapes, config.weight),
+    detail: { margin: config.margin },
+  }),
 });

@@ -21,7 +21,8 @@ export const LogisticLoss = defineLoss({
       "'signed' labels are -1/1 and mapped by (label + 1) / 2; 'binary' labels are 0/1.",
     ),
   }),
-  inputs: () => elementwiseInputs('Truth tensor with values -1/1 (signed) or 0/1 (binary), the same number of elements as pred.'),
+  inputs: () =>
+    elementwiseInputs('Truth tensor with values -1/1 (signed) or 0/1 (binary), the same number of elements as pred.'),
   shape: (config, shapes) => ({
     ...elementwiseShape('LogisticLoss', shapes, config.weight),
     detail: { signed: config.label_format === 'signed' },

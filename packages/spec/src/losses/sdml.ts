@@ -29,7 +29,12 @@ export const SDMLLoss = defineLoss({
     const x1 = shapes.x1!;
     requireNdim('SDMLLoss', 'x1', x1, 2, '(batch_size, dim)');
     if (!sameShape(x1, shapes.x2!)) {
-      throw new ShapeError({ loss: 'SDMLLoss', argument: 'x2', expected: `the shape of x1 ${formatShape(x1)}`, received: formatShape(shapes.x2!) });
+      throw new ShapeError({
+        loss: 'SDMLLoss',
+        argument: 'x2',
+        expected: `the shape of x1 ${formatShape(x1)}`,
+        received: formatShape(shapes.x2!),
+      });
     }
     return {
       views: {},

@@ -66,7 +66,12 @@ export const SoftmaxCrossEntropyLoss = defineLoss({
     if (!config.sparse_label) return;
     for (const v of inputs.label!.data) {
       if (!Number.isFinite(v)) {
-        throw new InputError({ loss: 'SoftmaxCrossEntropyLoss', argument: 'label', expected: 'finite class indices', received: String(v) });
+        throw new InputError({
+          loss: 'SoftmaxCrossEntropyLoss',
+          argument: 'label',
+          expected: 'finite class indices',
+          received: String(v),
+        });
       }
     }
   },
