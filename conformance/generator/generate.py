@@ -245,41 +245,61 @@ def run_case(loss_name: str, case: Case) -> dict:
         'inputs': {k: (float(v) if np.isscalar(v) else tensor_json(v, 'int32' if k in case.int32 else 'float32'))
                    for k, v in inputs.items()},
     }
+    return run_mxnet(loss_name, record, inputs, rand, expect=case.error or 'result', check=case.check,
+                     out_of_place_grad=case.out_of_place_grad)
 
+
+ALIASES = {'SigmoidBCELoss': 'SigmoidBinaryCrossEntropyLoss', 'SoftmaxCELoss': 'SoftmaxCrossEntropyLoss'}
+
+
+def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=None, check=None,
+              out_of_place_grad=False) -> dict:
+    """Runs one call of `record['loss']` (the name the block is built by) through MXNet and
+    completes `record`: `expected` (the loss and the gradient of every differentiable input
+    for a head gradient drawn from `rand`) and `headGrad`, or `error` when MXNet raises.
+    `expect` is what MXNet must do: 'result', or reject the call ('config' or 'input'); None
+    (the differential tester's oracle) records whatever MXNet does."""
+    full_name = record['name']
+    order = INPUTS[loss_name]
+    config = record['config']
     arrays = {k: nd.array(v, dtype='float32') for k, v in inputs.items() if not np.isscalar(v)}
-    grads_of = [k for k in arrays if differentiable(loss_name, case.config, k)]
+    grads_of = [k for k in arrays if differentiable(loss_name, config, k)]
+    stage = 'config'
     try:
-        block = getattr(gluon.loss, case.alias or loss_name)(**case.config)
-        if case.out_of_place_grad:
+        block = getattr(gluon.loss, record['loss'])(**config)
+        stage = 'input'
+        if out_of_place_grad:
             real_forward = block(*positional_args(order, inputs, arrays)).asnumpy()
-            block = OUT_OF_PLACE[loss_name](**case.config)
+            block = OUT_OF_PLACE[loss_name](**config)
         for k in grads_of:
             arrays[k].attach_grad()
         with autograd.record():
             out = block(*positional_args(order, inputs, arrays))
         out_np = out.asnumpy()
-        if case.out_of_place_grad and not np.array_equal(out_np, real_forward, equal_nan=True):
+        if out_of_place_grad and not np.array_equal(out_np, real_forward, equal_nan=True):
             raise GeneratorError(f'{full_name}: the out-of-place restatement differs from MXNet: {out_np} vs {real_forward}')
         head = rand.normal(out_np.shape).astype(np.float32)
         out.backward(nd.array(head))
         grads = {k: arrays[k].grad.asnumpy() for k in grads_of}
         mx.nd.waitall()
+    except GeneratorError:
+        raise
     except Exception as e:  # MXNet raised: only error cases may do that
-        if not case.error:
+        if expect == 'result':
             raise GeneratorError(f'{full_name}: MXNet raised {short_error(e)}') from e
-        record['error'] = {'kind': case.error, 'mxnet': short_error(e)}
+        record['error'] = {'kind': expect or stage, 'mxnet': short_error(e)}
         return record
-    if case.error:
+    if expect in ('config', 'input'):
         raise GeneratorError(f'{full_name}: expected MXNet to reject it, but it returned {out_np}')
-    if case.check is not None:
-        case.check(out_np)
+    if check is not None:
+        check(out_np)
 
     record['headGrad'] = tensor_json(head)
     expected_grads = {}
     for k, g in grads.items():
         undefined = None
         if loss_name == 'CTCLoss' and k == 'pred':
-            undefined = ctc_undefined_mask(inputs, case.config, g.shape)
+            undefined = ctc_undefined_mask(inputs, config, g.shape)
             if not undefined.any():
                 undefined = None
         expected_grads[k] = tensor_json(g, undefined=undefined)

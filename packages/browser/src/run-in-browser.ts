@@ -17,6 +17,8 @@ export interface HarnessPageOptions {
   readonly root?: string;
   /** The global the page defines when it is ready (default `gluonHarness`). */
   readonly readyGlobal?: string;
+  /** The golden files the page is served (default: the committed goldens). */
+  readonly goldenDir?: string;
 }
 
 /** Serves the page, opens it in Chromium, runs `body`, and closes everything, even on failure. */
@@ -24,7 +26,10 @@ export async function withHarnessPage<T>(
   body: (session: HarnessSession) => Promise<T>,
   options: HarnessPageOptions = {},
 ): Promise<T> {
-  const server = await startHarnessServer(options.root === undefined ? {} : { root: options.root });
+  const server = await startHarnessServer({
+    ...(options.root === undefined ? {} : { root: options.root }),
+    ...(options.goldenDir === undefined ? {} : { goldenDir: options.goldenDir }),
+  });
   const readyGlobal = options.readyGlobal ?? 'gluonHarness';
   try {
     const browser = await launchChromium();
@@ -47,6 +52,7 @@ export async function withHarnessPage<T>(
 
 export async function runBrowserConformance(
   request: ConformanceRequest,
+  options: HarnessPageOptions = {},
 ): Promise<{ report: ConformanceReport; console: string[] }> {
   return withHarnessPage(async ({ page, console: lines }) => {
     const report = await page.evaluate(
@@ -54,7 +60,7 @@ export async function runBrowserConformance(
       request,
     );
     return { report, console: lines };
-  });
+  }, options);
 }
 
 /** Runs `filter`'s golden cases on onnx-webgpu with ORT's verbose log and reads where each node ran. */

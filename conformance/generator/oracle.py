@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""MXNet 1.9.1 as an oracle for the differential tester (packages/differential).
+
+Reads one JSON request a line on stdin and writes one JSON answer a line on stdout, in
+order, until stdin closes. A request is a golden case without its expected values:
+
+    {"name": "L2Loss/diff-1-0", "loss": "L2Loss", "description": "...", "config": {...},
+     "inputs": {"pred": {"dtype": "float32", "shape": [2, 3], "data": [...]}, ...}}
+
+The answer holds what the golden record generate.py would write for it adds to the request:
+the head gradient (drawn from a generator seeded by the case's name, as for a golden case), and
+`expected` (MXNet's loss and the gradient of every differentiable input), or `error` when
+MXNet rejects the call (kind 'config' when the constructor raised, else 'input').
+
+The same runner (generate.run_mxnet) makes both the goldens and these answers, so a case
+that the differential tester finds can be written out as a golden case unchanged.
+"""
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate  # noqa: E402  (sets MXNet's determinism variables before importing mxnet)
+import numpy as np  # noqa: E402
+
+
+def decode_tensor(t: dict) -> np.ndarray:
+    values = [float(v) if not isinstance(v, str) else float(v.replace('Infinity', 'inf')) for v in t['data']]
+    return np.asarray(values, dtype=np.int64 if t['dtype'] == 'int32' else np.float32).reshape(t['shape'])
+
+
+def answer(request: dict) -> dict:
+    inputs = {k: (float(v) if not isinstance(v, dict) else decode_tensor(v)) for k, v in request['inputs'].items()}
+    record = {k: request[k] for k in ('name', 'loss', 'description', 'config', 'inputs')}
+    loss_name = generate.ALIASES.get(record['loss'], record['loss'])
+    # MXNet cannot differentiate PoissonNLLLoss(compute_full=True): see generate.py.
+    out_of_place = loss_name == 'PoissonNLLLoss' and bool(record['config'].get('compute_full'))
+    done = generate.run_mxnet(loss_name, record, inputs, generate.Rand(record['name']), out_of_place_grad=out_of_place)
+    # The caller has the inputs; only what MXNet added goes back.
+    return {k: done[k] for k in ('headGrad', 'expected', 'error') if k in done}
+
+
+def main() -> int:
+    out = sys.stdout
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            reply = answer(json.loads(line))
+        except Exception as e:  # a malformed request: say so and go on
+            reply = {'oracleError': f'{type(e).__name__}: {e}'}
+        out.write(generate.dumps(reply).replace('\n', ' ') + '\n')
+        out.flush()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

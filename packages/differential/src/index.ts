@@ -1,0 +1,11 @@
+export * from './case.js';
+export * from './rng.js';
+export * from './values.js';
+export * from './generate.js';
+export * from './differential.js';
+export * from './minimize.js';
+export * from './oracle.js';
+export * from './encode.js';
+export * from './reproduce.js';
+export * from './format.js';
+export { SPACES } from './space/index.js';
