@@ -253,10 +253,10 @@ ALIASES = {'SigmoidBCELoss': 'SigmoidBinaryCrossEntropyLoss', 'SoftmaxCELoss': '
 
 
 def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=None, check=None,
-              out_of_place_grad=False) -> dict:
+              out_of_place_grad=False, head=None) -> dict:
     """Runs one call of `record['loss']` (the name the block is built by) through MXNet and
     completes `record`: `expected` (the loss and the gradient of every differentiable input
-    for a head gradient drawn from `rand`) and `headGrad`, or `error` when MXNet raises.
+    for `head`, or a head gradient drawn from `rand`) and `headGrad`, or `error` when MXNet raises.
     `expect` is what MXNet must do: 'result', or reject the call ('config' or 'input'); None
     (the differential tester's oracle) records whatever MXNet does."""
     full_name = record['name']
@@ -278,7 +278,8 @@ def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=Non
         out_np = out.asnumpy()
         if out_of_place_grad and not np.array_equal(out_np, real_forward, equal_nan=True):
             raise GeneratorError(f'{full_name}: the out-of-place restatement differs from MXNet: {out_np} vs {real_forward}')
-        head = rand.normal(out_np.shape).astype(np.float32)
+        if head is None or tuple(np.shape(head)) != out_np.shape:
+            head = rand.normal(out_np.shape).astype(np.float32)
         out.backward(nd.array(head))
         grads = {k: arrays[k].grad.asnumpy() for k in grads_of}
         mx.nd.waitall()

@@ -7,8 +7,9 @@ order, until stdin closes. A request is a golden case without its expected value
     {"name": "L2Loss/diff-1-0", "loss": "L2Loss", "description": "...", "config": {...},
      "inputs": {"pred": {"dtype": "float32", "shape": [2, 3], "data": [...]}, ...}}
 
-The answer holds what the golden record generate.py would write for it adds to the request:
-the head gradient (drawn from a generator seeded by the case's name, as for a golden case), and
+The request may hold a `headGrad` of MXNet's output shape (a golden case's, to replay it);
+the answer holds what the golden record generate.py would write for it adds to the request:
+the head gradient (the one given, or drawn from a generator seeded by the case's name), and
 `expected` (MXNet's loss and the gradient of every differentiable input), or `error` when
 MXNet rejects the call (kind 'config' when the constructor raised, else 'input').
 
@@ -35,7 +36,9 @@ def answer(request: dict) -> dict:
     loss_name = generate.ALIASES.get(record['loss'], record['loss'])
     # MXNet cannot differentiate PoissonNLLLoss(compute_full=True): see generate.py.
     out_of_place = loss_name == 'PoissonNLLLoss' and bool(record['config'].get('compute_full'))
-    done = generate.run_mxnet(loss_name, record, inputs, generate.Rand(record['name']), out_of_place_grad=out_of_place)
+    head = None if request.get('headGrad') is None else decode_tensor(request['headGrad']).astype(np.float32)
+    done = generate.run_mxnet(loss_name, record, inputs, generate.Rand(record['name']), out_of_place_grad=out_of_place,
+                              head=head)
     # The caller has the inputs; only what MXNet added goes back.
     return {k: done[k] for k in ('headGrad', 'expected', 'error') if k in done}
 

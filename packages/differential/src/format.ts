@@ -1,4 +1,5 @@
 /** The differential report as text: a loss x backend table, coverage gaps, and the findings. */
+import { LOSS_NAMES } from '@gluon-loss/spec';
 import type { DifferentialReport } from './differential.js';
 
 export function formatReport(report: DifferentialReport): string {
@@ -6,7 +7,8 @@ export function formatReport(report: DifferentialReport): string {
   const lines: string[] = [];
   const pad = (s: string, n: number) => s.padEnd(n);
   lines.push(`${pad('loss (passed/run, +unsupported)', 32)}${backends.map((b) => pad(b, 16)).join('')}`);
-  for (const [loss, row] of Object.entries(report.perLoss)) {
+  for (const loss of LOSS_NAMES.filter((l) => report.perLoss[l] !== undefined)) {
+    const row = report.perLoss[loss]!;
     const cells = backends.map((b) => {
       const c = row[b];
       if (c === undefined) return pad('-', 16);

@@ -5,8 +5,8 @@
  * and special values anywhere in pred (past pred_lengths too, where MXNet does not read).
  *
  * Never drawn: a batch whose every label row is empty (MXNet returns uninitialised memory
- * then), and labels outside [0, C) inside a row (MXNet reads out of bounds); the spec
- * rejects the second, and conformance/README.md lists it.
+ * then), a sample with an empty label and pred_lengths 0 (MXNet corrupts its heap), and
+ * labels outside [0, C) inside a row (MXNet reads out of bounds).
  */
 import type { CaseInputs } from '../case.js';
 import type { Rng } from '../rng.js';
@@ -68,6 +68,11 @@ export const CTC_SPACE = defineSpace({
         return Math.max(0, Math.min(t, o.labels === 'tight' ? needed : needed - 1));
       }
       return t;
+    });
+    // An empty label with pred_lengths 0 corrupts MXNet's heap (free(): invalid next size):
+    // never drawn, and the spec rejects it (conformance/README.md).
+    predLengths.forEach((p, i) => {
+      if (p === 0 && lengths[i] === 0) predLengths[i] = 1;
     });
     const filler = (): number =>
       o.past_length === 'minus-one'

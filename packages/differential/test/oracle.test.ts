@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultGoldenDir } from '@gluon-loss/golden/node';
+import type { GoldenFileJson } from '@gluon-loss/golden';
+import { Oracle, goldenRecords, drawCase, requestOf } from '../src/index.js';
+
+// The oracle and the golden generator share generate.run_mxnet: asked a golden case's
+// inputs, the oracle must give back exactly what the committed golden file holds.
+describe("MXNet's oracle", () => {
+  const oracle = new Oracle();
+  afterAll(() => oracle.close());
+
+  for (const [loss, index] of [
+    ['L2Loss', 0],
+    ['CTCLoss', 8],
+    ['PoissonNLLLoss', 0],
+    ['SoftmaxCrossEntropyLoss', 3],
+  ] as const) {
+    it(`answers ${loss}'s golden case ${index} as the golden file records it`, async () => {
+      const file = JSON.parse(readFileSync(join(defaultGoldenDir, `${loss}.json`), 'utf8')) as GoldenFileJson;
+      const golden = file.cases[index]!;
+      const answer = await oracle.ask({
+        name: golden.name,
+        loss: golden.loss,
+        description: golden.description,
+        config: golden.config,
+        inputs: golden.inputs,
+        headGrad: golden.headGrad,
+      });
+      expect(answer.error).toEqual(golden.error);
+      expect(answer.headGrad).toEqual(golden.headGrad);
+      expect(answer.expected).toEqual(golden.expected);
+    });
+  }
+
+  it('records a rejection with its kind, and keeps -0 and special values', async () => {
+    const [bad] = await goldenRecords(oracle, [
+      {
+        ...drawCase(1, 'L2Loss', 0),
+        name: 'L2Loss/x',
+        inputs: { pred: { data: new Float32Array(3), shape: [3] }, label: { data: new Float32Array(2), shape: [2] } },
+      },
+    ]);
+    expect(bad?.error?.kind).toBe('input');
+    const c = drawCase(1, 'L1Loss', 0);
+    const request = requestOf({
+      ...c,
+      inputs: {
+        pred: { data: Float32Array.from([-0, NaN, Infinity]), shape: [3] },
+        label: { data: Float32Array.from([0, 0, 0]), shape: [3] },
+      },
+      draw: { ...c.draw, config: {} },
+    });
+    const answer = await oracle.ask(request);
+    // A 1-D pred: one loss per element, |-0 - 0| = +0, NaN and Inf kept.
+    expect(answer.expected?.loss.data).toEqual([0, 'NaN', 'Infinity']);
+    expect(Object.is(answer.expected?.loss.data[0], 0)).toBe(true);
+  });
+});
