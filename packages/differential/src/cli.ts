@@ -9,7 +9,7 @@
  * Exits 1 when any backend disagrees with MXNet (or errors), or a coverage class of the
  * generator has fewer cases than --min-per-class; 2 on bad usage.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +20,7 @@ import { runBrowserConformance } from '@gluon-loss/browser-harness';
 import { runDifferential, suiteOf } from './differential.js';
 import { goldenFile, stringifyGolden } from './encode.js';
 import { formatReport } from './format.js';
+import { checkOpenList, openListOf, type OpenDisagreement } from './open-list.js';
 import { selectLosses } from './generate.js';
 import { Oracle } from './oracle.js';
 import { casesPyLine, reproductionFiles } from './reproduce.js';
@@ -28,7 +29,8 @@ import { SPACES } from './space/index.js';
 const BROWSER_BACKENDS = ['tfjs-webgl', 'tfjs-webgpu', 'onnx-webgpu'];
 
 const USAGE = `usage: gluon-differential [--cases N] [--seed S] [--filter LOSS_GLOB] [--backend NAME|MODULE ...]
-                          [--browser] [--json FILE] [--write-golden DIR] [--minimize N] [--min-per-class N]`;
+                          [--browser] [--json FILE] [--write-golden DIR] [--minimize N] [--min-per-class N]
+                          [--open-list FILE] [--write-open-list FILE]`;
 
 async function nodeBackends(names: readonly string[]): Promise<Backend[]> {
   if (names.length === 0) return loadBuiltinNodeBackends();
@@ -67,6 +69,8 @@ async function main(): Promise<number> {
         'write-golden': { type: 'string' },
         minimize: { type: 'string', default: '12' },
         'min-per-class': { type: 'string', default: '0' },
+        'open-list': { type: 'string' },
+        'write-open-list': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }).values;
@@ -133,7 +137,26 @@ async function main(): Promise<number> {
     }
     const failedBackends = args.backend.length > 0 ? report.backends.filter((b) => !b.available) : [];
     for (const b of failedBackends) console.log(`error: backend ${b.name} is unavailable: ${b.reason ?? ''}`);
-    return report.findings.length > 0 || thin > 0 || failedBackends.length > 0 ? 1 : 0;
+    if (args['write-open-list']) {
+      writeFileSync(args['write-open-list'], JSON.stringify(openListOf(report.findings), null, 1) + '\n');
+    }
+    let disagreements = report.findings.length;
+    if (args['open-list']) {
+      const open = JSON.parse(readFileSync(args['open-list'], 'utf8')) as OpenDisagreement[];
+      const check = checkOpenList(report.findings, open, {
+        backends: new Set(report.backends.filter((b) => b.available).map((b) => b.name)),
+        cases: new Set(report.caseNames),
+      });
+      for (const f of check.unexpected)
+        console.log(`new disagreement: ${f.backend} ${f.case}: ${f.message.slice(0, 300)}`);
+      for (const o of check.stale)
+        console.log(`fixed: ${o.backend} ${o.case} now agrees with MXNet: take it off ${args['open-list']}`);
+      console.log(
+        `open list: ${open.length} known disagreements, ${check.unexpected.length} new, ${check.stale.length} fixed`,
+      );
+      disagreements = check.unexpected.length + check.stale.length;
+    }
+    return disagreements > 0 || thin > 0 || failedBackends.length > 0 ? 1 : 0;
   } finally {
     oracle.close();
   }

@@ -58,6 +58,8 @@ type Counts = Record<CaseStatus, number>;
 export interface DifferentialReport {
   readonly seed: number;
   readonly cases: number;
+  /** The names of the cases drawn. */
+  readonly caseNames: readonly string[];
   readonly backends: readonly BackendStatus[];
   /** Cases MXNet's oracle died on (its out-of-bounds reads): not run on any backend. */
   readonly oracleCrashes: readonly string[];
@@ -194,6 +196,7 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
   return {
     seed: options.seed,
     cases: cases.length,
+    caseNames: cases.map((c) => c.name),
     backends: report.backends,
     oracleCrashes: crashed,
     perLoss,

@@ -9,3 +9,4 @@ export * from './encode.js';
 export * from './reproduce.js';
 export * from './format.js';
 export { SPACES } from './space/index.js';
+export * from './open-list.js';
