@@ -253,12 +253,14 @@ ALIASES = {'SigmoidBCELoss': 'SigmoidBinaryCrossEntropyLoss', 'SoftmaxCELoss': '
 
 
 def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=None, check=None,
-              out_of_place_grad=False, head=None) -> dict:
+              out_of_place_grad=False, head=None, encode=None) -> dict:
     """Runs one call of `record['loss']` (the name the block is built by) through MXNet and
     completes `record`: `expected` (the loss and the gradient of every differentiable input
     for `head`, or a head gradient drawn from `rand`) and `headGrad`, or `error` when MXNet raises.
+    `encode` writes a tensor (default tensor_json, the goldens' shortest-form numbers).
     `expect` is what MXNet must do: 'result', or reject the call ('config' or 'input'); None
     (the differential tester's oracle) records whatever MXNet does."""
+    encode = encode or tensor_json
     full_name = record['name']
     order = INPUTS[loss_name]
     config = record['config']
@@ -295,7 +297,7 @@ def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=Non
     if check is not None:
         check(out_np)
 
-    record['headGrad'] = tensor_json(head)
+    record['headGrad'] = encode(head)
     expected_grads = {}
     for k, g in grads.items():
         undefined = None
@@ -303,8 +305,8 @@ def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=Non
             undefined = ctc_undefined_mask(inputs, config, g.shape)
             if not undefined.any():
                 undefined = None
-        expected_grads[k] = tensor_json(g, undefined=undefined)
-    record['expected'] = {'loss': tensor_json(out_np), 'grads': expected_grads}
+        expected_grads[k] = encode(g, undefined=undefined)
+    record['expected'] = {'loss': encode(out_np), 'grads': expected_grads}
     return record
 
 
