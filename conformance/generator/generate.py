@@ -166,7 +166,10 @@ def short_error(e: BaseException) -> str:
     for line in text.splitlines():
         if 'Check failed' in line:
             return f'{type(e).__name__}: ' + line.split('Check failed:', 1)[1].strip()
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), '')
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if lines and lines[0].startswith('Traceback'):  # MXNet's C++ traceback: its last line says why
+        lines = [ln for ln in lines if ln.startswith('MXNetError:')][-1:] or lines
+    first = lines[0] if lines else ''
     prefix = f'{type(e).__name__}: '
     while first.startswith(prefix):  # MXNet repeats its class name in the message
         first = first[len(prefix):]

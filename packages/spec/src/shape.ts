@@ -23,7 +23,43 @@ export function tryBroadcast(a: Shape, b: Shape): number[] | undefined {
   return out;
 }
 
-/** Broadcasts `a` (named `aName`) with `b`, or throws a ShapeError naming both shapes. */
+/**
+ * MXNet's broadcast kernels handle at most this many dimensions once runs of axes that
+ * broadcast alike are merged (`broadcast::MAX_DIM` in 1.9.1): an alternating pattern over 6
+ * axes, such as (2,3,2,3,2,3) with (1,3,1,3,1,3), is "Too many broadcast dimensions".
+ */
+export const MXNET_BROADCAST_MAX_DIM = 5;
+
+/**
+ * How many dimensions MXNet's BinaryBroadcastShapeCompact leaves for `a` op `b` (0 when the
+ * shapes are equal: no broadcast at all). Axes are aligned from the right; a run of axes
+ * merges while both operands keep the same pattern (equal sizes, or the same one of them 1).
+ */
+export function mxnetBroadcastDims(a: Shape, b: Shape): number {
+  if (sameShape(a, b)) return 0;
+  const n = Math.max(a.length, b.length);
+  let dims = 0;
+  let aProd = 1;
+  let bProd = 1;
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if ((aProd !== bProd || da !== db) && aProd * da > 1 && bProd * db > 1) {
+      dims++;
+      aProd = 1;
+      bProd = 1;
+    }
+    aProd *= da;
+    bProd *= db;
+  }
+  return aProd > 1 || bProd > 1 ? dims + 1 : dims;
+}
+
+/**
+ * Broadcasts `a` (named `aName`) with `b` as MXNet's broadcast operators do, or throws a
+ * ShapeError naming both shapes: when numpy's rules fail, and where MXNet's kernels would
+ * need more than MXNET_BROADCAST_MAX_DIM merged dimensions (it raises there too).
+ */
 export function broadcastOrThrow(loss: string, aName: string, a: Shape, bName: string, b: Shape): number[] {
   const out = tryBroadcast(a, b);
   if (out === undefined) {
@@ -32,6 +68,15 @@ export function broadcastOrThrow(loss: string, aName: string, a: Shape, bName: s
       argument: aName,
       expected: `a shape that broadcasts with ${bName} ${formatShape(b)}`,
       received: formatShape(a),
+    });
+  }
+  const dims = mxnetBroadcastDims(a, b);
+  if (dims > MXNET_BROADCAST_MAX_DIM) {
+    throw new ShapeError({
+      loss,
+      argument: aName,
+      expected: `a broadcast against ${bName} ${formatShape(b)} of at most ${MXNET_BROADCAST_MAX_DIM} dimensions once alike axes merge (MXNet's limit)`,
+      received: `${formatShape(a)} (${dims} dimensions)`,
     });
   }
   return out;
