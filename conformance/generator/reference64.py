@@ -5,6 +5,11 @@ backend may legitimately do differently) from a wrong result.
     reference64(loss_name, config, inputs, head, grads_of)
         -> {'loss': float64 array, 'grads': {name: float64 array}[, 'undefined': {name: bool array}]}
 
+loss_name: a gluon.loss class name (an alias works); config: its constructor kwargs;
+inputs: MXNet's input names to float32 arrays (or a bare float for a call-time scalar);
+head: the head gradient, or None for backward() with MXNet's ones; grads_of: the inputs
+to differentiate.
+
 - Eleven losses: MXNet 1.9.1 itself (the real `gluon.loss` class, imperative classic
   NDArray mode, autograd), on the float32 inputs upcast to float64.
 - PoissonNLLLoss(compute_full=True): MXNet cannot differentiate it at all (in-place
@@ -147,14 +152,22 @@ def restated_classes() -> dict:
 
 # ----------------------------------------------------------------------------- CTC
 
+def ctc_integer(x) -> int:
+    """How MXNet's CTC operator reads a label, label length or pred length that is not an
+    integer: to the nearest, halves away from zero (C's round; measured: 0.5 -> 1,
+    2.5 -> 3, -0.5 -> -1, which is then padding)."""
+    x = float(x)
+    return int(np.sign(x) * np.floor(abs(x) + 0.5))
+
+
 def ctc_label_rows(label: np.ndarray, label_lengths: np.ndarray | None) -> list[list[int]]:
     """The counted part of each label row (NT): its first label_lengths[b] values, or up to
-    its first -1 (the padding of blank_label='last'); values are truncated to integers."""
+    its first -1 (the padding of blank_label='last'), every value read by ctc_integer."""
     rows = []
     for b, row in enumerate(np.asarray(label)):
-        values = [int(v) for v in row]  # C's cast: toward zero
+        values = [ctc_integer(v) for v in row]
         if label_lengths is not None:
-            values = values[:int(label_lengths[b])]
+            values = values[:ctc_integer(label_lengths[b])]
         elif -1 in values:
             values = values[:values.index(-1)]
         rows.append(values)
@@ -181,8 +194,9 @@ def ctc_sample64(act: np.ndarray, labels: list[int]) -> tuple[float, np.ndarray 
     if steps == 0:  # nothing to read: the log-likelihood stays -inf
         return np.inf, np.zeros((0, channels))
 
-    shifted = act - act.max(axis=1, keepdims=True)
-    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    with np.errstate(invalid='ignore'):  # an infinite activation gives NaN, as in MXNet
+        shifted = act - act.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     probs = np.exp(logp)
 
     states = 2 * count + 1
@@ -232,9 +246,8 @@ def ctc_sample64(act: np.ndarray, labels: list[int]) -> tuple[float, np.ndarray 
 
     def step_grad(t: int, ab_states: np.ndarray, ab: np.ndarray) -> None:
         output = np.full(channels, -np.inf)
-        for s, v in zip(ab_states, ab):  # log-sum of alpha*beta per channel
-            output[ext[s]] = float(_log_plus(np.float64(v), np.float64(output[ext[s]])))
         with np.errstate(over='ignore', invalid='ignore', divide='ignore'):
+            np.logaddexp.at(output, ext[ab_states], ab)  # log-sum of alpha*beta per channel
             posterior = np.exp(output - logp[t] - log_likelihood)
             # warp-ctc: a channel whose summed alpha*beta is exactly 0.0 (log) or -inf, or
             # whose probability is 0, gets the softmax alone.
@@ -279,22 +292,26 @@ def ctc64(pred: np.ndarray, label: np.ndarray, pred_lengths: np.ndarray | None,
     grad = np.zeros(pred.shape)
     undefined = np.zeros(pred.shape, dtype=bool)
     for b in range(n):
-        steps = steps_all if pred_lengths is None else int(pred_lengths[b])
+        steps = steps_all if pred_lengths is None else ctc_integer(pred_lengths[b])
         loss[b], g = ctc_sample64(pred[:steps, b, :], rows[b])
         if g is None:
             undefined[:, b, :] = True
             grad[:, b, :] = np.nan
         else:
-            grad[:steps, b, :] = g
+            # MXNet zeroes the gradient from step int(pred_length) on, truncating where the
+            # loss rounded (measured: a length of 4.5 gives a loss over 5 steps and a
+            # gradient over 4).
+            kept = steps if pred_lengths is None else min(steps, int(float(pred_lengths[b])))
+            grad[:kept, b, :] = g[:kept]
     return loss, grad, undefined
 
 
 # ------------------------------------------------------------------------ the entry
 
-def reference64(loss_name: str, config: dict, inputs: dict, head: np.ndarray, grads_of: list) -> dict:
+def reference64(loss_name: str, config: dict, inputs: dict, head: np.ndarray | None, grads_of: list) -> dict:
     """The float64 reference of one call: `inputs` by MXNet's names (float32 arrays, or a
-    bare float for a call-time scalar), `head` the head gradient of the loss, `grads_of`
-    the inputs to differentiate. Returns {'loss', 'grads'} as float64 arrays, and
+    bare float for a call-time scalar), `head` the head gradient of the loss (None:
+    MXNet's default, ones), `grads_of` the inputs to differentiate. Returns {'loss', 'grads'} as float64 arrays, and
     'undefined' ({name: bool mask}) where MXNet leaves gradient elements undefined.
     Raises whatever MXNet raises for a call it rejects."""
     from mxnet import autograd, gluon, nd
@@ -314,7 +331,10 @@ def reference64(loss_name: str, config: dict, inputs: dict, head: np.ndarray, gr
         arrays[k].attach_grad()
     with autograd.record():
         out = block(*positional_args(order, inputs, arrays))
-    out.backward(nd.array(np.asarray(head, dtype=np.float64), dtype='float64'))
+    if head is None:  # backward() without a head gradient: MXNet's ones
+        out.backward()
+    else:
+        out.backward(nd.array(np.asarray(head, dtype=np.float64), dtype='float64'))
     loss = out.asnumpy()
     grads = {k: arrays[k].grad.asnumpy() for k in grads_of}
     if out.dtype != np.float64 or any(g.dtype != np.float64 for g in grads.values()):
@@ -339,7 +359,7 @@ def ctc_undefined(inputs: dict, config: dict) -> np.ndarray:
     ll = inputs.get('label_lengths')
     mask = np.zeros(tnc.shape, dtype=bool)
     for b, row in enumerate(ctc_label_rows(label, None if ll is None else np.asarray(ll))):
-        steps = tnc.shape[0] if pl is None else int(np.asarray(pl)[b])
+        steps = tnc.shape[0] if pl is None else ctc_integer(np.asarray(pl)[b])
         repeats = sum(1 for a, c in zip(row, row[1:]) if a == c)
         mask[:, b, :] = len(row) + repeats > steps
     return mask if config.get('layout', 'NTC') == 'TNC' else mask.transpose(1, 0, 2)

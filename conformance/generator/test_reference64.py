@@ -188,6 +188,26 @@ class Ctc64(unittest.TestCase):
         self.assertTrue(np.isfinite(ref['loss'][1]))
         np.testing.assert_array_equal(ref['grads']['pred'][0], 0.0)
 
+    def test_labels_and_lengths_that_are_not_integers_are_rounded_as_mxnet_rounds_them(self):
+        pred = self.rng.standard_normal((3, 6, 4)).astype(np.float32)
+        # 0.7 -> 1, 1.9 -> 2, 2.5 -> 3, -0.5 -> -1 (padding); lengths 2.5 -> 3, 1.2 -> 1, 0.5 -> 1;
+        # pred_lengths 4.5 -> a loss over 5 steps, a gradient over int(4.5) = 4
+        label = np.array([[0.7, 1.9, -1], [2.5, -0.5, 2], [0.5, 0.4, 1.5]], np.float32)
+        ref = self.compare_with_mxnet({}, {'pred': pred, 'label': label})
+        with_lengths = self.compare_with_mxnet({}, {'pred': pred, 'label': np.abs(label),
+                                                    'label_lengths': np.array([2.5, 1.2, 0.5], np.float32),
+                                                    'pred_lengths': np.array([4.5, 3.5, 2.4], np.float32)})
+        self.assertTrue(np.isfinite(ref['loss']).all() and np.isfinite(with_lengths['loss']).all())
+
+    def test_nan_and_infinite_activations_propagate_as_in_mxnet(self):
+        for value in (np.nan, np.inf, -np.inf):
+            pred = self.rng.standard_normal((2, 5, 4)).astype(np.float32)
+            pred[0, 2, 1] = value
+            pred[1, 4, :] = -np.inf if value == -np.inf else pred[1, 4, :]
+            with self.subTest(value=value):
+                ref = self.compare_with_mxnet({}, {'pred': pred, 'label': np.array([[0, 1], [1, 2]], np.float32)})
+                self.assertEqual(np.isnan(ref['loss'][0]), not value == -np.inf)
+
     def test_layouts_weights_and_the_sample_weight_gradient_go_through_mxnet(self):
         pred, label = self.random_batch(3, 6, 4, 3)
         label[:, 0] = 1
@@ -243,6 +263,12 @@ class TheOtherLosses(unittest.TestCase):
                           np.ones(1, np.float32), ['pred', 'target'])
         real = gluon.loss.PoissonNLLLoss(compute_full=True)(nd.array(pred), nd.array(target)).asnumpy()
         assert_matches_float32(self, real, ref['loss'], 'PoissonNLL compute_full loss')
+
+    def test_no_head_gradient_means_ones(self):
+        inputs = {'pred': np.array([[1, 2], [3, 5]], np.float32), 'label': np.zeros((2, 2), np.float32)}
+        ones = reference64('L2Loss', {}, inputs, np.ones(2, np.float32), ['pred'])
+        default = reference64('L2Loss', {}, inputs, None, ['pred'])
+        np.testing.assert_array_equal(default['grads']['pred'], ones['grads']['pred'])
 
     def test_a_call_mxnet_rejects_raises(self):
         with self.assertRaises(Exception):
