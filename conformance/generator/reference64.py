@@ -174,16 +174,12 @@ def ctc_label_rows(label: np.ndarray, label_lengths: np.ndarray | None) -> list[
     return rows
 
 
-def _log_plus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """log(exp(a) + exp(b)), -inf absorbing as in warp-ctc's log_plus."""
-    with np.errstate(invalid='ignore'):
-        return np.where(a == -np.inf, b, np.where(b == -np.inf, a, np.logaddexp(a, b)))
-
-
 def ctc_sample64(act: np.ndarray, labels: list[int]) -> tuple[float, np.ndarray | None]:
     """One sample: activations (T, C) float64 over its own T = pred_length steps, the
     counted label. Returns (loss, gradient (T, C)), the gradient None where MXNet leaves it
-    undefined (the label cannot fit: loss 0)."""
+    undefined (the label cannot fit: loss 0). The caller silences numpy's warnings: -inf
+    (log 0) is an ordinary value here, and np.logaddexp is warp-ctc's log_plus, -inf
+    absorbing and NaN propagating."""
     steps, channels = act.shape
     blank = channels - 1
     count = len(labels)
@@ -194,9 +190,8 @@ def ctc_sample64(act: np.ndarray, labels: list[int]) -> tuple[float, np.ndarray 
     if steps == 0:  # nothing to read: the log-likelihood stays -inf
         return np.inf, np.zeros((0, channels))
 
-    with np.errstate(invalid='ignore'):  # an infinite activation gives NaN, as in MXNet
-        shifted = act - act.max(axis=1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted = act - act.max(axis=1, keepdims=True)  # an infinite activation gives NaN, as in MXNet
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     probs = np.exp(logp)
 
     states = 2 * count + 1
@@ -234,25 +229,31 @@ def ctc_sample64(act: np.ndarray, labels: list[int]) -> tuple[float, np.ndarray 
             alpha[t, 0] = prev[0] + logp[t, blank]
             first = 1
         i = np.arange(first, end)
-        total = _log_plus(prev[i], prev[i - 1])
+        total = np.logaddexp(prev[i], prev[i - 1])
         skip = alpha_skip[i]
-        total[skip] = _log_plus(total[skip], prev[i[skip] - 2])
+        total[skip] = np.logaddexp(total[skip], prev[i[skip] - 2])
         alpha[t, i] = total + logp[t, ext[i]]
     log_likelihood = -np.inf
     for v in alpha[steps - 1, start:end]:
-        log_likelihood = float(_log_plus(np.float64(log_likelihood), v))
+        log_likelihood = float(np.logaddexp(log_likelihood, v))
 
     grad = np.zeros((steps, channels))
 
+    # The states grouped by channel (stably, so each group sums in state order).
+    by_channel = np.argsort(ext, kind='stable')
+    channel_of_group, group_starts = np.unique(ext[by_channel], return_index=True)
+
     def step_grad(t: int, ab_states: np.ndarray, ab: np.ndarray) -> None:
+        ab_all = np.full(states, -np.inf)
+        ab_all[ab_states] = ab
         output = np.full(channels, -np.inf)
-        with np.errstate(over='ignore', invalid='ignore', divide='ignore'):
-            np.logaddexp.at(output, ext[ab_states], ab)  # log-sum of alpha*beta per channel
-            posterior = np.exp(output - logp[t] - log_likelihood)
-            # warp-ctc: a channel whose summed alpha*beta is exactly 0.0 (log) or -inf, or
-            # whose probability is 0, gets the softmax alone.
-            plain = (output == 0.0) | (output == -np.inf) | (probs[t] == 0.0)
-            grad[t] = np.where(plain, probs[t], probs[t] - posterior)
+        # log-sum of alpha*beta per channel
+        output[channel_of_group] = np.logaddexp.reduceat(ab_all[by_channel], group_starts)
+        posterior = np.exp(output - logp[t] - log_likelihood)
+        # warp-ctc: a channel whose summed alpha*beta is exactly 0.0 (log) or -inf, or
+        # whose probability is 0, gets the softmax alone.
+        plain = (output == 0.0) | (output == -np.inf) | (probs[t] == 0.0)
+        grad[t] = np.where(plain, probs[t], probs[t] - posterior)
 
     # Beta: one column updated in place, as warp-ctc does (states outside the window keep
     # what they last held).
@@ -271,9 +272,9 @@ def ctc_sample64(act: np.ndarray, labels: list[int]) -> tuple[float, np.ndarray 
         last = end - 1 if end == states else end
         old = beta.copy()
         i = np.arange(start, last)
-        total = _log_plus(old[i], old[i + 1])
+        total = np.logaddexp(old[i], old[i + 1])
         skip = beta_skip[i]
-        total[skip] = _log_plus(total[skip], old[i[skip] + 2])
+        total[skip] = np.logaddexp(total[skip], old[i[skip] + 2])
         beta[i] = total + logp[t, ext[i]]
         if end == states:
             beta[states - 1] = old[states - 1] + logp[t, blank]
@@ -293,7 +294,8 @@ def ctc64(pred: np.ndarray, label: np.ndarray, pred_lengths: np.ndarray | None,
     undefined = np.zeros(pred.shape, dtype=bool)
     for b in range(n):
         steps = steps_all if pred_lengths is None else ctc_integer(pred_lengths[b])
-        loss[b], g = ctc_sample64(pred[:steps, b, :], rows[b])
+        with np.errstate(all='ignore'):
+            loss[b], g = ctc_sample64(pred[:steps, b, :], rows[b])
         if g is None:
             undefined[:, b, :] = True
             grad[:, b, :] = np.nan
