@@ -23,8 +23,10 @@ to differentiate.
   in numpy float64: softmax over channels with blank last, the alpha pass and the beta
   pass with their own skip rules and windows (docs/notes.md), loss 0 for a label that
   cannot fit and +inf where it fits by count but no path exists, the gradient with
-  respect to the pre-softmax activations, 0 past `pred_lengths`. The weighting around it
-  is MXNet's own, through autograd.
+  respect to the pre-softmax activations; labels and lengths that are not integers read
+  as MXNet reads them (rounded), the gradient 0 from step int(pred_length) on. The
+  weighting around it is MXNet's own, through autograd. (A pred length of 0 with an
+  empty label gives +inf and a zero gradient here; MXNet corrupts its heap on it.)
 
 Gradients MXNet leaves undefined (a CTC sample whose label cannot fit) are NaN in
 `grads` and True in `undefined[name]`.
