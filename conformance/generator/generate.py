@@ -3,11 +3,13 @@
 
 Each case of cases.py is built with the real `mxnet.gluon.loss` class, called
 imperatively on NDArrays in MXNet's classic (not `npx.set_np`) mode, and differentiated
-with `autograd` against a random head gradient. MXNet's engine runs single-threaded
+with `autograd` against a random head gradient; each call case also records the same
+computation in float64 (`expected.ref64`, from reference64.py). MXNet's engine runs single-threaded
 (NaiveEngine, one OpenMP thread) and oneDNN is held to its AVX2 kernels, so every run on
 an AVX2 host writes the same bytes. A host whose CPU lacks AVX2 would round the last bit
 of some results differently, so `--check` holds the inputs, head gradients and structure
-to exact equality and MXNet's outputs to a few float32 ulps (CHECK_ULPS).
+to exact equality, MXNet's outputs to a few float32 ulps (CHECK_ULPS) and the float64
+references to a few thousand float64 ulps (REF64_CHECK_ULPS).
 
     python3 conformance/generator/generate.py            # rewrite the golden files
     python3 conformance/generator/generate.py --check    # exit 1 if they differ from MXNet's
@@ -40,15 +42,20 @@ from mxnet import autograd, gluon, nd  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cases import INPUTS, LOSSES, Case, Rand, differentiable  # noqa: E402
+from reference64 import positional_args, reference64, restated_classes  # noqa: E402
 
 # How far --check lets a recorded output move between CPUs, in float32 ulps of the
 # tensor's largest magnitude (an element that cancels towards zero carries the rounding
 # of the large terms it came from). This is far inside the conformance tolerance (rtol
 # 1e-4), so it cannot hide a change of behaviour.
 CHECK_ULPS = 8
+# The same for the float64 reference (expected.ref64), in float64 ulps: 2**12 of them is
+# 1e-12 of the tensor's largest magnitude, room for another libm or summation order over
+# CTC's recursions, and still a hundred thousand times inside one float32 ulp.
+REF64_CHECK_ULPS = 4096
 
 FORMAT = 'gluon-loss-golden'
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / 'golden'
 
 
@@ -60,15 +67,16 @@ class GeneratorError(Exception):
 
 def number_token(x, dtype) -> str:
     """The shortest decimal that reads back as exactly this float32 (numpy's repr of a
-    float32 is the shortest round-trip form), or a string for what JSON cannot hold."""
+    float32 is the shortest round-trip form) or float64 (Python's repr), or a string for
+    what JSON cannot hold."""
     if dtype == 'int32':
         return str(int(x))
-    v = np.float32(x)
+    v = np.float64(x) if dtype == 'float64' else np.float32(x)
     if np.isnan(v):
         return '"NaN"'
     if np.isinf(v):
         return '"Infinity"' if v > 0 else '"-Infinity"'
-    return str(v)
+    return repr(float(v)) if dtype == 'float64' else str(v)
 
 
 def tensor_json(array, dtype='float32', undefined=None):
@@ -109,9 +117,9 @@ def dumps(obj) -> str:
 # --------------------------------------------------------------------------------- checking
 
 def output_ulps(old: dict, new: dict, where: str) -> float:
-    """The largest distance between two recorded output tensors, in float32 ulps of their
-    largest magnitude; raises ValueError when they differ in anything but rounding
-    (dtype, shape, NaN, infinity, undefined)."""
+    """The largest distance between two recorded output tensors, in ulps (of their dtype,
+    float32 or float64) of their largest magnitude; raises ValueError when they differ in
+    anything but rounding (dtype, shape, NaN, infinity, undefined)."""
     if old['dtype'] != new['dtype'] or old['shape'] != new['shape'] or len(old['data']) != len(new['data']):
         raise ValueError(f'{where}: dtype or shape differs')
     diffs, magnitude = [], 0.0
@@ -124,7 +132,7 @@ def output_ulps(old: dict, new: dict, where: str) -> float:
     worst = max(diffs, default=0.0)
     if worst == 0.0:
         return 0.0
-    return worst / float(np.spacing(np.float32(magnitude)))
+    return worst / float(np.spacing(np.float64(magnitude) if new['dtype'] == 'float64' else np.float32(magnitude)))
 
 
 def compare_goldens(old_text: str, new_text: str) -> tuple[str | None, float]:
@@ -147,6 +155,9 @@ def compare_goldens(old_text: str, new_text: str) -> tuple[str | None, float]:
             continue
         if set(oe['grads']) != set(ne['grads']):
             return f'{oc["name"]}: differentiated inputs differ', worst
+        ref_grads = [None if 'ref64' not in e else set(e['ref64']['grads']) for e in (oe, ne)]
+        if ref_grads[0] != ref_grads[1] or ref_grads[1] not in (None, set(ne['grads'])):
+            return f'{oc["name"]}: float64 references differ in what they hold', worst
         pairs = [('loss', oe['loss'], ne['loss'])] + [(f'grads.{k}', oe['grads'][k], ne['grads'][k]) for k in oe['grads']]
         for label, a, b in pairs:
             try:
@@ -155,6 +166,18 @@ def compare_goldens(old_text: str, new_text: str) -> tuple[str | None, float]:
                 return str(e), worst
             if worst > CHECK_ULPS:
                 return f'{oc["name"]} {label}: {worst:.0f} ulps apart (at most {CHECK_ULPS})', worst
+        if 'ref64' not in oe:
+            continue
+        ro, rn = oe['ref64'], ne['ref64']
+        pairs = [('ref64.loss', ro['loss'], rn['loss'])] + [(f'ref64.grads.{k}', ro['grads'][k], rn['grads'][k])
+                                                              for k in ro['grads']]
+        for label, a, b in pairs:
+            try:
+                ulps = output_ulps(a, b, f'{oc["name"]} {label}')
+            except ValueError as e:
+                return str(e), worst
+            if ulps > REF64_CHECK_ULPS:
+                return f'{oc["name"]} {label}: {ulps:.0f} float64 ulps apart (at most {REF64_CHECK_ULPS})', worst
     return None, worst
 
 
@@ -198,34 +221,6 @@ def ctc_undefined_mask(case_inputs, config, pred_shape):
         if len(row) + repeats > steps:
             mask[i] = True
     return mask if layout == 'NTC' else mask.transpose(1, 0, 2)
-
-
-class PoissonNLLOutOfPlace(gluon.loss.PoissonNLLLoss):
-    """PoissonNLLLoss.hybrid_forward of 1.9.1 with its two in-place updates written out of
-    place, so that autograd can record it; every operator is the one MXNet uses."""
-
-    def hybrid_forward(self, F, pred, target, sample_weight=None, epsilon=1e-08):
-        target = target.reshape(pred.shape)
-        if self._from_logits:
-            loss = F.exp(pred) - target * pred
-        else:
-            loss = pred - target * F.log(pred + epsilon)
-        if self._compute_full:
-            stirling_factor = target * F.log(target) - target + 0.5 * F.log(2 * target * np.pi)
-            stirling_factor = stirling_factor * (target > 1)
-            loss = loss + stirling_factor
-        loss = gluon.loss._apply_weighting(F, loss, self._weight, sample_weight)
-        return F.mean(loss)
-
-
-OUT_OF_PLACE = {'PoissonNLLLoss': PoissonNLLOutOfPlace}
-
-
-def positional_args(order, inputs, arrays):
-    """MXNet's forward is positional: every input up to the last one given (None for
-    the optional ones skipped), then any input the loss does not take (error cases)."""
-    last = max((order.index(k) for k in inputs if k in order), default=-1)
-    return [arrays.get(k, inputs.get(k)) for k in order[:last + 1]] + [arrays[k] for k in inputs if k not in order]
 
 
 def run_case(loss_name: str, case: Case) -> dict:
@@ -275,7 +270,7 @@ def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=Non
         stage = 'input'
         if out_of_place_grad:
             real_forward = block(*positional_args(order, inputs, arrays)).asnumpy()
-            block = OUT_OF_PLACE[loss_name](**config)
+            block = restated_classes()[loss_name](**config)
         for k in grads_of:
             arrays[k].attach_grad()
         with autograd.record():
@@ -309,8 +304,26 @@ def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=Non
             if not undefined.any():
                 undefined = None
         expected_grads[k] = encode(g, undefined=undefined)
-    record['expected'] = {'loss': encode(out_np), 'grads': expected_grads}
+    record['expected'] = {'loss': encode(out_np), 'grads': expected_grads,
+                          'ref64': ref64_json(loss_name, record, inputs, head, grads_of, expected_grads, encode)}
     return record
+
+
+def ref64_json(loss_name, record, inputs, head, grads_of, expected_grads, encode) -> dict:
+    """The float64 reference of the case (reference64.py), with the same undefined
+    elements as MXNet's own gradients."""
+    ref = reference64(record['loss'], record['config'], inputs, head, grads_of)
+    undefined = ref.get('undefined', {})
+    grads = {}
+    for k, g in ref['grads'].items():
+        mask = undefined.get(k)
+        ref_undefined = [False] * g.size if mask is None else [bool(m) for m in mask.reshape(-1)]
+        data = expected_grads[k]['data']
+        tokens = data.tokens if isinstance(data, RawArray) else data
+        if ref_undefined != [t in ('null', None) for t in tokens]:
+            raise GeneratorError(f'{record["name"]}: the float64 reference leaves other elements of {k} undefined')
+        grads[k] = encode(g, 'float64', undefined=mask)
+    return {'loss': encode(ref['loss'], 'float64'), 'grads': grads}
 
 
 def generate(loss_name: str) -> str:

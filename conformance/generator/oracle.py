@@ -31,10 +31,10 @@ def decode_tensor(t: dict) -> np.ndarray:
 
 
 def fast_tensor_json(array, dtype='float32', undefined=None) -> dict:
-    """generate.tensor_json's tensor with each float32 written as its exact value in float64's
-    repr (C-speed, unlike the shortest float32 form, which costs microseconds a number and
+    """generate.tensor_json's tensor with each float32 (or float64) written as its exact value
+    in float64's repr (C-speed, unlike the shortest float32 form, which costs microseconds a number and
     made 64K-element answers slow); NaN, infinities and undefined elements as in the goldens."""
-    a = np.asarray(array, dtype=np.float32)
+    a = np.asarray(array, dtype=np.float64 if dtype == 'float64' else np.float32)
     flat = a.reshape(-1)
     values = flat.astype(np.float64).tolist()
     special = ~np.isfinite(flat)

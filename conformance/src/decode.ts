@@ -2,9 +2,11 @@
 import type { Tensor } from '@gluon-loss/spec';
 import {
   GOLDEN_FORMAT,
-  GOLDEN_FORMAT_VERSION,
+  GOLDEN_FORMAT_VERSIONS,
   type ExpectedTensor,
+  type GoldenCall,
   type GoldenCase,
+  type GoldenCaseJson,
   type GoldenFileJson,
   type GoldenNumber,
   type GoldenSuite,
@@ -58,9 +60,9 @@ export function decodeExpected(t: GoldenTensorJson, where: string): ExpectedTens
 export function decodeGoldenFile(json: unknown, source = 'golden file'): GoldenSuite {
   const file = json as GoldenFileJson;
   if (file?.format !== GOLDEN_FORMAT) throw new GoldenFormatError(`${source}: not a ${GOLDEN_FORMAT} file`);
-  if (file.formatVersion !== GOLDEN_FORMAT_VERSION) {
+  if (!GOLDEN_FORMAT_VERSIONS.includes(file.formatVersion)) {
     throw new GoldenFormatError(
-      `${source}: format version ${file.formatVersion}, this reader knows ${GOLDEN_FORMAT_VERSION}`,
+      `${source}: format version ${file.formatVersion}, this reader knows ${GOLDEN_FORMAT_VERSIONS.join(' and ')}`,
     );
   }
   const cases: GoldenCase[] = file.cases.map((c) => {
@@ -77,15 +79,46 @@ export function decodeGoldenFile(json: unknown, source = 'golden file'): GoldenS
     const expectedGrads: Record<string, ExpectedTensor> = {};
     for (const [name, g] of Object.entries(c.expected.grads))
       expectedGrads[name] = decodeExpected(g, `${c.name} grad ${name}`);
-    return {
+    const expectedLoss = decodeExpected(c.expected.loss, `${c.name} loss`);
+    const call = {
       kind: 'call',
       ...common,
       headGrad: decodeInputTensor(c.headGrad, `${c.name} headGrad`) as Tensor<Float32Array>,
-      expectedLoss: decodeExpected(c.expected.loss, `${c.name} loss`),
+      expectedLoss,
       expectedGrads,
     } as const;
+    if (file.formatVersion === 1) return call;
+    if (!c.expected.ref64) throw new GoldenFormatError(`${c.name}: a version-2 call case without expected.ref64`);
+    return { ...call, ref64: decodeRef64(c.expected.ref64, c.name, expectedLoss, expectedGrads) };
   });
   return { reference: file.reference, cases };
+}
+
+function sameLayout(a: ExpectedTensor, b: ExpectedTensor): boolean {
+  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) return false;
+  for (let i = 0; i < a.data.length; i++) if ((a.undefinedMask?.[i] ?? 0) !== (b.undefinedMask?.[i] ?? 0)) return false;
+  return true;
+}
+
+/** The float64 reference, held to the expected tensors' shapes, gradient names and undefined elements. */
+function decodeRef64(
+  ref: NonNullable<NonNullable<GoldenCaseJson['expected']>['ref64']>,
+  name: string,
+  loss: ExpectedTensor,
+  grads: Readonly<Record<string, ExpectedTensor>>,
+): NonNullable<GoldenCall['ref64']> {
+  const decoded = { loss: decodeExpected(ref.loss, `${name} ref64 loss`), grads: {} as Record<string, ExpectedTensor> };
+  if (!sameLayout(decoded.loss, loss))
+    throw new GoldenFormatError(`${name}: ref64 loss differs from expected in shape`);
+  const names = Object.keys(grads);
+  if (Object.keys(ref.grads).length !== names.length || !names.every((k) => k in ref.grads))
+    throw new GoldenFormatError(`${name}: ref64 grads are not those of expected`);
+  for (const k of names) {
+    decoded.grads[k] = decodeExpected(ref.grads[k]!, `${name} ref64 grad ${k}`);
+    if (!sameLayout(decoded.grads[k], grads[k]!))
+      throw new GoldenFormatError(`${name}: ref64 grad ${k} differs from expected in shape or undefined elements`);
+  }
+  return decoded;
 }
 
 /** Merges several files (one per loss) into one suite. */

@@ -6,13 +6,21 @@
 import type { Dtype, Shape, Tensor } from '@gluon-loss/spec';
 
 export const GOLDEN_FORMAT = 'gluon-loss-golden';
-export const GOLDEN_FORMAT_VERSION = 1;
+/** The version this generator writes. */
+export const GOLDEN_FORMAT_VERSION = 2;
+/**
+ * The versions this reader reads. Version 2 adds `expected.ref64` (the float64 reference,
+ * required in every call case) and may mark a case `headGradDefault`; a version-1 file
+ * has no float64 reference, so its cases are compared by the fixed tolerance alone.
+ */
+export const GOLDEN_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 /** A JSON number, or the strings that stand for the values JSON cannot hold. */
 export type GoldenNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 
 export interface GoldenTensorJson {
-  readonly dtype: Dtype;
+  /** `float64` only in a float64 reference (`expected.ref64`). */
+  readonly dtype: Dtype | 'float64';
   readonly shape: readonly number[];
   /** Row-major; `null` marks an element MXNet leaves undefined (expected values only). */
   readonly data: readonly (GoldenNumber | null)[];
@@ -29,6 +37,11 @@ export interface GoldenCaseJson {
   readonly expected?: {
     readonly loss: GoldenTensorJson;
     readonly grads: Readonly<Record<string, GoldenTensorJson>>;
+    /** Version 2: the same computation in float64 (MXNet on the upcast inputs, or the generator's own). */
+    readonly ref64?: {
+      readonly loss: GoldenTensorJson;
+      readonly grads: Readonly<Record<string, GoldenTensorJson>>;
+    };
   };
   readonly error?: { readonly kind: 'config' | 'input'; readonly mxnet: string };
 }
@@ -59,6 +72,14 @@ export interface GoldenCall {
   readonly headGrad: Tensor<Float32Array>;
   readonly expectedLoss: ExpectedTensor;
   readonly expectedGrads: Readonly<Record<string, ExpectedTensor>>;
+  /**
+   * The float64 reference of the loss and of every gradient in `expectedGrads` (same
+   * shapes, same undefined elements); absent in a version-1 file.
+   */
+  readonly ref64?: {
+    readonly loss: ExpectedTensor;
+    readonly grads: Readonly<Record<string, ExpectedTensor>>;
+  };
 }
 
 export interface GoldenError {

@@ -1,15 +1,27 @@
 /** Element-wise comparison of a backend's output with a golden expectation. */
 import type { ExpectedTensor } from '@gluon-loss/golden';
 import type { Shape } from '@gluon-loss/spec';
-import type { Tolerance } from './tolerances.js';
+import { FLOAT64_RULE, float32Ulp, type Float64Rule, type Tolerance } from './tolerances.js';
+
+/**
+ * The rule a tensor was judged by: `fixed` (atol + rtol against MXNet's float32 value
+ * only: a version-1 golden) or `fixed-or-float64` (that, or closeness to the float64
+ * reference scaled by MXNet's own float32 error: a version-2 golden).
+ */
+export type ToleranceRuleKind = 'fixed' | 'fixed-or-float64';
 
 export interface Comparison {
   readonly ok: boolean;
+  readonly rule: ToleranceRuleKind;
   /** Largest |got - want| over elements where both are finite; null if there are none. */
   readonly maxAbsErr: number | null;
   /** Largest |got - want| / |want| over those elements with want != 0. */
   readonly maxRelErr: number | null;
-  /** The first element out of tolerance, for the message. */
+  /** The float64 rule's bound for this tensor, min(K * max(e, 1 ulp), cap); absent under the fixed rule. */
+  readonly float64Bound?: number;
+  /** Elements outside the fixed tolerance that the float64 rule passed. */
+  readonly passedByFloat64: number;
+  /** The first element out of tolerance, for the message: its values and the rule it failed. */
   readonly mismatch?: string;
 }
 
@@ -17,44 +29,108 @@ function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** MXNet's float32 error on this tensor and its largest magnitude, over the elements where both values are finite. */
+function float32Error(want: ExpectedTensor, ref: ExpectedTensor): { e: number; largest: number } {
+  let e = 0;
+  let largest = 0;
+  for (let i = 0; i < want.data.length; i++) {
+    const w = want.data[i]!;
+    const r = ref.data[i]!;
+    if (want.undefinedMask?.[i] || !Number.isFinite(w) || !Number.isFinite(r)) continue;
+    e = Math.max(e, Math.abs(w - r));
+    largest = Math.max(largest, Math.abs(w));
+  }
+  return { e, largest };
+}
+
+/**
+ * Compares `got` with MXNet's float32 values `want` under the fixed tolerance `tol`, and,
+ * when the golden gives the float64 reference `ref64`, also under the float64 rule (see
+ * tolerances.ts): an element passes by either.
+ */
 export function compareTensor(
   got: { readonly data: ArrayLike<number>; readonly shape: Shape } | undefined,
   want: ExpectedTensor,
   tol: Tolerance,
+  ref64?: ExpectedTensor,
+  float64Rule: Float64Rule = FLOAT64_RULE,
 ): Comparison {
-  if (got === undefined) return { ok: false, maxAbsErr: null, maxRelErr: null, mismatch: 'missing' };
+  const rule: ToleranceRuleKind = ref64 === undefined ? 'fixed' : 'fixed-or-float64';
+  const failed = (mismatch: string): Comparison => ({
+    ok: false,
+    rule,
+    maxAbsErr: null,
+    maxRelErr: null,
+    passedByFloat64: 0,
+    mismatch,
+  });
+  if (got === undefined) return failed('missing');
   if (!sameShape(got.shape, want.shape) || got.data.length !== want.data.length) {
-    return {
-      ok: false,
-      maxAbsErr: null,
-      maxRelErr: null,
-      mismatch: `shape [${got.shape.join(', ')}], expected [${want.shape.join(', ')}]`,
-    };
+    return failed(`shape [${got.shape.join(', ')}], expected [${want.shape.join(', ')}]`);
+  }
+  if (ref64 !== undefined && ref64.data.length !== want.data.length) {
+    return failed(`the golden's float64 reference has ${ref64.data.length} values, MXNet's ${want.data.length}`);
+  }
+  let bound: number | undefined;
+  let e = 0;
+  if (ref64 !== undefined) {
+    const err = float32Error(want, ref64);
+    e = err.e;
+    bound = Math.min(float64Rule.k * Math.max(e, float32Ulp(err.largest)), float64Rule.cap * err.largest);
   }
   let maxAbs: number | null = null;
   let maxRel: number | null = null;
+  let passedByFloat64 = 0;
   let mismatch: string | undefined;
   for (let i = 0; i < want.data.length; i++) {
     const g = got.data[i]!;
     const w = want.data[i]!;
+    const r = ref64?.data[i];
     let ok: boolean;
+    let why: string;
     if (want.undefinedMask?.[i]) {
       ok = g === 0; // MXNet leaves it unwritten; our backends write 0
-    } else if (Number.isNaN(w) || Number.isNaN(g)) {
-      ok = Number.isNaN(w) && Number.isNaN(g);
-    } else if (!Number.isFinite(w) || !Number.isFinite(g)) {
-      ok = w === g;
+      why = 'MXNet leaves it undefined, backends write 0';
+    } else if (Number.isNaN(w)) {
+      ok = Number.isNaN(g);
+      why = 'non-finite in MXNet: must match exactly';
+    } else if (!Number.isFinite(w)) {
+      ok = g === w;
+      why = 'non-finite in MXNet: must match exactly';
+    } else if (!Number.isFinite(g)) {
+      ok = false;
+      why = 'MXNet is finite';
     } else {
       const abs = Math.abs(g - w);
       maxAbs = Math.max(maxAbs ?? 0, abs);
       if (w !== 0) maxRel = Math.max(maxRel ?? 0, abs / Math.abs(w));
-      ok = abs <= tol.atol + tol.rtol * Math.abs(w);
+      const fixedBound = tol.atol + tol.rtol * Math.abs(w);
+      ok = abs <= fixedBound;
+      why = `fixed rule: |got - mxnet| = ${abs.toPrecision(3)} > ${fixedBound.toPrecision(3)}`;
+      if (r !== undefined && bound !== undefined) {
+        if (!Number.isFinite(r)) {
+          why += '; the float64 reference is non-finite here, so only the fixed rule applies';
+        } else if (!ok) {
+          const fromRef = Math.abs(g - r);
+          ok = fromRef <= bound;
+          if (ok) passedByFloat64++;
+          why +=
+            `; float64 rule: |got - ref64| = ${fromRef.toPrecision(3)} > ${bound.toPrecision(3)}` +
+            ` (K ${float64Rule.k} x max(e ${e.toPrecision(3)}, 1 ulp), capped at ${float64Rule.cap} of the largest value)`;
+        }
+      }
     }
     if (!ok && mismatch === undefined) {
-      mismatch = `element ${i}: got ${g}, expected ${want.undefinedMask?.[i] ? '0 (undefined in MXNet)' : w}`;
+      const expected = want.undefinedMask?.[i] ? '0 (undefined in MXNet)' : String(w);
+      mismatch = `element ${i}: got ${g}, expected ${expected}${r !== undefined && !want.undefinedMask?.[i] ? ` (float64 ${r})` : ''} [${why}]`;
     }
   }
-  return mismatch === undefined
-    ? { ok: true, maxAbsErr: maxAbs, maxRelErr: maxRel }
-    : { ok: false, maxAbsErr: maxAbs, maxRelErr: maxRel, mismatch };
+  const common = {
+    rule,
+    maxAbsErr: maxAbs,
+    maxRelErr: maxRel,
+    passedByFloat64,
+    ...(bound === undefined ? {} : { float64Bound: bound }),
+  };
+  return mismatch === undefined ? { ok: true, ...common } : { ok: false, ...common, mismatch };
 }

@@ -1,5 +1,6 @@
 /** The conformance report: what outside backend authors get as JSON, and its table. */
 import { LOSS_NAMES } from '@gluon-loss/spec';
+import type { ToleranceRuleKind } from './compare.js';
 
 export type CaseStatus = 'pass' | 'fail' | 'unsupported' | 'error';
 
@@ -17,6 +18,13 @@ export interface CaseResult {
   /** 'call': compared with MXNet's values; 'rejection': MXNet rejects the case and so must the backend. */
   readonly kind: 'call' | 'rejection';
   readonly status: CaseStatus;
+  /**
+   * For a call that ran: the tolerance it was judged by. 'fixed': atol + rtol against
+   * MXNet's float32 values (a version-1 golden); 'fixed-or-float64': that, or within the
+   * float64 rule of tolerances.ts (a version-2 golden). A failure's message names the
+   * rule each failing element missed, with its numbers.
+   */
+  readonly rule?: ToleranceRuleKind;
   /** Whether the forward value (or, for an error case, the rejection) was right; null when not run. */
   readonly forwardPass: boolean | null;
   /** Whether every gradient was right; null for error cases and cases not run. */

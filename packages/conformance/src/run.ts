@@ -111,17 +111,17 @@ async function runCall(
     const compiled = await cache.get(c.loss, c.config);
     stage = 'forward';
     const fwd = await withTimeout(compiled.forward(c.inputs), cache.timeoutMs, 'forward');
-    const fwdCmp = compareTensor(fwd.loss, c.expectedLoss, tol);
+    const fwdCmp = compareTensor(fwd.loss, c.expectedLoss, tol, c.ref64?.loss);
     stage = 'forwardBackward';
     const fb = await withTimeout(compiled.forwardBackward(c.inputs, c.headGrad), cache.timeoutMs, 'forwardBackward');
-    const fbCmp = compareTensor(fb.loss, c.expectedLoss, tol);
+    const fbCmp = compareTensor(fb.loss, c.expectedLoss, tol, c.ref64?.loss);
     const messages: string[] = [];
     if (!fwdCmp.ok) messages.push(`forward loss: ${fwdCmp.mismatch}`);
     if (!fbCmp.ok) messages.push(`forwardBackward loss: ${fbCmp.mismatch}`);
     const grads: Record<string, ErrorMetrics> = {};
     let gradPass = true;
     for (const [name, want] of Object.entries(c.expectedGrads)) {
-      const cmp = compareTensor(fb.grads[name], want, tol);
+      const cmp = compareTensor(fb.grads[name], want, tol, c.ref64?.grads[name]);
       grads[name] = { maxAbsErr: cmp.maxAbsErr, maxRelErr: cmp.maxRelErr };
       if (!cmp.ok) {
         gradPass = false;
@@ -137,6 +137,7 @@ async function runCall(
     const forwardPass = fwdCmp.ok && fbCmp.ok;
     return {
       ...base,
+      rule: fwdCmp.rule,
       status: forwardPass && gradPass ? 'pass' : 'fail',
       forwardPass,
       gradPass,

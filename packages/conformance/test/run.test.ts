@@ -136,7 +136,7 @@ describe('runConformance', () => {
     const json = JSON.parse(JSON.stringify(report));
     expect(json.reference).toEqual({ mxnet: '1.9.1' });
     expect(Object.keys(json.results[0]).sort()).toEqual(
-      ['backend', 'case', 'forward', 'forwardPass', 'gradPass', 'grads', 'kind', 'loss', 'status'].sort(),
+      ['backend', 'case', 'forward', 'forwardPass', 'gradPass', 'grads', 'kind', 'loss', 'rule', 'status'].sort(),
     );
   });
 });
