@@ -133,6 +133,11 @@ def elementwise_cases(label: Callable[[Rand, tuple], np.ndarray]) -> List[Case]:
         Case('2d', '2-D pred, mean over the non-batch axis.', pl((4, 3))),
         Case('3d', '3-D pred.', pl((2, 3, 4))),
         Case('4d', '4-D pred.', pl((2, 2, 3, 2))),
+        Case('rank-7', 'A 7-D pred with size-1 axes (tfjs-wasm once returned garbage from rank 7).',
+             pl((2, 1, 2, 1, 3, 1, 2))),
+        Case('rank-8', 'An 8-D pred with size-1 axes.', pl((2, 1, 2, 1, 2, 1, 1, 3))),
+        Case('rank-7-batch-axis-3', 'A 7-D pred reduced around batch_axis=3.', pl((1, 2, 1, 3, 2, 1, 2)),
+             {'batch_axis': 3}),
         Case('label-reshaped', 'label has another shape with the same size: MXNet reshapes it to pred.',
              pl((4, 3), (12,))),
         Case('batch-axis-1', 'batch_axis=1: mean over axis 0.', pl((3, 4)), {'batch_axis': 1}),
@@ -228,6 +233,12 @@ def huber_cases():
             r.normal((3, 4)))),
         Case('int32-label', 'An int32 label.', lambda r: {'pred': r.normal((4, 3), 2.0), 'label': r.ints((4, 3), -3, 4)},
              int32=('label',)),
+        Case('rho-negative', 'rho=-1: every |d| > rho, so the linear branch |d| - rho/2 everywhere.',
+             lambda r: {'pred': r.normal((3, 4)), 'label': r.normal((3, 4))}, {'rho': -1.0}),
+        Case('rho-tiny', 'rho=1e-30: 0.5/rho is 5e29, still finite in float32.',
+             lambda r: {'pred': r.normal((3, 4)), 'label': r.normal((3, 4))}, {'rho': 1e-30}),
+        Case('error-rho-zero', 'rho=0: MXNet raises ZeroDivisionError (0.5 / rho) at the call.',
+             lambda r: {'pred': r.normal((2, 3)), 'label': r.normal((2, 3))}, {'rho': 0.0}, error='config'),
     ]
 
 
@@ -363,6 +374,11 @@ def softmax_ce_cases():
              lambda r: {'pred': r.normal((4, 5), 2.0), 'label': f32([7, -3, 2, 5])}),
         Case('label-fractional-truncated', 'Fractional labels are cast toward zero.',
              lambda r: {'pred': r.normal((4, 3), 2.0), 'label': f32([2.7, -0.5, 1.9999, 0.2])}),
+        Case('label-beyond-int32', "Labels outside int32: pick's cast gives INT_MIN on x86, clipped to class 0.",
+             lambda r: {'pred': r.normal((5, 4), 2.0), 'label': f32([3e9, 1e10, -3e9, 2147483647, 2147483520])}),
+        Case('label-non-finite', "NaN and +-Inf labels: pick's cast gives INT_MIN on x86, clipped to class 0.",
+             lambda r: {'pred': r.normal((3, 4), 2.0), 'label': f32([np.nan, np.inf, -np.inf])}),
+        Case('rank-7', 'Sparse labels over the last axis of a 7-D pred.', sparse((2, 1, 2, 1, 1, 2, 3))),
         Case('extreme-logits', 'Logits of +-100.',
              lambda r: {'pred': f32([[100, -100, 0], [-100, 100, 50], [0, 0, 0]]), 'label': f32([0, 0, 2])}),
         Case('int32-label', 'An int32 sparse label.', sparse((4, 5)), int32=('label',)),
@@ -386,6 +402,7 @@ def kl_div_cases():
         Case('1d', 'A 1-D pred.', logp((5,))),
         Case('3d', 'A 3-D pred.', logp((2, 3, 4))),
         Case('4d', 'A 4-D pred.', logp((2, 2, 2, 3))),
+        Case('rank-7', 'A 7-D pred with size-1 axes.', logp((2, 1, 2, 1, 2, 1, 3))),
         Case('from-logits-false', 'from_logits=False: log_softmax over the last axis first.',
              lambda r: {'pred': r.normal((4, 5), 2.0), 'label': r.softmax((4, 5))}, {'from_logits': False}),
         Case('from-logits-false-axis-1', 'from_logits=False with axis=1 on a 3-D pred.',
@@ -444,6 +461,16 @@ def ctc_cases():
                 out['label_lengths'] = f32(label_lengths)
             return out
         return build
+    def special(build, values):
+        # Writes {(n, t, c): value} into an NTC pred (special values where a test needs them).
+        def with_values(r):
+            out = build(r)
+            for at, v in values.items():
+                out['pred'][at] = v
+            return out
+        return with_values
+
+    nan, inf = np.nan, np.inf
     want = [18.82820702, 16.50581741]
     lab = [[1, 0, -1, -1], [2, 1, 1, -1]]
     lab_t = [list(x) for x in zip(*lab)]
@@ -495,6 +522,34 @@ def ctc_cases():
              ctc(3, 10, 5, labels, sample_weight=(3, 1))),
         Case('int32-labels-and-lengths', 'int32 labels and lengths.', ctc(3, 10, 5, [[0, 1, 2, 3], [3, 2, 0, 0], [1, 0, 2, 1]],
              [9, 5, 4], [4, 2, 1]), int32=('label', 'pred_lengths', 'label_lengths')),
+        Case('nan-activation', 'A NaN activation: loss NaN, and NaN in the gradient wherever warp-ctc\'s '
+             'alpha/beta windows carry it (elsewhere softmax * G).',
+             special(ctc(3, 6, 4, [[0, 1, -1], [2, -1, -1], [1, 1, 2]]), {(0, 2, 1): nan})),
+        Case('inf-activation', 'A +Inf activation: its softmax is NaN, as for a NaN.',
+             special(ctc(2, 6, 4, [[0, 1, -1], [2, -1, -1]]), {(1, 3, 0): inf})),
+        Case('neg-inf-activation', 'A -Inf activation (a masked logit) on a used channel: a finite loss.',
+             special(ctc(2, 6, 4, [[0, 1, -1], [2, 1, -1]]), {(0, 2, 1): -inf, (1, 0, 3): -inf, (1, 4, 2): -inf})),
+        Case('neg-inf-row', 'A step whose activations are all -Inf: its softmax is NaN.',
+             special(ctc(2, 5, 4, [[0, 1], [0, -1]]), {(0, 1, 0): -inf, (0, 1, 1): -inf, (0, 1, 2): -inf,
+                                                      (0, 1, 3): -inf})),
+        Case('neg-inf-blocks-every-path', 'Label 0\'s channel -Inf at every step: no path, loss +Inf, gradient '
+             'softmax * G.', special(ctc(2, 5, 4, [[0, 1], [2, -1]]), {(0, t, 0): -inf for t in range(5)})),
+        Case('nan-activation-tnc', 'A NaN activation in layout TNC, with both lengths.',
+             lambda r: (lambda o: {**o, 'pred': np.ascontiguousarray(o['pred'].transpose(1, 0, 2))})(
+                 special(ctc(2, 6, 5, [[0, 3, 3], [1, 2, 0]], [6, 5], [3, 2]), {(1, 1, 4): nan})(r)),
+             {'layout': 'TNC'}),
+        Case('special-values-not-read', 'NaN and +-Inf past pred_lengths and in a sample that cannot fit: '
+             'MXNet never reads them, so they change nothing.',
+             special(ctc(3, 6, 4, [[0, 1, -1], [1, 1, 1], [2, -1, -1]], pred_lengths=[4, 4, 3]),
+                     {(0, 4, 1): nan, (0, 5, 0): inf, (1, 2, 2): nan, (1, 3, 0): -inf, (2, 5, 3): -inf,
+                      (2, 4, 0): nan})),
+        Case('fractional-labels-rounded', 'Fractional labels: MXNet rounds them half away from zero '
+             '(0.5 -> 1, 2.5 -> 3, 3.7 -> 4 the blank index, -0.6 -> -1 the padding, -0.4 -> 0).',
+             ctc(3, 8, 5, [[0.5, 1.5, -0.6, 2], [2.5, -0.4, -1, -1], [0.49, 3.7, 1.2, -1.4]])),
+        Case('fractional-lengths-rounded', 'Fractional pred_lengths and label_lengths, rounded half away from zero.',
+             ctc(3, 8, 5, [[0, 1, 2], [3, 2, 1], [1, 1, 0]], pred_lengths=[6.5, 7.49, 3.5], label_lengths=[2.5, 1.5, 0.4])),
+        Case('empty-label-zero-length', 'An empty label with pred_lengths 0: it fits, no path, loss +Inf.',
+             ctc(2, 5, 4, [[-1, -1], [0, 1]], pred_lengths=[0, 5])),
         Case('error-layout', "layout 'NCT': MXNet asserts NTC or TNC in the constructor.",
              ctc(2, 5, 4, [[0, 1], [1, -1]]), {'layout': 'NCT'}, error='config'),
         Case('error-label-layout', "label_layout 'NX'.", ctc(2, 5, 4, [[0, 1], [1, -1]]), {'label_layout': 'NX'},

@@ -206,18 +206,22 @@ def ctc_undefined_mask(case_inputs, config, pred_shape):
     label_layout = config.get('label_layout', 'NT')
     pred_shape = tuple(pred_shape)
     n, t = (pred_shape[0], pred_shape[1]) if layout == 'NTC' else (pred_shape[1], pred_shape[0])
-    label = np.asarray(case_inputs['label'])
+    # MXNet reads labels and lengths rounded half away from zero (packages/spec rules/ctc-labels.ts).
+    def rounded(x):
+        x = np.asarray(x, dtype=np.float64)
+        return (np.sign(x) * np.floor(np.abs(x) + 0.5)).astype(np.int64)
+    label = rounded(case_inputs['label'])
     if label_layout == 'TN':
         label = label.T
     mask = np.zeros((n, t, pred_shape[2]), dtype=bool)
     for i in range(n):
         row = list(label[i])
         if 'label_lengths' in case_inputs:
-            row = row[:int(case_inputs['label_lengths'][i])]
+            row = row[:int(rounded(case_inputs['label_lengths'])[i])]
         elif -1 in row:
             row = row[:row.index(-1)]
         repeats = sum(1 for a, b in zip(row, row[1:]) if a == b)
-        steps = int(case_inputs['pred_lengths'][i]) if 'pred_lengths' in case_inputs else t
+        steps = int(rounded(case_inputs['pred_lengths'])[i]) if 'pred_lengths' in case_inputs else t
         if len(row) + repeats > steps:
             mask[i] = True
     return mask if layout == 'NTC' else mask.transpose(1, 0, 2)

@@ -135,11 +135,15 @@ export class OnnxCompiledLoss extends CompiledLossBase {
     const feeds: Record<string, ort.Tensor> = {};
     for (const f of graph.feeds) {
       const data =
-        f.source === 'tensor'
-          ? plan.tensors[f.name]!.data
-          : f.source === 'scalar'
-            ? Float32Array.of(plan.scalars[f.name]!)
-            : headGrad!.data;
+        f.prepare !== undefined
+          ? f.dtype === 'int32'
+            ? Int32Array.from(f.prepare(plan))
+            : Float32Array.from(f.prepare(plan))
+          : f.source === 'tensor'
+            ? plan.tensors[f.name]!.data
+            : f.source === 'scalar'
+              ? Float32Array.of(plan.scalars[f.name]!)
+              : headGrad!.data;
       feeds[f.name] = this.#runtime.tensor(data, f.shape);
     }
     return feeds;

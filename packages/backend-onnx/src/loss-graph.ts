@@ -31,7 +31,18 @@ export interface LossContext {
   /** Call-time scalars (PoissonNLLLoss's epsilon), fed as rank-0 inputs. */
   readonly scalars: Readonly<Record<string, Value>>;
   readonly options: LossGraphOptions;
+  /**
+   * Feeds the given tensor `name` with `prepare(plan)` instead of its own values: MXNet's
+   * index rules (the spec's `pickIndex`, CTC's rounding) applied on the host, since
+   * labels and lengths are never differentiated.
+   */
+  prepare(name: string, prepare: HostValues): void;
+  /** A float32 graph input of `shape` fed with `prepare(plan)` on every call. */
+  hostInput(name: string, shape: Shape, prepare: HostValues): Value;
 }
+
+/** Values computed on the host from a call plan (never from the plan the graph was built for). */
+export type HostValues = (plan: CallPlan) => ArrayLike<number>;
 
 /** A loss file's one job: the unweighted loss tensor, shaped `plan.lossShape`. */
 export type UnweightedLossBuilder = (ctx: LossContext) => Value;
@@ -39,9 +50,11 @@ export type UnweightedLossBuilder = (ctx: LossContext) => Value;
 /** One graph input and the call data it is fed from. */
 export interface FeedSpec {
   readonly name: string;
-  readonly source: 'tensor' | 'scalar' | 'headGrad';
+  readonly source: 'tensor' | 'scalar' | 'headGrad' | 'host';
   readonly dtype: 'float32' | 'int32';
   readonly shape: Shape;
+  /** For 'host' feeds, and tensors whose values the loss prepares (LossContext.prepare). */
+  readonly prepare?: HostValues;
 }
 
 export interface LossGraph {
@@ -117,7 +130,15 @@ export function buildLossGraph(
     feeds.push({ name, source: 'scalar', dtype: 'float32', shape: [] });
   }
 
-  const loss = unweighted({ ops, plan, inputs, scalars, options });
+  const prepared: Record<string, HostValues> = {};
+  const prepare = (name: string, values: HostValues): void => {
+    prepared[name] = values;
+  };
+  const hostInput = (name: string, shape: Shape, values: HostValues): Value => {
+    feeds.push({ name, source: 'host', dtype: 'float32', shape, prepare: values });
+    return graph.input(name, 'float32', shape);
+  };
+  const loss = unweighted({ ops, plan, inputs, scalars, options, prepare, hostInput });
   expectShape(`${plan.loss}: unweighted loss`, loss.shape, plan.lossShape);
   const out = applyWeightingAndReduction(ops, loss, inputs.sample_weight, plan);
   expectShape(`${plan.loss}: output`, out.shape, plan.outputShape);
@@ -135,7 +156,7 @@ export function buildLossGraph(
   }
   return {
     model: graph.toModel(),
-    feeds,
+    feeds: feeds.map((f) => (f.source === 'tensor' && prepared[f.name] ? { ...f, prepare: prepared[f.name] } : f)),
     lossOutput: LOSS_OUTPUT,
     gradOutputs,
     nodeCount: graph.nodeCount(),

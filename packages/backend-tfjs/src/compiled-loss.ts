@@ -18,7 +18,9 @@ import {
   type FloatTensor,
   type ForwardBackwardResult,
   type ForwardResult,
+  type Support,
 } from '@gluon-loss/spec';
+import { MAX_KERNEL_RANK, flattenPlan, planRank } from './flatten.js';
 import { applyLossRules } from './loss-rules.js';
 import { ConstantCache, LossCall, asFloat32, type TfjsLoss } from './loss-call.js';
 import { TFJS_LOSSES } from './loss-table.js';
@@ -35,12 +37,28 @@ export class TfjsCompiledLoss extends CompiledLossBase {
     this.#graph = TFJS_LOSSES[this.loss];
   }
 
-  protected async runForward(plan: CallPlan): Promise<ForwardResult> {
+  /**
+   * tfjs-cpu runs any rank; the other variants' kernels stop at rank 6 (flatten.ts), so a
+   * call that still needs more axes after flattening is refused before it is computed.
+   */
+  override supportsCall(plan: CallPlan): Support {
+    if (this.#variant === 'cpu') return { supported: true };
+    const rank = planRank(flattenPlan(plan));
+    if (rank <= MAX_KERNEL_RANK) return { supported: true };
+    return {
+      supported: false,
+      reason: `rank ${rank} after flattening: tfjs-${this.#variant} kernels take at most ${MAX_KERNEL_RANK} axes`,
+    };
+  }
+
+  protected async runForward(given: CallPlan): Promise<ForwardResult> {
+    const plan = flattenPlan(given);
     const [loss] = await this.#run(() => [this.#output(new LossCall(plan, new Map(), this.#constants), plan)]);
     return { loss: loss! };
   }
 
-  protected async runForwardBackward(plan: CallPlan, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+  protected async runForwardBackward(given: CallPlan, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+    const plan = flattenPlan(given);
     const names = plan.gradInputs;
     const [loss, ...grads] = await this.#run(() => {
       const tracked = names.map((name) => {
@@ -54,7 +72,12 @@ export class TfjsCompiledLoss extends CompiledLossBase {
       // An input with no path to the loss gets no gradient from tfjs; its gradient is 0.
       return [value, ...tracked.map((x, i) => inputGrads[i] ?? tf.zerosLike(x))];
     });
-    return { loss: loss!, grads: Object.fromEntries(names.map((name, i) => [name, grads[i]!])) };
+    // A flattened plan's gradients hold the inputs' row-major data: only their shapes change back.
+    const shaped = (name: string, g: FloatTensor): FloatTensor => ({
+      data: g.data,
+      shape: [...given.tensors[name]!.shape],
+    });
+    return { loss: loss!, grads: Object.fromEntries(names.map((name, i) => [name, shaped(name, grads[i]!)])) };
   }
 
   protected override release(): void {

@@ -33,6 +33,13 @@ export interface CompiledLoss {
   readonly loss: CanonicalLossName;
   /** The parsed config, MXNet's defaults filled in. */
   readonly config: Readonly<Record<string, unknown>>;
+  /**
+   * Whether this compiled loss can compute a call of this plan (`planCall`): the
+   * shape-aware half of `Backend.supports` (a rank, a size its runtime cannot take).
+   * forward and forwardBackward reject an unsupported call with UnsupportedError before
+   * computing, so a router can ask first and route the call elsewhere.
+   */
+  supportsCall?(plan: CallPlan): Support;
   forward(inputs: LossInputs): Promise<ForwardResult>;
   forwardBackward(inputs: LossInputs, headGrad: FloatTensor): Promise<ForwardBackwardResult>;
   /** Frees buffers, tensors and sessions. Idempotent; later calls throw DisposedError. */
@@ -75,16 +82,24 @@ export abstract class CompiledLossBase implements CompiledLoss {
     this.config = Object.freeze(parseConfig(this.loss, config));
   }
 
+  /** Every call by default; a backend with rank or size limits overrides it. */
+  supportsCall(_plan: CallPlan): Support {
+    return { supported: true };
+  }
+
   async forward(inputs: LossInputs): Promise<ForwardResult> {
     this.#assertLive();
     const plan = planCall(this.loss, this.config, inputs);
+    this.#assertCallSupported(plan);
     return this.runForward(plan);
   }
 
   async forwardBackward(inputs: LossInputs, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
     this.#assertLive();
     const plan = planCall(this.loss, this.config, inputs);
-    return this.runForwardBackward(plan, checkHeadGrad(plan, headGrad));
+    const head = checkHeadGrad(plan, headGrad);
+    this.#assertCallSupported(plan);
+    return this.runForwardBackward(plan, head);
   }
 
   dispose(): void {
@@ -107,6 +122,11 @@ export abstract class CompiledLossBase implements CompiledLoss {
 
   #assertLive(): void {
     if (this.#disposed) throw new DisposedError(this.loss, this.backend);
+  }
+
+  #assertCallSupported(plan: CallPlan): void {
+    const support = this.supportsCall(plan);
+    if (!support.supported) throw new UnsupportedError(this.backend, this.loss, support.reason);
   }
 }
 

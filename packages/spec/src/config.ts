@@ -56,6 +56,17 @@ export function numberParam(defaultValue: number, description: string) {
   });
 }
 
+/** A number MXNet divides by: 0 (or -0) raises ZeroDivisionError there at the first call. */
+export function nonZeroNumberParam(defaultValue: number, description: string) {
+  return withMeta(
+    z
+      .number()
+      .refine((v) => v !== 0)
+      .default(defaultValue),
+    { description, expects: 'a finite nonzero number (MXNet divides by it)' },
+  );
+}
+
 export function intParam(defaultValue: number, description: string) {
   return withMeta(z.number().int().default(defaultValue), {
     description,

@@ -8,3 +8,5 @@ export * from './plan.js';
 export * from './backend.js';
 export * from './environment.js';
 export * from './docs.js';
+export * from './rules/pick.js';
+export * from './rules/ctc-labels.js';

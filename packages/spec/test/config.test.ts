@@ -68,6 +68,15 @@ describe('configs', () => {
     expect(e.message).toMatch(/^HingeLoss: margn: expected a known parameter \(margin, weight, batch_axis\)/);
   });
 
+  it("reject HuberLoss(rho=0), which MXNet's 0.5 / rho refuses with ZeroDivisionError", () => {
+    for (const rho of [0, -0]) {
+      const e = thrown(() => parseConfig('HuberLoss', { rho }));
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e.message).toBe('HuberLoss: rho: expected a finite nonzero number (MXNet divides by it), got 0');
+    }
+    expect(parseConfig('HuberLoss', { rho: -1 }).rho).toBe(-1);
+  });
+
   it('reject a mistyped value with what the key accepts', () => {
     const e = thrown(() => parseConfig('CTCLoss', { layout: 'NCT' }));
     expect(e.argument).toBe('layout');

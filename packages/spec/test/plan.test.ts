@@ -101,10 +101,12 @@ describe('planCall rejects bad input with a typed error naming loss, argument an
     const pred = { data: new Float32Array(2 * 5 * 4), shape: [2, 5, 4] };
     const label = (values: number[]) => f32(values, [2, 2]);
     expect(reject('CTCLoss', { pred, label: label([0, 4, 1, -1]) }).message).toBe(
-      'CTCLoss: label: expected integers in [0, 3] (class indices, then -1 padding), got 4',
+      'CTCLoss: label: expected values that round to integers in [0, 3] (class indices, then -1 padding), got 4',
     );
     expect(reject('CTCLoss', { pred, label: label([0, -2, 1, -1]) }).argument).toBe('label');
-    expect(reject('CTCLoss', { pred, label: label([0, 1.5, 1, -1]) }).argument).toBe('label');
+    // -1.5 rounds (half away from zero, as MXNet reads it) to -2: out of bounds.
+    expect(reject('CTCLoss', { pred, label: label([0, -1.5, 1, -1]) }).argument).toBe('label');
+    expect(reject('CTCLoss', { pred, label: label([0, 3.5, 1, -1]) }).argument).toBe('label');
     expect(reject('CTCLoss', { pred, label: label([0, 1, 1, -1]), pred_lengths: f32([6, 5]) }).argument).toBe(
       'pred_lengths',
     );
@@ -130,10 +132,23 @@ describe('planCall rejects bad input with a typed error naming loss, argument an
     ).toEqual([2]);
   });
 
-  it('a non-finite sparse SoftmaxCE label', () => {
-    expect(reject('SoftmaxCELoss', { pred: f32([1, 2, 3, 4], [2, 2]), label: f32([0, Number.NaN]) }).argument).toBe(
-      'label',
-    );
+  it('accepts a non-finite sparse SoftmaxCE label, as MXNet does (pick reads class 0)', () => {
+    // mx.nd.pick(x, nd.array([nan, inf, -inf]), axis=-1) picks class 0 (rules/pick.ts).
+    const plan = planCall('SoftmaxCELoss', parseConfig('SoftmaxCELoss'), {
+      pred: f32([1, 2, 3, 4, 5, 6], [3, 2]),
+      label: f32([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]),
+    });
+    expect(plan.outputShape).toEqual([3]);
+  });
+
+  it('accepts fractional CTC labels and lengths, which MXNet rounds', () => {
+    const pred = { data: new Float32Array(2 * 5 * 4), shape: [2, 5, 4] };
+    const plan = planCall('CTCLoss', parseConfig('CTCLoss'), {
+      pred,
+      label: f32([0.7, 2.6, -0.6, -7], [2, 2]),
+      pred_lengths: f32([4.5, 0.4]),
+    });
+    expect(plan.outputShape).toEqual([2]);
   });
 });
 

@@ -1,3 +1,11 @@
+import {
+  ctcIndexValues,
+  ctcNanGradient,
+  ctcSamples,
+  type CallPlan,
+  type CtcDims,
+  type CtcNanPattern,
+} from '@gluon-loss/spec';
 import { GraphOps } from '../graph/ops.js';
 import { attr, type Value } from '../graph/onnx-graph.js';
 import type { CtcRecursion, LossContext } from '../loss-graph.js';
@@ -43,14 +51,23 @@ type Step = (ops: GraphOps, previous: Value, emission: Value, active: Value | un
  * one-hot (N, S, C) matrix, so every op has a WebGPU kernel. The recursion over T is
  * either unrolled (plain ops, kept on the WebGPU EP) or a Scan (no WebGPU kernel).
  */
-export function ctcLoss({ ops, inputs, plan, options }: LossContext): Value {
+export function ctcLoss({ ops, inputs, plan, options, prepare, hostInput }: LossContext): Value {
   const { n: N, t: T, c: C, labelLength: L, timeMajor, labelTimeMajor } = plan.detail as unknown as CtcDetail;
   const S = 2 * L + 1;
   const pred = inputs.pred!;
   const shape: RecursionShape = { N, S, T, strategy: options.ctcRecursion };
+  // Labels and lengths are fed as MXNet reads them (rounded half away from zero).
+  for (const name of ['label', 'pred_lengths', 'label_lengths']) {
+    if (inputs[name] !== undefined) prepare(name, (call) => ctcIndexValues(call.tensors[name]!.data));
+  }
+  // What each sample's result is before any arithmetic (SampleStatus), from the spec's rules.
+  const status = hostInput('ctc_status', [N], (call) => hostRules(call).status);
 
   const forward = ops.untaped(() => {
     const logProb = ops.logSoftmax(timeMajor ? pred : ops.transpose(pred, [1, 0, 2]), 2); // (T, N, C)
+    // A -inf log-probability (a masked logit) becomes NEG before the one-hot product, where
+    // -inf * 0 would be NaN; its paths then carry no probability, as in MXNet.
+    const emissionSource = ops.maximum(logProb, NEG);
     const label = labelTimeMajor ? ops.transpose(inputs.label!, [1, 0]) : inputs.label!; // (N, L)
     const labelLen = labelLengths(ops, label, inputs.label_lengths);
 
@@ -72,11 +89,10 @@ export function ctcLoss({ ops, inputs, plan, options }: LossContext): Value {
     // emission[t, n, s] = logProb[t, n, ext[n, s]]. A padding label (-1) picks 0, but its
     // states lie past the label's end: they never reach the final states (alpha) and
     // start from NEG (beta), so they carry no probability.
-    const emissions = ops.reshape(ops.matMul(ops.reshape(logProb, [T, N, 1, C]), ops.transpose(oneHot, [0, 2, 1])), [
-      T,
-      N,
-      S,
-    ]);
+    const emissions = ops.reshape(
+      ops.matMul(ops.reshape(emissionSource, [T, N, 1, C]), ops.transpose(oneHot, [0, 2, 1])),
+      [T, N, S],
+    );
 
     // Legal skips. Alpha: into s from s-2 when ext[s] is not the blank and differs from
     // ext[s-2]. Beta: out of s to s+2 when ext[s] is not the blank and differs from
@@ -127,16 +143,28 @@ export function ctcLoss({ ops, inputs, plan, options }: LossContext): Value {
       0,
     ); // (N, S)
     const logZ = logSumExp(ops, ops.where(isFinal, alpha.last, NEG), 1); // (N,)
-    let fits = ops.greater(logZ, NEG / 2);
-    if (inputs.pred_lengths !== undefined)
-      fits = ops.greater(ops.mul(ops.cast(fits, 'float32'), inputs.pred_lengths), 0);
-    const loss = ops.where(fits, ops.neg(logZ), 0);
-    return { loss, logProb, oneHot, laterEmissions, moves, predLen, alpha, isFinal, logZ, fits };
+    const computed = ops.equal(status, SampleStatus.Computed);
+    // A computed sample without any path (every one blocked by -inf) has loss +inf.
+    const hasPath = ops.greater(logZ, NEG / 2);
+    const loss = ops.where(
+      computed,
+      ops.where(hasPath, ops.neg(logZ), Infinity),
+      ops.where(
+        ops.equal(status, SampleStatus.NaN),
+        Number.NaN,
+        ops.where(ops.equal(status, SampleStatus.EmptySequence), Infinity, 0),
+      ),
+    );
+    // The posterior is used only where it is finite; elsewhere the gradient is `softmax * G`.
+    const usable = ops.greater(ops.add(ops.cast(computed, 'float32'), ops.cast(hasPath, 'float32')), 1);
+    // Read by MXNet at all: computed, or NaN (steps that fit, with a NaN softmax somewhere).
+    const fits = ops.not(ops.less(status, SampleStatus.Computed));
+    return { loss, logProb, oneHot, laterEmissions, moves, predLen, alpha, isFinal, logZ, fits, usable };
   });
 
   return ops.record([pred], forward.loss, (grad) => [
     ops.untaped(() => {
-      const { logProb, oneHot, laterEmissions, moves, predLen, alpha, isFinal, logZ, fits } = forward;
+      const { logProb, oneHot, laterEmissions, moves, predLen, alpha, isFinal, logZ, fits, usable } = forward;
       const betaLast = ops.where(isFinal, 0, NEG); // beta at a sample's last frame
       // beta_t reads frame t+1; past a sample's last frame it restarts from betaLast.
       const betaStep: Step = (o, next, emission, active) => {
@@ -145,7 +173,11 @@ export function ctcLoss({ ops, inputs, plan, options }: LossContext): Value {
       };
       const beta = runRecursion(ops, shape, 'backward', betaLast, laterEmissions, predLen, betaStep);
       const posterior = ops.exp(ops.sub(ops.add(alpha.all, beta.all), ops.reshape(logZ, [1, N, 1]))); // (T, N, S)
-      const perClass = ops.reshape(ops.matMul(ops.reshape(posterior, [T, N, 1, S]), oneHot), [T, N, C]);
+      const perClass = ops.where(
+        ops.reshape(usable, [1, N, 1]),
+        ops.reshape(ops.matMul(ops.reshape(posterior, [T, N, 1, S]), oneHot), [T, N, C]),
+        0,
+      );
       const dLogits = ops.mul(ops.sub(ops.exp(logProb), perClass), ops.reshape(grad, [1, N, 1]));
       let kept = ops.where(ops.reshape(fits, [1, N, 1]), dLogits, 0);
       if (predLen !== undefined) {
@@ -153,11 +185,70 @@ export function ctcLoss({ ops, inputs, plan, options }: LossContext): Value {
           Float32Array.from({ length: T }, (_, t) => t),
           [T, 1, 1],
         );
-        kept = ops.where(ops.less(frameIndex, ops.reshape(predLen, [1, N, 1])), kept, 0);
+        // MXNet keeps the gradient of pred_lengths cast toward zero (6.5 runs 7 steps, keeps 6).
+        const gradientSteps = hostInput('ctc_gradient_steps', [N], (call) => hostRules(call).gradientSteps);
+        kept = ops.where(ops.less(frameIndex, ops.reshape(gradientSteps, [1, N, 1])), kept, 0);
       }
-      return timeMajor ? kept : ops.transpose(kept, [1, 0, 2]);
+      const laidOut = timeMajor ? kept : ops.transpose(kept, [1, 0, 2]);
+      // The NaN that MXNet's float32 recursion spreads from a NaN softmax (the spec's rule).
+      const nanGrad = hostInput('ctc_nan_grad', pred.shape, (call) => hostRules(call).nanGrad);
+      return ops.where(ops.greater(nanGrad, 0), Number.NaN, laidOut);
     }),
   ]);
+}
+
+/**
+ * What a sample's result is before any arithmetic, fed as `ctc_status` (with values below
+ * Computed, MXNet never reads the sample's activations).
+ */
+const SampleStatus = {
+  /** `labels + repeats > steps`: loss 0, gradient never written (0 here). */
+  CannotFit: 0,
+  /** Fits with sequence length 0 (the empty label): loss +inf, gradient 0. */
+  EmptySequence: 1,
+  /** The recursion decides. */
+  Computed: 2,
+  /** A step it reads has a NaN softmax: loss NaN, gradient NaN where the spec says. */
+  NaN: 3,
+} as const;
+
+interface HostRules {
+  readonly status: Float32Array;
+  readonly gradientSteps: Float32Array;
+  readonly nanGrad: Uint8Array;
+}
+
+/** The spec's CTC rules for one call, computed once per plan (forward and gradient share them). */
+const rulesOfPlan = new WeakMap<CallPlan, HostRules>();
+function hostRules(plan: CallPlan): HostRules {
+  let rules = rulesOfPlan.get(plan);
+  if (rules === undefined) {
+    const dims = plan.detail as unknown as CtcDims;
+    const pred = plan.tensors.pred!.data as Float32Array;
+    const samples = ctcSamples(
+      dims,
+      plan.tensors.label!.data,
+      plan.tensors.pred_lengths?.data,
+      plan.tensors.label_lengths?.data,
+    );
+    const nan: CtcNanPattern | null = ctcNanGradient(dims, pred, samples);
+    const status = Float32Array.from(samples, (s, b) =>
+      nan?.loss[b]
+        ? SampleStatus.NaN
+        : !s.fits
+          ? SampleStatus.CannotFit
+          : s.steps === 0
+            ? SampleStatus.EmptySequence
+            : SampleStatus.Computed,
+    );
+    rules = {
+      status,
+      gradientSteps: Float32Array.from(samples, (s) => Math.min(s.gradientSteps, s.steps)),
+      nanGrad: nan?.grad ?? new Uint8Array(pred.length),
+    };
+    rulesOfPlan.set(plan, rules);
+  }
+  return rules;
 }
 
 /** Each label row's length: label_lengths, or the count of entries before the first -1. */

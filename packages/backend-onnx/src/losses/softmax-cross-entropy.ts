@@ -1,3 +1,4 @@
+import { pickIndices } from '@gluon-loss/spec';
 import type { Value } from '../graph/onnx-graph.js';
 import type { LossContext } from '../loss-graph.js';
 
@@ -7,13 +8,14 @@ import type { LossContext } from '../loss-graph.js';
  * log_softmax. The log_softmax's gradient is the closed form `g - softmax * sum(g)`
  * (ops.logSoftmax), more stable than differentiating through exp and log.
  *
- * `pick` casts a float label toward zero and clips it into [0, C-1]: Floor then Clip
- * gives the same index, since a label in (-1, 0) clips to 0 either way. The pick is a
+ * The class each label picks is the spec's `pickIndex` (MXNet's cast toward zero, INT_MIN
+ * for what int32 cannot hold, then the clip into [0, C-1]), applied on the host: the
+ * label is fed as those class indices. The pick is a
  * `where` against a one-hot mask (Equal with the class indices), so a -inf log-probability
  * in another class cannot turn the sum into NaN (0 * -inf) and the gradient reaches only
  * the picked class.
  */
-export function softmaxCrossEntropyLoss({ ops, inputs, plan }: LossContext): Value {
+export function softmaxCrossEntropyLoss({ ops, inputs, plan, prepare }: LossContext): Value {
   const { axis, classes, sparseLabel, fromLogits } = plan.detail as {
     axis: number;
     classes: number;
@@ -23,12 +25,12 @@ export function softmaxCrossEntropyLoss({ ops, inputs, plan }: LossContext): Val
   const pred = inputs.pred!;
   const logProb = fromLogits ? pred : ops.logSoftmax(pred, axis);
   if (!sparseLabel) return ops.neg(ops.reduceSum(ops.mul(logProb, inputs.label!), [axis], true));
-  const clipped = ops.clip(ops.floor(inputs.label!), 0, classes - 1);
+  prepare('label', (call) => pickIndices(call.tensors.label!.data, classes));
   const classShape = pred.shape.map((d, i) => (i === axis ? d : 1));
   const classIndex = ops.graph.constant(
     Float32Array.from({ length: classes }, (_, c) => c),
     classShape,
   );
-  const picked = ops.where(ops.equal(clipped, classIndex), logProb, 0);
+  const picked = ops.where(ops.equal(inputs.label!, classIndex), logProb, 0);
   return ops.neg(ops.reduceSum(picked, [axis], true));
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ctcNanGradient, ctcSamples, type CtcDims } from '@gluon-loss/spec';
 import type { LossCall } from '../loss-call.js';
 import { logSoftmaxValue } from '../ops/log-softmax.js';
 import { unaryCustomGrad } from '../ops/unary-custom-grad.js';
@@ -70,18 +71,24 @@ interface Alignment {
   readonly lastStep: Float32Array;
   /** (T, N): 1 while t < pred_length. */
   readonly timeValid: Float32Array;
+  /** (T, N): 1 while t < pred_length cast toward zero, the steps whose gradient MXNet keeps. */
+  readonly gradientValid: Float32Array;
   /** (N): 1 where warp-ctc computes the sample at all (labels + repeats <= pred_length). */
   readonly fits: Float32Array;
+  /** (T, N, 1): 1 where MXNet reads the activations (t < pred_length of a sample that fits). */
+  readonly read: Float32Array;
+  /**
+   * The NaN MXNet's float32 recursion spreads from a NaN softmax (the spec's
+   * `ctcNanGradient`), time-major: (N) for the loss, (T, N, C) for the gradient; null when
+   * the call has none.
+   */
+  readonly nan: { readonly loss: Uint8Array; readonly grad: Uint8Array } | null;
 }
 
 function prepareAlignment(call: LossCall): Alignment {
-  const { n, t, c, labelLength, labelTimeMajor } = call.detail as {
-    n: number;
-    t: number;
-    c: number;
-    labelLength: number;
-    labelTimeMajor: boolean;
-  };
+  const dims = call.detail as unknown as CtcDims;
+  const { n, t, c, labelLength } = dims;
+
   const labels = call.data('label');
   const labelLengths = call.has('label_lengths') ? call.data('label_lengths') : undefined;
   const predLengths = call.has('pred_lengths') ? call.data('pred_lengths') : undefined;
@@ -102,20 +109,28 @@ function prepareAlignment(call: LossCall): Alignment {
     timeOpen: new Float32Array(t * n).fill(LOG_ZERO),
     lastStep: new Float32Array(t * n).fill(LOG_ZERO),
     timeValid: new Float32Array(t * n),
+    gradientValid: new Float32Array(t * n),
     fits: new Float32Array(n),
+    read: new Float32Array(t * n),
+    nan: null as Alignment['nan'],
   };
-  for (let i = 0; i < n; i++) {
-    const row: number[] = [];
-    const width = labelLengths === undefined ? labelLength : labelLengths[i]!;
-    for (let j = 0; j < width; j++) {
-      const v = labels[labelTimeMajor ? j * n + i : i * labelLength + j]!;
-      if (labelLengths === undefined && v === -1) break;
-      row.push(v);
+  // Label rows and lengths as MXNet reads them (rounded, -1 padding): the spec's rule.
+  const samples = ctcSamples(dims, labels, predLengths, labelLengths);
+  const nan = ctcNanGradient(dims, call.data('pred') as Float32Array, samples);
+  if (nan !== null) {
+    // Into the time-major layout the recursions use.
+    const grad = dims.timeMajor ? nan.grad : new Uint8Array(nan.grad.length);
+    if (!dims.timeMajor) {
+      for (let i = 0; i < n; i++)
+        for (let step = 0; step < t; step++)
+          grad.set(nan.grad.subarray((i * t + step) * c, (i * t + step + 1) * c), (step * n + i) * c);
     }
-    const length = predLengths === undefined ? t : predLengths[i]!;
-    let repeats = 0;
-    for (let j = 1; j < row.length; j++) if (row[j] === row[j - 1]) repeats++;
-    a.fits[i] = row.length + repeats <= length ? 1 : 0;
+    a.nan = { loss: nan.loss, grad };
+  }
+  for (let i = 0; i < n; i++) {
+    const { labels: row, steps: length, gradientSteps, fits } = samples[i]!;
+    for (let step = 0; step < Math.min(gradientSteps, length); step++) a.gradientValid[step * n + i] = 1;
+    a.fits[i] = fits ? 1 : 0;
     const used = 2 * row.length + 1;
     for (let st = 0; st < s; st++) {
       const k = i * s + st;
@@ -133,6 +148,7 @@ function prepareAlignment(call: LossCall): Alignment {
     for (let step = 0; step < length; step++) {
       a.timeOpen[step * n + i] = 0;
       a.timeValid[step * n + i] = 1;
+      if (fits) a.read[step * n + i] = 1;
     }
     if (length > 0) a.lastStep[(length - 1) * n + i] = 0;
   }
@@ -143,14 +159,23 @@ function prepareAlignment(call: LossCall): Alignment {
 function negativeLogLikelihood(a: Alignment, shifts: StateShifts): (activations: tf.Tensor) => tf.Tensor {
   const { samples: n, steps: t, channels: c, states: s } = a;
   const perSample = (values: Float32Array) => tf.tensor(values, [n, s]);
-  return unaryCustomGrad((activations, save) => {
+  return unaryCustomGrad((given, save) => {
+    // Activations MXNet never reads (past pred_length, or of a sample that cannot fit)
+    // must not change anything, whatever they hold: they are replaced by 0.
+    const activations = tf.where(tf.cast(tf.tensor(a.read, [t, n, 1]), 'bool'), given, tf.zerosLike(given));
     const logProbabilities = logSoftmaxValue(activations, 2);
     // Emission log-probability of each state: a gather from the flattened (T, N*C) rows
     // (tfjs-wasm's gather with batchDims gives wrong rows), masked past each sample's
     // states and past its length.
-    const gathered = tf.reshape(
-      tf.gather(tf.reshape(logProbabilities, [t, n * c]), tf.tensor1d(a.gatherIndex, 'int32'), 1),
-      [t, n, s],
+    // A -inf log-probability (a masked logit) becomes LOG_ZERO, which the 0/1 matrix
+    // products below can carry (-inf * 0 would be NaN); its paths carry no probability.
+    const gathered = tf.maximum(
+      tf.reshape(tf.gather(tf.reshape(logProbabilities, [t, n * c]), tf.tensor1d(a.gatherIndex, 'int32'), 1), [
+        t,
+        n,
+        s,
+      ]),
+      LOG_ZERO,
     );
     const emissions = tf.add(
       tf.add(gathered, tf.reshape(perSample(a.stateOpen), [1, n, s])),
@@ -171,12 +196,17 @@ function negativeLogLikelihood(a: Alignment, shifts: StateShifts): (activations:
     const logLikelihood = tf.logSumExp(atEnd, [0, 2]);
     const fits = tf.tensor1d(a.fits);
     const hasPath = tf.greater(logLikelihood, NO_PATH);
-    const loss = tf.where(
+    let loss = tf.where(
       tf.cast(fits, 'bool'),
       tf.where(hasPath, tf.neg(logLikelihood), tf.fill([n], Number.POSITIVE_INFINITY)),
       tf.zeros([n]),
     );
-    save([logProbabilities, emissions, alpha, logLikelihood, tf.mul(fits, tf.cast(hasPath, 'float32'))]);
+    const poisoned = a.nan === null ? null : tf.cast(tf.tensor1d(Float32Array.from(a.nan.loss)), 'bool');
+    if (poisoned !== null) loss = tf.where(poisoned, tf.fill([n], Number.NaN), loss);
+    // A poisoned sample's posterior is not used: its gradient is `softmax * G` but for the NaN.
+    let usable = tf.mul(fits, tf.cast(hasPath, 'float32'));
+    if (poisoned !== null) usable = tf.where(poisoned, tf.zerosLike(usable), usable);
+    save([logProbabilities, emissions, alpha, logLikelihood, usable]);
     return {
       value: loss,
       gradFunc: (dy, saved) => {
@@ -191,9 +221,12 @@ function negativeLogLikelihood(a: Alignment, shifts: StateShifts): (activations:
         // Posterior of each state at each step; a sample without a usable likelihood
         // is zeroed by the mask, its likelihood replaced first so that exp stays finite.
         const validSteps = tf.tensor(a.timeValid, [t, n, 1]);
-        const occupancy = tf.mul(
-          tf.exp(tf.sub(tf.add(alphaAll, beta), tf.reshape(tf.mul(likelihood, usable), [1, n, 1]))),
-          tf.mul(tf.reshape(usable, [1, n, 1]), validSteps),
+        // A where, not a product with the mask: a poisoned sample's alpha*beta holds NaN.
+        const exponent = tf.sub(tf.add(alphaAll, beta), tf.reshape(tf.mul(likelihood, usable), [1, n, 1]));
+        const occupancy = tf.where(
+          tf.cast(tf.mul(tf.reshape(usable, [1, n, 1]), validSteps), 'bool'),
+          tf.exp(exponent),
+          tf.zerosLike(exponent),
         );
         // Sum the posteriors of the states that emit the same channel (blanks, repeated
         // labels): scatterND adds duplicate indices. (N, S, T) into (N, C, T).
@@ -205,7 +238,11 @@ function negativeLogLikelihood(a: Alignment, shifts: StateShifts): (activations:
         const posterior = tf.transpose(byChannel, [2, 0, 1]);
         const softmax = tf.mul(tf.exp(logProbs), validSteps);
         const scale = tf.reshape(tf.mul(dy, tf.tensor1d(a.fits)), [1, n, 1]);
-        return tf.mul(tf.sub(softmax, posterior), scale);
+        const kept = tf.tensor(a.gradientValid, [t, n, 1]);
+        const grad = tf.where(tf.cast(kept, 'bool'), tf.mul(tf.sub(softmax, posterior), scale), tf.zeros([t, n, c]));
+        if (a.nan === null) return grad;
+        const nanAt = tf.cast(tf.tensor(Float32Array.from(a.nan.grad), [t, n, c]), 'bool');
+        return tf.where(nanAt, tf.fill([t, n, c], Number.NaN), grad);
       },
     };
   });

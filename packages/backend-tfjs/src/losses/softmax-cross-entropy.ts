@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TypedData } from '@gluon-loss/spec';
+import { pickIndex, type TypedData } from '@gluon-loss/spec';
 import type { LossCall } from '../loss-call.js';
 import { logSoftmax } from '../ops/log-softmax.js';
 
@@ -24,9 +24,9 @@ export function softmaxCrossEntropyLoss(call: LossCall): tf.Tensor {
 }
 
 /**
- * One true per position along `axis`, at the picked class: the label cast toward zero
- * and clipped into [0, classes - 1], as MXNet's `pick` in its default 'clip' mode does
- * (an out-of-range label is not an error there).
+ * One true per position along `axis`, at the picked class: the spec's `pickIndex`
+ * (MXNet's `pick` in its default 'clip' mode: cast toward zero, INT_MIN for what int32
+ * cannot hold, then clipped into [0, classes - 1]; never an error).
  */
 function pickMask(labels: TypedData, shape: readonly number[], axis: number): Uint8Array {
   const classes = shape[axis]!;
@@ -36,7 +36,7 @@ function pickMask(labels: TypedData, shape: readonly number[], axis: number): Ui
   for (let position = 0; position < labels.length; position++) {
     const outer = Math.floor(position / inner);
     const within = position % inner;
-    const picked = Math.min(Math.max(Math.trunc(labels[position]!), 0), classes - 1);
+    const picked = pickIndex(labels[position]!, classes);
     mask[(outer * classes + picked) * inner + within] = 1;
   }
   return mask;

@@ -21,7 +21,13 @@
  *   gradient unwritten (undefined), and this backend returns 0 there;
  * - steps at or past `pred_lengths[b]` get gradient 0.
  */
-import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import {
+  ctcSamples,
+  type CallPlan,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type ForwardResult,
+} from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { Float32Scratch, Int32Scratch } from '../scratch.js';
 
@@ -253,17 +259,17 @@ export class CTCLoss extends TsCompiledLoss {
       beta: this.#beta.take(maxStates),
       output: this.#output.take(c),
     };
+    // Label rows and lengths as MXNet reads them (rounded, -1 padding): the spec's rule.
+    const samples = ctcSamples(dims, label, predLengths ?? undefined, labelLengths ?? undefined);
     for (let b = 0; b < n; b++) {
-      let labelCount = 0;
-      const stop = labelLengths === null ? labelLength : labelLengths[b]!;
-      for (let j = 0; j < stop; j++) {
-        const v = label[dims.labelTimeMajor ? j * n + b : b * labelLength + j]!;
-        // Without label_lengths a row ends at its first -1 (MXNet's padding value).
-        if (labelLengths === null && v === -1) break;
-        ws.labels[labelCount++] = v;
+      const { labels, steps, gradientSteps } = samples[b]!;
+      ws.labels.set(labels);
+      loss[b] = ctcSample(pred, dims, b, steps, labels.length, ws, grad);
+      // MXNet zeroes the gradient from the length cast toward zero (6.5 runs 7 steps, keeps 6).
+      for (let step = gradientSteps; grad !== null && step < steps; step++) {
+        const at = dims.timeMajor ? (step * n + b) * c : (b * t + step) * c;
+        grad.fill(0, at, at + c);
       }
-      const steps = predLengths === null ? t : predLengths[b]!;
-      loss[b] = ctcSample(pred, dims, b, steps, labelCount, ws, grad);
     }
   }
 

@@ -3,11 +3,10 @@
  * MXNet compares in float32 (`a` is a float32 tensor, rho a float32 scalar), so `a` is
  * computed in float32 here too; at `a == rho` the quadratic branch is taken.
  *
- * Both branches are one formula with `q = min(a, rho)`: `(0.5/rho) q^2 + (a - q)`, whose
- * derivative in a is `q / rho` (exactly `a / rho` on the quadratic side, 1 within float32
- * rounding on the linear side). `min(a, rho)` is written `(a + rho - |a - rho|) / 2`:
- * branch-free and faster than V8's Math.min in a hot loop.
- * The gradient of abs is sign(), 0 at 0.
+ * The two branches are taken explicitly: a branch-free `min(a, rho)` written as
+ * `(a + rho - |a - rho|) / 2` cancels to 0 when rho is tiny beside a (rho = 1e-30 gave a
+ * zero gradient). `0.5/rho` is the float32 scalar MXNet multiplies by (it overflows to
+ * +inf for a subnormal rho, as there). The gradient of abs is sign(), 0 at 0.
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
 import type { FusedWalk } from '../weighting.js';
@@ -20,15 +19,15 @@ function huberForward(
   acc: Float64Array,
 ): void {
   const rho32 = Math.fround(rho);
-  const quadratic = 0.5 / rho;
+  const halfRho = Math.fround(0.5 * rho);
+  const quadratic = Math.fround(0.5 / rho);
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
     let sum = 0;
     for (let e = start; e < end; e++) {
       const a = Math.abs(Math.fround(label[e]! - pred[e]!));
-      const q = 0.5 * (a + rho32 - Math.abs(a - rho32));
-      sum += (quadratic * q * q + (a - q)) * (weights === null ? 1 : weights[e]!);
+      sum += (a > rho32 ? a - halfRho : quadratic * a * a) * (weights === null ? 1 : weights[e]!);
     }
     acc[group]! += sum;
     if (++group === groups) group = 0;
@@ -47,8 +46,9 @@ function huberForwardBackward(
   weightGrad: Float32Array | null,
 ): void {
   const rho32 = Math.fround(rho);
-  const quadratic = 0.5 / rho;
-  const inverseRho = 1 / rho;
+  const halfRho = Math.fround(0.5 * rho);
+  const quadratic = Math.fround(0.5 / rho);
+  const twiceQuadratic = 2 * quadratic;
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
@@ -58,10 +58,11 @@ function huberForwardBackward(
       const w = weights === null ? 1 : weights[e]!;
       const d = Math.fround(label[e]! - pred[e]!);
       const a = Math.abs(d);
-      const q = 0.5 * (a + rho32 - Math.abs(a - rho32));
-      const loss = quadratic * q * q + (a - q);
+      const linear = a > rho32;
+      const loss = linear ? a - halfRho : quadratic * a * a;
       sum += loss * w;
-      const gd = (Number(d > 0) - Number(d < 0)) * q * inverseRho * g * w;
+      const sign = Number(d > 0) - Number(d < 0);
+      const gd = (linear ? sign : sign * twiceQuadratic * a) * g * w;
       labelGrad[e] = gd;
       predGrad[e] = -gd;
       if (weightGrad !== null) weightGrad[e] = loss * g;

@@ -8,23 +8,19 @@
  * computed in one fused pass (max, then exp and sum into a row buffer, then the loss and
  * the gradient from the buffer).
  *
- * A sparse label is a float; `pick` casts it to int32 toward zero (a value outside int32
- * becomes INT_MIN, as the x86 conversion gives) and clips it into [0, classes - 1].
+ * A sparse label is a float; the class it picks is the spec's `pickIndex` (MXNet's cast
+ * toward zero, INT_MIN for what int32 cannot hold, then the clip).
  */
-import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import {
+  pickIndex,
+  type CallPlan,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type ForwardResult,
+} from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { axisLayout } from '../log-softmax.js';
 import { Float64Scratch } from '../scratch.js';
-
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-
-/** MXNet's `pick` index in mode 'clip'. */
-function pickIndex(label: number, classes: number): number {
-  let index = Math.trunc(label);
-  if (!(index >= INT32_MIN && index <= INT32_MAX)) index = INT32_MIN;
-  return index <= 0 ? 0 : index >= classes ? classes - 1 : index;
-}
 
 interface Layout {
   readonly outer: number;

@@ -4,6 +4,7 @@ import { InputError, ShapeError } from '../errors.js';
 import { defineLoss, input } from '../loss-spec.js';
 import { requireNdim } from '../shape.js';
 import { formatShape } from '../tensor.js';
+import { ctcIndexValue, ctcSamples, type CtcDims } from '../rules/ctc-labels.js';
 
 /**
  * Connectionist Temporal Classification, as MXNet 1.9.1's `CTCLoss` operator with
@@ -94,28 +95,31 @@ export const CTCLoss = defineLoss({
       },
     };
   },
-  checkValues: (config, inputs, shape) => {
-    const { n, t, c, labelLength } = shape.detail as { n: number; t: number; c: number; labelLength: number };
+  checkValues: (_config, inputs, shape) => {
+    const dims = shape.detail as unknown as CtcDims;
+    const { n, t, c, labelLength } = dims;
     const predLengths = inputs.pred_lengths?.data;
     const labelLengths = inputs.label_lengths?.data;
-    const labels = inputs.label!.data;
-    const integerIn = (name: string, v: number, lo: number, hi: number, what: string): void => {
-      if (!Number.isInteger(v) || v < lo || v > hi) {
+    // MXNet rounds labels and lengths half away from zero (rules/ctc-labels.ts): what is
+    // checked is the value it reads, so 2.7 is label 3 and -0.6 is the padding -1.
+    const integerIn = (name: string, raw: number, lo: number, hi: number, what: string): void => {
+      const v = ctcIndexValue(raw);
+      if (!(v >= lo && v <= hi)) {
         throw new InputError({
           loss: 'CTCLoss',
           argument: name,
-          expected: `integers in [${lo}, ${hi}] (${what})`,
-          received: String(v),
+          expected: `values that round to integers in [${lo}, ${hi}] (${what})`,
+          received: String(raw),
         });
       }
     };
     for (let i = 0; i < n; i++) {
       if (predLengths) integerIn('pred_lengths', predLengths[i]!, 0, t, 'at most the sequence length');
       if (labelLengths) integerIn('label_lengths', labelLengths[i]!, 0, labelLength, 'at most the label width');
-      const stop = labelLengths ? labelLengths[i]! : labelLength;
-      for (let j = 0; j < stop; j++) {
-        const v = labels[config.label_layout === 'NT' ? i * labelLength + j : j * n + i]!;
-        if (!labelLengths && v === -1) break; // the row ends at its first -1
+    }
+    const samples = ctcSamples(dims, inputs.label!.data, predLengths, labelLengths);
+    samples.forEach((sample) => {
+      for (const v of sample.labels) {
         integerIn(
           'label',
           v,
@@ -124,6 +128,6 @@ export const CTCLoss = defineLoss({
           labelLengths ? 'class indices within label_lengths' : 'class indices, then -1 padding',
         );
       }
-    }
+    });
   },
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { batchAxisParam, boolParam, intParam, weightParam } from '../config.js';
 import { defineLoss, input } from '../loss-spec.js';
 import { normalizeAxisOrThrow, requireSameSize, sameShape } from '../shape.js';
-import { InputError, ShapeError } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import { formatShape } from '../tensor.js';
 
 /**
@@ -10,8 +10,8 @@ import { formatShape } from '../tensor.js';
  * `-sum(log_softmax(pred) * label, axis, keepdims=True)` (dense). The loss keeps the class
  * axis as size 1, so a sample_weight of shape (N,) broadcasts against (N, 1) to (N, N):
  * MXNet's result, kept. `pick` casts a float label toward zero and clips it into
- * [0, classes - 1] (mode 'clip'); it never rejects it. from_logits means pred already
- * is a log-probability.
+ * [0, classes - 1] (mode 'clip'); it never rejects it, not even NaN or ±Inf, which pick
+ * as class 0 (rules/pick.ts). from_logits means pred already is a log-probability.
  */
 export const SoftmaxCrossEntropyLoss = defineLoss({
   name: 'SoftmaxCrossEntropyLoss',
@@ -61,18 +61,5 @@ export const SoftmaxCrossEntropyLoss = defineLoss({
       appliedWeight: config.weight,
       detail: { axis, classes: pred[axis]!, sparseLabel: config.sparse_label, fromLogits: config.from_logits },
     };
-  },
-  checkValues: (config, inputs) => {
-    if (!config.sparse_label) return;
-    for (const v of inputs.label!.data) {
-      if (!Number.isFinite(v)) {
-        throw new InputError({
-          loss: 'SoftmaxCrossEntropyLoss',
-          argument: 'label',
-          expected: 'finite class indices',
-          received: String(v),
-        });
-      }
-    }
   },
 });
