@@ -30,7 +30,7 @@ export function requestOf(c: DrawnCase): Omit<GoldenCaseJson, 'expected' | 'erro
 export function goldenFile(loss: string, cases: readonly GoldenCaseJson[]): GoldenFileJson {
   return {
     format: 'gluon-loss-golden',
-    formatVersion: 1,
+    formatVersion: 2,
     reference: { mxnet: '1.9.1', mode: 'ndarray-imperative-classic' },
     loss,
     cases,
