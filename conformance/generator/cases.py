@@ -548,8 +548,10 @@ def ctc_cases():
              ctc(3, 8, 5, [[0.5, 1.5, -0.6, 2], [2.5, -0.4, -1, -1], [0.49, 3.7, 1.2, -1.4]])),
         Case('fractional-lengths-rounded', 'Fractional pred_lengths and label_lengths, rounded half away from zero.',
              ctc(3, 8, 5, [[0, 1, 2], [3, 2, 1], [1, 1, 0]], pred_lengths=[6.5, 7.49, 3.5], label_lengths=[2.5, 1.5, 0.4])),
-        Case('empty-label-zero-length', 'An empty label with pred_lengths 0: it fits, no path, loss +Inf.',
-             ctc(2, 5, 4, [[-1, -1], [0, 1]], pred_lengths=[0, 5])),
+        # An empty label with pred_lengths 0 is not a golden case: MXNet 1.9.1 corrupts its heap
+        # there (glibc's "free(): invalid next size" at once or some calls later, depending on
+        # the batch), so its value is undefined. The deviation is pinned in
+        # packages/conformance/test/deviations.test.ts.
         Case('error-layout', "layout 'NCT': MXNet asserts NTC or TNC in the constructor.",
              ctc(2, 5, 4, [[0, 1], [1, -1]]), {'layout': 'NCT'}, error='config'),
         Case('error-label-layout', "label_layout 'NX'.", ctc(2, 5, 4, [[0, 1], [1, -1]]), {'label_layout': 'NX'},

@@ -54,3 +54,36 @@ describe('a CTC batch whose every label row is empty (MXNet returns uninitialise
     }
   });
 });
+
+describe('a CTC sample with an empty label and pred_lengths 0 (MXNet corrupts its heap)', () => {
+  // MXNet 1.9.1 writes out of bounds there ("free(): invalid next size"); where it survives it
+  // returns +Inf. Every backend returns +Inf and a zero gradient for that sample, and the
+  // samples beside it are untouched.
+  const [n, t, c] = [2, 5, 4];
+  const pred = Float32Array.from({ length: n * t * c }, (_, i) => Math.cos(i * 0.9) * 1.5);
+  const inputs = {
+    pred: { data: pred, shape: [n, t, c] },
+    label: { data: Float32Array.from([-1, -1, 0, 1]), shape: [n, 2] },
+    pred_lengths: { data: Float32Array.from([0, 5]), shape: [n] },
+  };
+  const alone = {
+    pred: { data: pred.slice(t * c), shape: [1, t, c] },
+    label: { data: Float32Array.from([0, 1]), shape: [1, 2] },
+  };
+
+  it('every Node backend returns +Inf and a zero gradient for it, and the other sample as if alone', async () => {
+    expect(backends.length).toBeGreaterThanOrEqual(5);
+    for (const backend of backends) {
+      const compiled = await backend.compile('CTCLoss');
+      const { loss, grads } = await compiled.forwardBackward(inputs, { data: Float32Array.from([0.5, 1]), shape: [n] });
+      const single = await compiled.forwardBackward(alone, { data: Float32Array.from([1]), shape: [1] });
+      expect(loss.data[0], backend.name).toBe(Infinity);
+      expect(
+        Array.from(grads.pred!.data.subarray(0, t * c)).every((g) => g === 0),
+        backend.name,
+      ).toBe(true);
+      expect(loss.data[1], backend.name).toBeCloseTo(single.loss.data[0]!, 5);
+      compiled.dispose();
+    }
+  });
+});
