@@ -38,6 +38,12 @@ export const BUILTIN_BACKENDS: readonly BackendEntry[] = [
     description: variant === 'node' ? 'onnxruntime-node, native CPU' : `onnxruntime-web, ${variant} execution provider`,
     load: async (options) => (await import('@gluon-loss/backend-onnx')).createOnnxBackend(variant, options),
   })),
+  {
+    name: 'wasm-simd',
+    environments: ['node', 'browser'],
+    description: 'WebAssembly SIMD128, fused kernels compiled from C',
+    load: async () => (await import('@gluon-loss/backend-wasm')).createWasmBackend(),
+  },
 ];
 
 /** The built-in backends that can run in this environment (before probing). */
