@@ -28,16 +28,21 @@ typedef void (*elem2_fn)(f32x4 x, f32x4 y, const params_t *p, f32x4 *loss, f32x4
 typedef void (*elem3_fn)(f32x4 x, f32x4 y, f32x4 z, const params_t *p, f32x4 *loss, f32x4 *dx, f32x4 *dy,
                          f32x4 *dz);
 
+/* The first k (1..3) floats at p into lanes 0..k-1, the rest 0; lane loads, no stack. */
 INLINE f32x4 load_part(const float *p, int k) {
-  float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  for (int i = 0; i < k; i++) t[i] = p[i];
-  return wasm_v128_load(t);
+  if (k == 1) return wasm_v128_load32_zero(p);
+  f32x4 v = wasm_v128_load64_zero(p);
+  return k == 2 ? v : wasm_v128_load32_lane(p + 2, v, 2);
 }
 
+/* Lanes 0..k-1 (k in 1..3) of v to p. */
 INLINE void store_part(float *p, f32x4 v, int k) {
-  float t[4];
-  wasm_v128_store(t, v);
-  for (int i = 0; i < k; i++) p[i] = t[i];
+  if (k == 1) {
+    wasm_v128_store32_lane(p, v, 0);
+    return;
+  }
+  wasm_v128_store64_lane(p, v, 0);
+  if (k == 3) wasm_v128_store32_lane(p + 2, v, 2);
 }
 
 /* Adds four float32 lanes into two float64x2 accumulators. */
@@ -51,11 +56,11 @@ INLINE double sum_f64(v128_t lo, v128_t hi) {
          (wasm_f64x2_extract_lane(hi, 0) + wasm_f64x2_extract_lane(hi, 1));
 }
 
+/* The sum of lanes 0..k-1 (k in 1..3), in float64, lane order. */
 INLINE double sum_part(f32x4 v, int k) {
-  float t[4];
-  wasm_v128_store(t, v);
-  double s = 0.0;
-  for (int i = 0; i < k; i++) s += (double)t[i];
+  double s = (double)wasm_f32x4_extract_lane(v, 0);
+  if (k > 1) s += (double)wasm_f32x4_extract_lane(v, 1);
+  if (k > 2) s += (double)wasm_f32x4_extract_lane(v, 2);
   return s;
 }
 
@@ -180,8 +185,38 @@ INLINE void walk3_backward(const float *x, const float *y, const float *z, int n
 }
 
 /*
- * The exported pair of a two-operand loss: NAME_forward and NAME_backward, with the
- * loss's scalars (up to four floats and a flag) passed by value.
+ * The same walks cut into units, for the multi-threaded variant: block b (of `inner`
+ * elements, group b % groups) is cut into `pieces` pieces of `piece` elements (the last
+ * shorter); unit u is piece u % pieces of block u / pieces. A thread runs units
+ * [u0, u1) and writes each unit's sum to sums[u]; the caller adds them in unit order, so
+ * the result does not depend on how the units were spread over threads.
+ */
+INLINE void units2_forward(const float *x, const float *y, int inner, const float *w, double *sums, int u0, int u1,
+                           int pieces, int piece, const params_t *p, elem2_fn f) {
+  for (int u = u0; u < u1; u++) {
+    int q = u % pieces, off = (u / pieces) * inner + q * piece;
+    int len = inner - q * piece < piece ? inner - q * piece : piece;
+    sums[u] = 0.0;
+    walk2_forward(x + off, y + off, len, len, 1, w ? w + off : 0, sums + u, p, f);
+  }
+}
+
+INLINE void units2_backward(const float *x, const float *y, int inner, int groups, const float *w, const float *G,
+                            double *sums, float *gx, float *gy, float *gw, int u0, int u1, int pieces, int piece,
+                            const params_t *p, elem2_fn f) {
+  for (int u = u0; u < u1; u++) {
+    int b = u / pieces, q = u % pieces, off = b * inner + q * piece;
+    int len = inner - q * piece < piece ? inner - q * piece : piece;
+    sums[u] = 0.0;
+    walk2_backward(x + off, y + off, len, len, 1, w ? w + off : 0, G + b % groups, sums + u, gx + off, gy + off,
+                   gw ? gw + off : 0, p, f);
+  }
+}
+
+/*
+ * The exported kernels of a two-operand loss: NAME_forward and NAME_backward, with the
+ * loss's scalars (up to four floats and a flag) passed by value, and their unit forms
+ * NAME_forward_units and NAME_backward_units.
  */
 #define ELEMENTWISE2(NAME, ELEM)                                                                                   \
   EXPORT(NAME##_forward)                                                                                           \
@@ -195,6 +230,18 @@ INLINE void walk3_backward(const float *x, const float *y, const float *z, int n
    float *gx, float *gy, float *gw, float a, float b, float c, float d, int flag) {                                \
     params_t p = {a, b, c, d, flag};                                                                               \
     walk2_backward(x, y, n, inner, groups, w, G, acc, gx, gy, gw, &p, ELEM);                                       \
+  }                                                                                                                \
+  EXPORT(NAME##_forward_units)                                                                                     \
+  (const float *x, const float *y, int inner, const float *w, double *sums, int u0, int u1, int pieces, int piece, \
+   float a, float b, float c, float d, int flag) {                                                                 \
+    params_t p = {a, b, c, d, flag};                                                                               \
+    units2_forward(x, y, inner, w, sums, u0, u1, pieces, piece, &p, ELEM);                                         \
+  }                                                                                                                \
+  EXPORT(NAME##_backward_units)                                                                                    \
+  (const float *x, const float *y, int inner, int groups, const float *w, const float *G, double *sums, float *gx, \
+   float *gy, float *gw, int u0, int u1, int pieces, int piece, float a, float b, float c, float d, int flag) {    \
+    params_t p = {a, b, c, d, flag};                                                                               \
+    units2_backward(x, y, inner, groups, w, G, sums, gx, gy, gw, u0, u1, pieces, piece, &p, ELEM);                 \
   }
 
 #define ELEMENTWISE3(NAME, ELEM)                                                                                   \
