@@ -30,7 +30,25 @@ export abstract class WasmCompiledLoss extends CompiledLossBase {
   protected abstract forwardIn(call: KernelCall, plan: CallPlan): ForwardResult;
   protected abstract forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult;
 
-  protected runForward(plan: CallPlan): ForwardResult {
+  /**
+   * The threaded variant's forms (a loss that spreads its work over the pool overrides
+   * them); the others run on this thread, on the same memory.
+   */
+  protected forwardInThreaded(call: KernelCall, plan: CallPlan): Promise<ForwardResult> | ForwardResult {
+    return this.forwardIn(call, plan);
+  }
+
+  protected forwardBackwardInThreaded(
+    call: KernelCall,
+    plan: CallPlan,
+    headGrad: FloatTensor,
+  ): Promise<ForwardBackwardResult> | ForwardBackwardResult {
+    return this.forwardBackwardIn(call, plan, headGrad);
+  }
+
+  protected runForward(plan: CallPlan): ForwardResult | Promise<ForwardResult> {
+    if (this.heap.threaded)
+      return this.heap.exclusive(() => this.#threaded((call) => this.forwardInThreaded(call, plan)));
     const call = this.heap.begin(this.loss);
     try {
       return this.forwardIn(call, plan);
@@ -39,10 +57,25 @@ export abstract class WasmCompiledLoss extends CompiledLossBase {
     }
   }
 
-  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected runForwardBackward(
+    plan: CallPlan,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult | Promise<ForwardBackwardResult> {
+    if (this.heap.threaded) {
+      return this.heap.exclusive(() => this.#threaded((call) => this.forwardBackwardInThreaded(call, plan, headGrad)));
+    }
     const call = this.heap.begin(this.loss);
     try {
       return this.forwardBackwardIn(call, plan, headGrad);
+    } finally {
+      call.end();
+    }
+  }
+
+  async #threaded<T>(run: (call: KernelCall) => Promise<T> | T): Promise<T> {
+    const call = this.heap.begin(this.loss);
+    try {
+      return await run(call);
     } finally {
       call.end();
     }

@@ -74,6 +74,139 @@ export function elementwiseForwardBackward(
   };
 }
 
+/** Elements below which a call stays on one thread (a worker round trip costs ~50 µs). */
+export const THREAD_THRESHOLD = 1 << 17;
+/** Longest run of one block that a unit covers (see kernels/walk.h, units2_*). */
+export const UNIT_PIECE = 16384;
+
+interface Units {
+  readonly count: number;
+  readonly pieces: number;
+  readonly piece: number;
+}
+
+/** How a call is cut into units, or null when it stays on one thread. */
+function unitsOf(call: KernelCall, n: number, inner: number): Units | null {
+  if (call.pool === undefined || n < THREAD_THRESHOLD || inner < 16) return null;
+  const pieces = inner <= UNIT_PIECE ? 1 : Math.ceil(inner / UNIT_PIECE);
+  return { count: (n / inner) * pieces, pieces, piece: pieces === 1 ? inner : UNIT_PIECE };
+}
+
+/** Contiguous unit ranges, one per thread (some may be empty). */
+function spread(count: number, threads: number): [number, number][] {
+  return Array.from({ length: threads }, (_, t) => [
+    Math.floor((count * t) / threads),
+    Math.floor((count * (t + 1)) / threads),
+  ]);
+}
+
+/** The unit sums added into the group accumulators in unit order (any thread count: the same bits). */
+function sumUnits(sums: Float64Array, pieces: number, groups: number): Float64Array {
+  const acc = new Float64Array(groups);
+  for (let u = 0; u < sums.length; u++) acc[Math.floor(u / pieces) % groups]! += sums[u]!;
+  return acc;
+}
+
+/** Runs a unit kernel over every unit: the first range here, the others on the workers. */
+async function runUnits(
+  call: KernelCall,
+  kernel: string,
+  units: Units,
+  args: (u0: number, u1: number) => number[],
+): Promise<void> {
+  const pool = call.pool!;
+  const [own, ...rest] = spread(units.count, pool.size + 1);
+  const local = call.kernel(kernel);
+  await pool.run(
+    rest.filter(([u0, u1]) => u1 > u0).map(([u0, u1]) => ({ kernel, args: args(u0, u1) })),
+    () => local(...args(own![0], own![1])),
+  );
+}
+
+/** `elementwiseForward` spread over the pool when the call is large enough. */
+export async function elementwiseForwardThreaded(
+  call: KernelCall,
+  kernel: string,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  weighting: LossWeighting,
+  scalars: KernelScalars,
+): Promise<Float64Array> {
+  const n = x.length;
+  const units = unitsOf(call, n, weighting.inner);
+  if (units === null) return elementwiseForward(call, kernel, x, y, weighting, scalars);
+  call.reserveCheck(n * 12 + units.count * 8);
+  const px = call.putF32(x);
+  const py = call.putF32(y);
+  const pw = weighting.weights === null ? 0 : call.putF32(weighting.weights);
+  const sums = call.alloc(units.count * 8);
+  const inner = weighting.inner;
+  await runUnits(call, `${kernel}_forward_units`, units, (u0, u1) => [
+    px,
+    py,
+    inner,
+    pw,
+    sums,
+    u0,
+    u1,
+    units.pieces,
+    units.piece,
+    ...scalars,
+  ]);
+  return sumUnits(call.f64(sums, units.count), units.pieces, weighting.groups);
+}
+
+/** `elementwiseForwardBackward` spread over the pool when the call is large enough. */
+export async function elementwiseForwardBackwardThreaded(
+  call: KernelCall,
+  kernel: string,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  weighting: LossWeighting,
+  headGrad: FloatTensor,
+  scalars: KernelScalars,
+): Promise<ElementwiseGrads> {
+  const n = x.length;
+  const units = unitsOf(call, n, weighting.inner);
+  if (units === null) return elementwiseForwardBackward(call, kernel, x, y, weighting, headGrad, scalars);
+  const lossGrad = weighting.lossGrad(headGrad.data);
+  call.reserveCheck(n * 24 + units.count * 8 + weighting.groups * 4);
+  const px = call.putF32(x);
+  const py = call.putF32(y);
+  const pw = weighting.weights === null ? 0 : call.putF32(weighting.weights);
+  const pg = call.putF32(lossGrad);
+  const sums = call.alloc(units.count * 8);
+  const gx = call.outF32(n);
+  const gy = call.outF32(n);
+  const weightGrad = weighting.weightGradTarget();
+  const pgw = weightGrad === null ? 0 : call.outF32(n);
+  const { inner, groups } = weighting;
+  await runUnits(call, `${kernel}_backward_units`, units, (u0, u1) => [
+    px,
+    py,
+    inner,
+    groups,
+    pw,
+    pg,
+    sums,
+    gx,
+    gy,
+    pgw,
+    u0,
+    u1,
+    units.pieces,
+    units.piece,
+    ...scalars,
+  ]);
+  if (weightGrad !== null) weightGrad.set(call.f32(pgw, n));
+  return {
+    accumulators: sumUnits(call.f64(sums, units.count), units.pieces, groups),
+    gx: call.takeF32(gx, n),
+    gy: call.takeF32(gy, n),
+    weightGrad,
+  };
+}
+
 /** Which kernel a call runs, and with which scalars (from the plan's config). */
 export type KernelChoice = (plan: CallPlan) => { readonly kernel: string; readonly scalars: KernelScalars };
 
@@ -97,16 +230,44 @@ export class ElementwiseLoss extends WasmCompiledLoss {
     return { loss: weighting.output(elementwiseForward(call, kernel, pred, label, weighting, scalars)) };
   }
 
+  protected override async forwardInThreaded(call: KernelCall, plan: CallPlan): Promise<ForwardResult> {
+    const { kernel, scalars } = this.choose(plan);
+    const weighting = this.weighting.begin(plan);
+    const pred = this.input(plan, 'pred');
+    const label = this.input(plan, this.labelName);
+    return { loss: weighting.output(await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars)) };
+  }
+
   protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
     const { kernel, scalars } = this.choose(plan);
     const weighting = this.weighting.begin(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
-    const r = elementwiseForwardBackward(call, kernel, pred, label, weighting, headGrad, scalars);
-    return this.result(plan, weighting.output(r.accumulators), {
+    return this.#result(
+      plan,
+      headGrad,
+      elementwiseForwardBackward(call, kernel, pred, label, weighting, headGrad, scalars),
+    );
+  }
+
+  protected override async forwardBackwardInThreaded(
+    call: KernelCall,
+    plan: CallPlan,
+    headGrad: FloatTensor,
+  ): Promise<ForwardBackwardResult> {
+    const { kernel, scalars } = this.choose(plan);
+    const weighting = this.weighting.begin(plan);
+    const pred = this.input(plan, 'pred');
+    const label = this.input(plan, this.labelName);
+    const r = await elementwiseForwardBackwardThreaded(call, kernel, pred, label, weighting, headGrad, scalars);
+    return this.#result(plan, headGrad, r);
+  }
+
+  #result(plan: CallPlan, headGrad: FloatTensor, r: ElementwiseGrads): ForwardBackwardResult {
+    return this.result(plan, this.weighting.output(r.accumulators), {
       pred: r.gx,
       [this.labelName]: r.gy,
-      sample_weight: weighting.sampleWeightGrad(r.accumulators, headGrad.data, r.weightGrad),
+      sample_weight: this.weighting.sampleWeightGrad(r.accumulators, headGrad.data, r.weightGrad),
     });
   }
 }

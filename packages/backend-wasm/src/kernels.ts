@@ -11,9 +11,11 @@
  * dropped (a wasm memory cannot shrink), so the next call starts from a small one.
  */
 import { BackendUnavailableError, UnsupportedError } from '@gluon-loss/spec';
-import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import { KERNELS_MT_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import type { WorkerPool } from './pool.js';
 
 export const WASM_BACKEND_NAME = 'wasm-simd';
+export const WASM_MT_BACKEND_NAME = 'wasm-simd-mt';
 
 /** wasm32's address space. */
 export const WASM32_MAX_BYTES = 4 * 1024 ** 3;
@@ -29,30 +31,44 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
-/** The compiled module (once per process); rejects with BackendUnavailableError. */
-export function kernelModule(): Promise<WebAssembly.Module> {
-  compiled ??= (async () => {
-    if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') {
-      throw new BackendUnavailableError(WASM_BACKEND_NAME, 'this environment has no WebAssembly');
-    }
-    const bytes = decodeBase64(KERNELS_WASM_BASE64);
-    if (!WebAssembly.validate(bytes)) {
-      throw new BackendUnavailableError(WASM_BACKEND_NAME, 'this WebAssembly engine lacks SIMD128');
-    }
-    return WebAssembly.compile(bytes);
-  })();
-  return compiled;
+/**
+ * A compiled module (once per process): the single-threaded one, or with `threaded` the
+ * one that imports a shared memory. Rejects with BackendUnavailableError.
+ */
+export function kernelModule(threaded = false): Promise<WebAssembly.Module> {
+  const name = threaded ? WASM_MT_BACKEND_NAME : WASM_BACKEND_NAME;
+  let module = compiled.get(name);
+  if (module === undefined) {
+    module = (async () => {
+      if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') {
+        throw new BackendUnavailableError(name, 'this environment has no WebAssembly');
+      }
+      const bytes = decodeBase64(threaded ? KERNELS_MT_WASM_BASE64 : KERNELS_WASM_BASE64);
+      if (!WebAssembly.validate(bytes)) {
+        throw new BackendUnavailableError(
+          name,
+          threaded ? 'this WebAssembly engine lacks SIMD128 or threads' : 'this WebAssembly engine lacks SIMD128',
+        );
+      }
+      return WebAssembly.compile(bytes);
+    })();
+    compiled.set(name, module);
+  }
+  return module;
 }
 
 /** A kernel export: pointers and sizes are numbers, results go to memory. */
 export type Kernel = (...args: number[]) => void;
 
-interface Instance {
+export interface Instance {
   readonly memory: WebAssembly.Memory;
+  /** Where a call's allocations start. */
   readonly heapBase: number;
   readonly exports: Readonly<Record<string, unknown>>;
+  /** The workers sharing this instance's memory (the threaded variant only). */
+  readonly pool?: WorkerPool;
 }
 
 /** One call's view of the heap: allocations, copies in, copies out. */
@@ -65,6 +81,11 @@ export class KernelCall {
     private readonly loss: string,
   ) {
     this.#top = instance.heapBase;
+  }
+
+  /** The worker pool on this call's memory, or undefined (single-threaded). */
+  get pool(): WorkerPool | undefined {
+    return this.instance.pool;
   }
 
   kernel(name: string): Kernel {
@@ -174,12 +195,33 @@ export class KernelCall {
 /** The instance every compiled loss of one backend shares. */
 export class KernelHeap {
   #instance: Instance | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly module: WebAssembly.Module) {}
+  constructor(protected readonly module: WebAssembly.Module) {}
+
+  /** Whether calls await workers (and so must be run one at a time with `exclusive`). */
+  get threaded(): boolean {
+    return false;
+  }
 
   begin(loss: string): KernelCall {
-    this.#instance ??= instantiate(this.module);
+    this.#instance ??= this.createInstance();
     return new KernelCall(this, this.#instance, loss);
+  }
+
+  /**
+   * Runs `task` after every call queued before it: a threaded call awaits its workers,
+   * and another call on the same memory must not start meanwhile.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(task);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Tasks each worker of the current instance's pool has run (empty without a pool). */
+  poolTasks(): readonly number[] {
+    return this.#instance?.pool?.tasksRun ?? [];
   }
 
   /** Current size of the instance's memory in bytes (0 when released). */
@@ -190,18 +232,28 @@ export class KernelHeap {
   endCall(instance: Instance): void {
     if (this.#instance === instance && instance.memory.buffer.byteLength > RELEASE_ABOVE_BYTES) {
       this.#instance = undefined;
+      this.dropInstance(instance);
     }
   }
 
   release(): void {
+    if (this.#instance !== undefined) this.dropInstance(this.#instance);
     this.#instance = undefined;
+  }
+
+  protected createInstance(): Instance {
+    const instance = new WebAssembly.Instance(this.module, {});
+    const exports = instance.exports as Record<string, unknown>;
+    const memory = exports.memory as WebAssembly.Memory;
+    return { memory, heapBase: heapBaseOf(exports), exports };
+  }
+
+  /** Frees what an instance holds beyond its memory (the threaded heap's workers). */
+  protected dropInstance(instance: Instance): void {
+    void instance;
   }
 }
 
-function instantiate(module: WebAssembly.Module): Instance {
-  const instance = new WebAssembly.Instance(module, {});
-  const exports = instance.exports as Record<string, unknown>;
-  const memory = exports.memory as WebAssembly.Memory;
-  const heapBase = (exports.__heap_base as WebAssembly.Global).value as number;
-  return { memory, heapBase, exports };
+export function heapBaseOf(exports: Readonly<Record<string, unknown>>): number {
+  return (exports.__heap_base as WebAssembly.Global).value as number;
 }

@@ -14,12 +14,17 @@ import {
   elementwise3ForwardBackward,
   elementwiseForward,
   elementwiseForwardBackward,
+  elementwiseForwardBackwardThreaded,
+  elementwiseForwardThreaded,
   NO_SCALARS,
+  type ElementwiseGrads,
 } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 
-/** The logits formula without pos_weight is LogisticLoss's binary case. */
-const LOGITS: readonly [number, number, number, number, number] = [0, 0, 0, 0, 0];
+/** Without pos_weight: the from_sigmoid kernel, or the logits formula, which is LogisticLoss's binary case. */
+function withoutPosWeight(plan: CallPlan): { kernel: string; scalars: typeof NO_SCALARS } {
+  return { kernel: (plan.detail.fromSigmoid as boolean) ? 'bce_probability' : 'logistic', scalars: NO_SCALARS };
+}
 
 interface Operands {
   readonly x: Float32Array;
@@ -68,53 +73,82 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss {
   }
 
   protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
-    const fromSigmoid = plan.detail.fromSigmoid as boolean;
     const weighting = this.weighting.begin(plan);
     if (plan.tensors.pos_weight === undefined) {
-      const kernel = fromSigmoid ? 'bce_probability' : 'logistic';
+      const { kernel, scalars } = withoutPosWeight(plan);
       const acc = elementwiseForward(
         call,
         kernel,
         this.input(plan, 'pred'),
         this.input(plan, 'label'),
         weighting,
-        fromSigmoid ? NO_SCALARS : LOGITS,
+        scalars,
       );
       return { loss: weighting.output(acc) };
     }
-    const { x, z, pw } = operands(plan);
-    const kernel = fromSigmoid ? 'bce_probability_pw' : 'bce_logits_pw';
-    return { loss: weighting.output(elementwise3Forward(call, kernel, x, z, pw, weighting, NO_SCALARS)) };
+    return this.#withPosWeightForward(call, plan);
+  }
+
+  protected override async forwardInThreaded(call: KernelCall, plan: CallPlan): Promise<ForwardResult> {
+    if (plan.tensors.pos_weight !== undefined) return this.forwardIn(call, plan);
+    const weighting = this.weighting.begin(plan);
+    const { kernel, scalars } = withoutPosWeight(plan);
+    const pred = this.input(plan, 'pred');
+    const label = this.input(plan, 'label');
+    return { loss: weighting.output(await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars)) };
   }
 
   protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
-    const fromSigmoid = plan.detail.fromSigmoid as boolean;
     const weighting = this.weighting.begin(plan);
     if (plan.tensors.pos_weight === undefined) {
-      const kernel = fromSigmoid ? 'bce_probability' : 'logistic';
-      const r = elementwiseForwardBackward(
-        call,
-        kernel,
-        this.input(plan, 'pred'),
-        this.input(plan, 'label'),
-        weighting,
-        headGrad,
-        fromSigmoid ? NO_SCALARS : LOGITS,
-      );
-      return this.result(plan, weighting.output(r.accumulators), {
-        pred: r.gx,
-        label: r.gy,
-        sample_weight: weighting.sampleWeightGrad(r.accumulators, headGrad.data, r.weightGrad),
-      });
+      const { kernel, scalars } = withoutPosWeight(plan);
+      const pred = this.input(plan, 'pred');
+      const label = this.input(plan, 'label');
+      const r = elementwiseForwardBackward(call, kernel, pred, label, weighting, headGrad, scalars);
+      return this.#withoutPosWeightResult(plan, headGrad, r);
     }
+    return this.#withPosWeightForwardBackward(call, plan, headGrad);
+  }
+
+  protected override async forwardBackwardInThreaded(
+    call: KernelCall,
+    plan: CallPlan,
+    headGrad: FloatTensor,
+  ): Promise<ForwardBackwardResult> {
+    if (plan.tensors.pos_weight !== undefined) return this.forwardBackwardIn(call, plan, headGrad);
+    const weighting = this.weighting.begin(plan);
+    const { kernel, scalars } = withoutPosWeight(plan);
+    const pred = this.input(plan, 'pred');
+    const label = this.input(plan, 'label');
+    const r = await elementwiseForwardBackwardThreaded(call, kernel, pred, label, weighting, headGrad, scalars);
+    return this.#withoutPosWeightResult(plan, headGrad, r);
+  }
+
+  #withoutPosWeightResult(plan: CallPlan, headGrad: FloatTensor, r: ElementwiseGrads): ForwardBackwardResult {
+    return this.result(plan, this.weighting.output(r.accumulators), {
+      pred: r.gx,
+      label: r.gy,
+      sample_weight: this.weighting.sampleWeightGrad(r.accumulators, headGrad.data, r.weightGrad),
+    });
+  }
+
+  #withPosWeightForward(call: KernelCall, plan: CallPlan): ForwardResult {
+    const weighting = this.weighting;
+    const { x, z, pw } = operands(plan);
+    const kernel = (plan.detail.fromSigmoid as boolean) ? 'bce_probability_pw' : 'bce_logits_pw';
+    return { loss: weighting.output(elementwise3Forward(call, kernel, x, z, pw, weighting, NO_SCALARS)) };
+  }
+
+  #withPosWeightForwardBackward(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+    const weighting = this.weighting;
     const { x, z, pw, predMap, pwMap } = operands(plan);
-    const kernel = fromSigmoid ? 'bce_probability_pw' : 'bce_logits_pw';
+    const kernel = (plan.detail.fromSigmoid as boolean) ? 'bce_probability_pw' : 'bce_logits_pw';
     const lossGrad = weighting.lossGrad(headGrad.data);
     const r = elementwise3ForwardBackward(call, kernel, x, z, pw, weighting, lossGrad, NO_SCALARS);
     return this.result(plan, weighting.output(r.accumulators), {
       pred: toOwnShape(r.gx, predMap, plan.tensors.pred!.data.length),
       label: toOwnShape(r.gy, predMap, plan.tensors.label!.data.length),
-      pos_weight: toOwnShape(r.gz, pwMap, plan.tensors.pos_weight.data.length),
+      pos_weight: toOwnShape(r.gz, pwMap, plan.tensors.pos_weight!.data.length),
       sample_weight: weighting.sampleWeightGrad(r.accumulators, headGrad.data, r.weightGrad),
     });
   }
