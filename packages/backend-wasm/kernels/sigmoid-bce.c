@@ -32,7 +32,7 @@ INLINE void logits_pw_elem(f32x4 x, f32x4 z, f32x4 pw, const params_t *unused, f
   f32x4 e = v_exp(wasm_f32x4_neg(wasm_f32x4_abs(x)));
   f32x4 pwm1 = wasm_f32x4_sub(pw, one);
   f32x4 logWeight = wasm_f32x4_add(one, wasm_f32x4_mul(pwm1, z));
-  f32x4 softplus = wasm_f32x4_add(v_log1p(e), relu_f(wasm_f32x4_neg(x)));
+  f32x4 softplus = wasm_f32x4_add(v_log1p_unit(e), relu_f(wasm_f32x4_neg(x)));
   *loss = wasm_f32x4_add(wasm_f32x4_sub(x, wasm_f32x4_mul(x, z)), wasm_f32x4_mul(logWeight, softplus));
   /* d(softrelu(-|x|) + relu(-x))/dx with abs'(0) = relu'(0) = 0. */
   f32x4 sig = wasm_f32x4_div(e, wasm_f32x4_add(one, e));

@@ -9,3 +9,4 @@
 MAP(vexp, v_exp)
 MAP(vlog, v_log)
 MAP(vlog1p, v_log1p)
+MAP(vlog1p_unit, v_log1p_unit)

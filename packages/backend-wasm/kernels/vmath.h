@@ -117,6 +117,34 @@ INLINE f32x4 v_log1p(f32x4 x) {
   return y;
 }
 
+/*
+ * log1p(e) for e in [0, 1] (or NaN): softrelu(-|x|) = log1p(exp(-|x|)) in the logistic
+ * losses. The same arithmetic as v_log1p on that domain (so the same bits), without the
+ * subnormal scaling and special-value selects that cannot apply there.
+ */
+INLINE f32x4 v_log1p_unit(f32x4 e) {
+  f32x4 one = splat(1.0f);
+  f32x4 u = wasm_f32x4_add(one, e);
+  f32x4 c = wasm_f32x4_add(wasm_f32x4_sub(one, u), e);
+  v128_t big = wasm_f32x4_gt(u, splat(1.41421356f));
+  f32x4 m = wasm_v128_bitselect(wasm_f32x4_mul(u, splat(0.5f)), u, big);
+  f32x4 f = wasm_f32x4_sub(m, one);
+  f32x4 s = wasm_f32x4_div(f, wasm_f32x4_add(splat(2.0f), f));
+  f32x4 z = wasm_f32x4_mul(s, s);
+  f32x4 R = splat(2.0f / 11.0f);
+  R = wasm_f32x4_add(wasm_f32x4_mul(R, z), splat(2.0f / 9.0f));
+  R = wasm_f32x4_add(wasm_f32x4_mul(R, z), splat(2.0f / 7.0f));
+  R = wasm_f32x4_add(wasm_f32x4_mul(R, z), splat(2.0f / 5.0f));
+  R = wasm_f32x4_add(wasm_f32x4_mul(R, z), splat(2.0f / 3.0f));
+  R = wasm_f32x4_mul(R, z);
+  f32x4 hfsq = wasm_f32x4_mul(splat(0.5f), wasm_f32x4_mul(f, f));
+  f32x4 dk = wasm_v128_and(big, one);
+  f32x4 y = wasm_f32x4_add(wasm_f32x4_mul(s, wasm_f32x4_add(hfsq, R)), wasm_f32x4_mul(dk, splat(LN2_LO)));
+  y = wasm_f32x4_add(wasm_f32x4_sub(y, hfsq), f);
+  y = wasm_f32x4_add(y, wasm_f32x4_mul(dk, splat(LN2_HI)));
+  return wasm_f32x4_add(y, wasm_f32x4_div(c, u));
+}
+
 /* Scalar forms of the same functions (lane 0), for loops that are not vectorized. */
 INLINE float s_exp(float x) { return wasm_f32x4_extract_lane(v_exp(splat(x)), 0); }
 INLINE float s_log(float x) { return wasm_f32x4_extract_lane(v_log(splat(x)), 0); }

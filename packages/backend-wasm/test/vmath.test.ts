@@ -41,7 +41,7 @@ function generator(seed: number): () => number {
   };
 }
 
-async function run(name: keyof typeof BOUND, input: Float32Array): Promise<Float32Array> {
+async function run(name: keyof typeof BOUND | 'vlog1p_unit', input: Float32Array): Promise<Float32Array> {
   const call = new KernelHeap(await kernelModule()).begin('vmath');
   const padded = new Float32Array(Math.ceil(input.length / 4) * 4);
   padded.set(input);
@@ -170,4 +170,16 @@ describe('vectorized float32 exp, log, log1p', () => {
       });
     });
   }
+
+  it('vlog1p_unit (softrelu(-|x|)) gives the same bits as vlog1p on [0, 1] and NaN', async () => {
+    const random = generator(7);
+    const x = Float32Array.from({ length: 100_000 }, (_, i) =>
+      i < 4 ? [0, 1, NaN, fromBits(1)][i]! : i % 2 ? random() : Math.exp(-random() * 110),
+    );
+    const general = new Uint32Array((await run('vlog1p', x)).buffer);
+    const unit = new Uint32Array((await run('vlog1p_unit', x)).buffer);
+    let differing = 0;
+    for (let i = 0; i < x.length; i++) if (general[i] !== unit[i]) differing++;
+    expect(differing).toBe(0);
+  });
 });

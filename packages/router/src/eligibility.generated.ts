@@ -30,7 +30,8 @@ export const GENERATED_ELIGIBILITY: EligibilityTable = {
       "tfjs-wasm": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
       "onnx-wasm": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
       "onnx-node": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
-      "wasm-simd": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"]
+      "wasm-simd": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
+      "wasm-simd-mt": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"]
     },
     "browser": {
       "ts": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
