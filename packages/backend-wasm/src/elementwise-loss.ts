@@ -107,15 +107,18 @@ function sumUnits(sums: Float64Array, pieces: number, groups: number): Float64Ar
   return acc;
 }
 
-/** Runs a unit kernel over every unit: the first range here, the others on the workers. */
-async function runUnits(
+/**
+ * Runs `kernel` over `count` independent items (units, softmax rows) cut into one
+ * contiguous range per thread: the first range here, the others on the call's workers.
+ */
+export async function runSpread(
   call: KernelCall,
   kernel: string,
-  units: Units,
-  args: (u0: number, u1: number) => number[],
+  count: number,
+  args: (first: number, end: number) => number[],
 ): Promise<void> {
   const pool = call.pool!;
-  const [own, ...rest] = spread(units.count, pool.size + 1);
+  const [own, ...rest] = spread(count, pool.size + 1);
   const local = call.kernel(kernel);
   await pool.run(
     rest.filter(([u0, u1]) => u1 > u0).map(([u0, u1]) => ({ kernel, args: args(u0, u1) })),
@@ -141,7 +144,7 @@ export async function elementwiseForwardThreaded(
   const pw = weighting.weights === null ? 0 : call.putF32(weighting.weights);
   const sums = call.alloc(units.count * 8);
   const inner = weighting.inner;
-  await runUnits(call, `${kernel}_forward_units`, units, (u0, u1) => [
+  await runSpread(call, `${kernel}_forward_units`, units.count, (u0, u1) => [
     px,
     py,
     inner,
@@ -181,7 +184,7 @@ export async function elementwiseForwardBackwardThreaded(
   const weightGrad = weighting.weightGradTarget();
   const pgw = weightGrad === null ? 0 : call.outF32(n);
   const { inner, groups } = weighting;
-  await runUnits(call, `${kernel}_backward_units`, units, (u0, u1) => [
+  await runSpread(call, `${kernel}_backward_units`, units.count, (u0, u1) => [
     px,
     py,
     inner,

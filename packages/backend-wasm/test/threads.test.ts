@@ -1,6 +1,6 @@
 /**
  * wasm-simd-mt: a large elementwise call is cut into units (kernels/walk.h, units2_*)
- * spread over a pool of Node workers on one shared memory. Its results must be the same
+ * spread over a pool of Node workers on one shared memory (a SoftmaxCE call: its rows). Its results must be the same
  * bits for any thread count (the unit sums are added in unit order, never in thread
  * order), the work must really be spread (at least two workers ran tasks), and, where a
  * unit is a whole block, the bits must equal single-threaded wasm-simd's.
@@ -61,6 +61,8 @@ describe('wasm-simd-mt', () => {
     // blocks longer than a unit: each sample's sum is cut into pieces
     ['SigmoidBinaryCrossEntropyLoss', {}, [2, 3 * 65536 + 12]],
     ['L1Loss', {}, [1, 262147]],
+    // softmax rows spread over the threads
+    ['SoftmaxCrossEntropyLoss', { sparse_label: false }, [512, 1000]],
   ];
   for (const [loss, config, shape] of cases) {
     it(`${loss} [${shape}] gives the same bits on 1, 2, 3 and 4 threads`, async () => {

@@ -6,8 +6,24 @@
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { WasmCompiledLoss } from '../compiled-loss.js';
+import { runSpread, THREAD_THRESHOLD } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 import { axisLayout } from '../layout.js';
+
+interface RowsResult {
+  readonly loss: Float64Array;
+  readonly pred: Float32Array | undefined;
+  readonly label: Float32Array | undefined;
+}
+
+interface RowsCall {
+  readonly kernel: string;
+  readonly rows: number;
+  /** Large enough to spread over the pool. */
+  readonly large: boolean;
+  args(o0: number, o1: number): number[];
+  finish(): RowsResult;
+}
 
 interface SoftmaxDetail {
   readonly sparseLabel: boolean;
@@ -20,12 +36,12 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss {
     super('SoftmaxCrossEntropyLoss', config, heap);
   }
 
-  /** Runs the kernel; G is 0 (no gradient) forward. Returns the loss and gradient addresses. */
-  #run(
-    call: KernelCall,
-    plan: CallPlan,
-    lossGrad: Float64Array | null,
-  ): { loss: Float64Array; gx: number; gl: number } {
+  /**
+   * Copies a call in and says how to run it: `args(o0, o1)` are the kernel's arguments
+   * for rows [o0, o1) of the `outer` rows (every pointer moved to row o0); `finish`
+   * reads the loss back. G is 0 (no gradient) forward.
+   */
+  #setup(call: KernelCall, plan: CallPlan, lossGrad: Float64Array | null): RowsCall {
     const { sparseLabel, fromLogits, axis } = plan.detail as unknown as SoftmaxDetail;
     const pred = this.input(plan, 'pred');
     const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, axis);
@@ -35,29 +51,78 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss {
     const px = call.putF32(pred);
     const pl = call.putF32(this.input(plan, 'label'));
     const pg = lossGrad === null ? 0 : call.putF32(lossGrad);
-    const loss = call.outF32(positions * 2); // float64 values
+    const loss = call.alloc(positions * 8);
     const gx = lossGrad === null ? 0 : call.outF32(n);
     const gl = lossGrad === null || sparseLabel ? 0 : call.outF32(n);
-    const f = fromLogits ? 1 : 0;
-    if (sparseLabel) call.kernel('softmax_ce_sparse')(px, pl, outer, classes, inner, f, pg, loss, gx);
-    else call.kernel('softmax_ce_dense')(px, pl, outer, classes, inner, f, pg, loss, gx, gl);
-    return { loss: call.takeF64(loss, positions), gx, gl };
+    const row = classes * inner;
+    const at = (p: number, bytesPerRow: number, o0: number): number => (p === 0 ? 0 : p + o0 * bytesPerRow);
+    return {
+      kernel: sparseLabel ? 'softmax_ce_sparse' : 'softmax_ce_dense',
+      rows: outer,
+      large: n >= THREAD_THRESHOLD && outer > 1,
+      args: (o0, o1) => [
+        at(px, row * 4, o0),
+        at(pl, (sparseLabel ? inner : row) * 4, o0),
+        o1 - o0,
+        classes,
+        inner,
+        fromLogits ? 1 : 0,
+        at(pg, inner * 4, o0),
+        at(loss, inner * 8, o0),
+        at(gx, row * 4, o0),
+        ...(sparseLabel ? [] : [at(gl, row * 4, o0)]),
+      ],
+      finish: () => ({
+        loss: call.takeF64(loss, positions),
+        pred: gx === 0 ? undefined : call.takeF32(gx, n),
+        label: gl === 0 ? undefined : call.takeF32(gl, n),
+      }),
+    };
+  }
+
+  /** Runs a set-up call: on this thread, or (threaded variant, large call) its rows spread over the pool. */
+  async #spread(call: KernelCall, rows: RowsCall): Promise<void> {
+    if (rows.large && call.pool !== undefined) await runSpread(call, rows.kernel, rows.rows, rows.args);
+    else call.kernel(rows.kernel)(...rows.args(0, rows.rows));
   }
 
   protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
-    return { loss: weighting.output(this.#run(call, plan, null).loss) };
+    const rows = this.#setup(call, plan, null);
+    call.kernel(rows.kernel)(...rows.args(0, rows.rows));
+    return { loss: weighting.output(rows.finish().loss) };
+  }
+
+  protected override async forwardInThreaded(call: KernelCall, plan: CallPlan): Promise<ForwardResult> {
+    const weighting = this.weighting.begin(plan, true);
+    const rows = this.#setup(call, plan, null);
+    await this.#spread(call, rows);
+    return { loss: weighting.output(rows.finish().loss) };
   }
 
   protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
     const weighting = this.weighting.begin(plan, true);
-    const lossGrad = weighting.lossGrad(headGrad.data);
-    const { loss, gx, gl } = this.#run(call, plan, lossGrad);
-    const n = plan.tensors.pred!.data.length;
-    return this.result(plan, weighting.output(loss), {
-      pred: call.takeF32(gx, n),
-      label: gl === 0 ? undefined : call.takeF32(gl, n),
-      sample_weight: weighting.sampleWeightGrad(loss, headGrad.data),
+    const rows = this.#setup(call, plan, weighting.lossGrad(headGrad.data));
+    call.kernel(rows.kernel)(...rows.args(0, rows.rows));
+    return this.#result(plan, headGrad, rows.finish());
+  }
+
+  protected override async forwardBackwardInThreaded(
+    call: KernelCall,
+    plan: CallPlan,
+    headGrad: FloatTensor,
+  ): Promise<ForwardBackwardResult> {
+    const weighting = this.weighting.begin(plan, true);
+    const rows = this.#setup(call, plan, weighting.lossGrad(headGrad.data));
+    await this.#spread(call, rows);
+    return this.#result(plan, headGrad, rows.finish());
+  }
+
+  #result(plan: CallPlan, headGrad: FloatTensor, r: RowsResult): ForwardBackwardResult {
+    return this.result(plan, this.weighting.output(r.loss), {
+      pred: r.pred,
+      label: r.label,
+      sample_weight: this.weighting.sampleWeightGrad(r.loss, headGrad.data),
     });
   }
 }
