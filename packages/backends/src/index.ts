@@ -38,7 +38,29 @@ export const BUILTIN_BACKENDS: readonly BackendEntry[] = [
     description: variant === 'node' ? 'onnxruntime-node, native CPU' : `onnxruntime-web, ${variant} execution provider`,
     load: async (options) => (await import('@gluon-loss/backend-onnx')).createOnnxBackend(variant, options),
   })),
+  {
+    name: 'wasm-simd',
+    environments: ['node', 'browser'],
+    description: 'WebAssembly SIMD128, fused kernels compiled from C',
+    load: async () => (await import('@gluon-loss/backend-wasm')).createWasmBackend(),
+  },
+  {
+    name: 'wasm-simd-mt',
+    environments: ['node'],
+    description: 'WebAssembly SIMD128 kernels, large calls spread over Node worker threads',
+    load: async (options) =>
+      (await import('@gluon-loss/backend-wasm')).createWasmBackend({
+        threads: typeof options?.threads === 'number' ? options.threads : await defaultThreads(),
+      }),
+  },
 ];
+
+/** Threads for wasm-simd-mt when none are asked for: the cores Node reports, at most 8. */
+async function defaultThreads(): Promise<number> {
+  const specifier = 'node:os';
+  const os = (await import(/* @vite-ignore */ specifier)) as { availableParallelism(): number };
+  return Math.max(1, Math.min(8, os.availableParallelism()));
+}
 
 /** The built-in backends that can run in this environment (before probing). */
 export function builtinBackendNames(environment: Environment = currentEnvironment()): string[] {

@@ -4,7 +4,15 @@ import { BUILTIN_BACKENDS, builtinBackendNames, findBackendEntry, loadBuiltinBac
 
 describe('the built-in backend registry', () => {
   it('lists the Node and the browser variants', () => {
-    expect(builtinBackendNames('node')).toEqual(['ts', 'tfjs-cpu', 'tfjs-wasm', 'onnx-wasm', 'onnx-node']);
+    expect(builtinBackendNames('node')).toEqual([
+      'ts',
+      'tfjs-cpu',
+      'tfjs-wasm',
+      'onnx-wasm',
+      'onnx-node',
+      'wasm-simd',
+      'wasm-simd-mt',
+    ]);
     expect(builtinBackendNames('browser')).toEqual([
       'ts',
       'tfjs-cpu',
@@ -13,12 +21,13 @@ describe('the built-in backend registry', () => {
       'tfjs-webgpu',
       'onnx-wasm',
       'onnx-webgpu',
+      'wasm-simd',
     ]);
     expect(new Set(BUILTIN_BACKENDS.map((b) => b.name)).size).toBe(BUILTIN_BACKENDS.length);
   });
 
   it('loads a backend whose name matches its entry', async () => {
-    for (const name of ['ts', 'tfjs-cpu', 'onnx-wasm']) {
+    for (const name of ['ts', 'tfjs-cpu', 'onnx-wasm', 'wasm-simd', 'wasm-simd-mt']) {
       const backend = await loadBuiltinBackend(name);
       expect(backend.name).toBe(name);
       expect(backend.environments).toEqual(findBackendEntry(name)!.environments);

@@ -29,7 +29,9 @@ export const GENERATED_ELIGIBILITY: EligibilityTable = {
       "tfjs-cpu": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
       "tfjs-wasm": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
       "onnx-wasm": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
-      "onnx-node": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"]
+      "onnx-node": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
+      "wasm-simd": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
+      "wasm-simd-mt": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"]
     },
     "browser": {
       "ts": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
@@ -38,7 +40,8 @@ export const GENERATED_ELIGIBILITY: EligibilityTable = {
       "tfjs-webgl": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
       "tfjs-webgpu": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
       "onnx-wasm": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
-      "onnx-webgpu": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"]
+      "onnx-webgpu": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
+      "wasm-simd": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"]
     }
   }
 };

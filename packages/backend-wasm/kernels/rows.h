@@ -1,0 +1,64 @@
+/*
+ * Softmax rows: a tensor viewed as `outer x classes x inner` around its class axis, so a
+ * row is `classes` values `inner` apart. A contiguous row (inner == 1) runs four lanes at
+ * a time; a strided one runs the same functions on single lanes. Sums are float32 lanes,
+ * as MXNet's float32 softmax.
+ */
+#ifndef GLUON_ROWS_H
+#define GLUON_ROWS_H
+
+#include "walk.h"
+
+/* max that propagates NaN, one lane. */
+INLINE float max1(float a, float b) { return wasm_f32x4_extract_lane(wasm_f32x4_max(splat(a), splat(b)), 0); }
+
+INLINE float hsum(f32x4 v) {
+  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
+         (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
+}
+
+INLINE float row_max(const float *x, int classes, int stride) {
+  float m = -__builtin_inff();
+  int c = 0;
+  if (stride == 1) {
+    f32x4 mv = splat(m);
+    for (; c + 4 <= classes; c += 4) mv = wasm_f32x4_max(mv, wasm_v128_load(x + c));
+    m = max1(max1(wasm_f32x4_extract_lane(mv, 0), wasm_f32x4_extract_lane(mv, 1)),
+             max1(wasm_f32x4_extract_lane(mv, 2), wasm_f32x4_extract_lane(mv, 3)));
+  }
+  for (; c < classes; c++) m = max1(m, x[c * stride]);
+  return m;
+}
+
+/* sum of exp(x - max) along the row; each exp is also written to `out` when given. */
+INLINE float row_sum_exp(const float *x, int classes, int stride, float max, float *out) {
+  int c = 0;
+  float sum = 0.0f;
+  if (stride == 1) {
+    f32x4 mv = splat(max), sv = splat(0.0f);
+    for (; c + 4 <= classes; c += 4) {
+      f32x4 e = v_exp(wasm_f32x4_sub(wasm_v128_load(x + c), mv));
+      if (out) wasm_v128_store(out + c, e);
+      sv = wasm_f32x4_add(sv, e);
+    }
+    sum = hsum(sv);
+  }
+  for (; c < classes; c++) {
+    float e = s_exp(x[c * stride] - max);
+    if (out) out[c * stride] = e;
+    sum += e;
+  }
+  return sum;
+}
+
+/* out = v * scale along the row (in place allowed). */
+INLINE void row_scale(float *v, int classes, int stride, float scale) {
+  int c = 0;
+  if (stride == 1) {
+    f32x4 s = splat(scale);
+    for (; c + 4 <= classes; c += 4) wasm_v128_store(v + c, wasm_f32x4_mul(wasm_v128_load(v + c), s));
+  }
+  for (; c < classes; c++) v[c * stride] *= scale;
+}
+
+#endif

@@ -1,0 +1,108 @@
+/**
+ * What every compiled loss of this backend shares: the weighting rules (one instance,
+ * with its scratch buffers), one KernelCall per call (inputs copied into wasm memory
+ * once, results copied out into fresh arrays, the call's memory released afterwards if
+ * it grew past the cap), and the results assembled in the shapes the spec promises.
+ */
+import {
+  BackendFailureError,
+  CompiledLossBase,
+  type CallPlan,
+  type CanonicalLossName,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type ForwardResult,
+} from '@gluon-loss/spec';
+import { WASM_BACKEND_NAME, type KernelCall, type KernelHeap } from './kernels.js';
+import { LossWeighting } from './weighting.js';
+
+export abstract class WasmCompiledLoss extends CompiledLossBase {
+  protected readonly weighting = new LossWeighting();
+
+  constructor(
+    loss: CanonicalLossName,
+    config: unknown,
+    private readonly heap: KernelHeap,
+  ) {
+    super(WASM_BACKEND_NAME, loss, config);
+  }
+
+  protected abstract forwardIn(call: KernelCall, plan: CallPlan): ForwardResult;
+  protected abstract forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult;
+
+  /**
+   * The threaded variant's forms (a loss that spreads its work over the pool overrides
+   * them); the others run on this thread, on the same memory.
+   */
+  protected forwardInThreaded(call: KernelCall, plan: CallPlan): Promise<ForwardResult> | ForwardResult {
+    return this.forwardIn(call, plan);
+  }
+
+  protected forwardBackwardInThreaded(
+    call: KernelCall,
+    plan: CallPlan,
+    headGrad: FloatTensor,
+  ): Promise<ForwardBackwardResult> | ForwardBackwardResult {
+    return this.forwardBackwardIn(call, plan, headGrad);
+  }
+
+  protected runForward(plan: CallPlan): ForwardResult | Promise<ForwardResult> {
+    if (this.heap.threaded)
+      return this.heap.exclusive(() => this.#threaded((call) => this.forwardInThreaded(call, plan)));
+    const call = this.heap.begin(this.loss);
+    try {
+      return this.forwardIn(call, plan);
+    } finally {
+      call.end();
+    }
+  }
+
+  protected runForwardBackward(
+    plan: CallPlan,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult | Promise<ForwardBackwardResult> {
+    if (this.heap.threaded) {
+      return this.heap.exclusive(() => this.#threaded((call) => this.forwardBackwardInThreaded(call, plan, headGrad)));
+    }
+    const call = this.heap.begin(this.loss);
+    try {
+      return this.forwardBackwardIn(call, plan, headGrad);
+    } finally {
+      call.end();
+    }
+  }
+
+  async #threaded<T>(run: (call: KernelCall) => Promise<T> | T): Promise<T> {
+    const call = this.heap.begin(this.loss);
+    try {
+      return await run(call);
+    } finally {
+      call.end();
+    }
+  }
+
+  /** An input's values (Float32Array, or an Int32Array label read as float32). */
+  protected input(plan: CallPlan, name: string): Float32Array | Int32Array {
+    return plan.tensors[name]!.data;
+  }
+
+  /** Attaches each gradient to its input's own shape, in the order of `plan.gradInputs`. */
+  protected result(
+    plan: CallPlan,
+    loss: FloatTensor,
+    grads: Readonly<Record<string, Float32Array | undefined>>,
+  ): ForwardBackwardResult {
+    const shaped: Record<string, FloatTensor> = {};
+    for (const name of plan.gradInputs) {
+      const data = grads[name];
+      if (data === undefined)
+        throw new BackendFailureError(WASM_BACKEND_NAME, this.loss, `no gradient computed for ${name}`);
+      shaped[name] = { data, shape: [...plan.tensors[name]!.shape] };
+    }
+    return { loss, grads: shaped };
+  }
+
+  protected override release(): void {
+    this.weighting.release();
+  }
+}

@@ -1,0 +1,12 @@
+/** HingeLoss: `relu(margin - pred * label)` in float32 (kernels/hinge.c); label is differentiated too. */
+import type { KernelHeap } from '../kernels.js';
+import { ElementwiseLoss } from '../elementwise-loss.js';
+
+export class HingeLoss extends ElementwiseLoss {
+  constructor(config: unknown, heap: KernelHeap) {
+    super('HingeLoss', config, heap, (plan) => ({
+      kernel: 'hinge',
+      scalars: [plan.detail.margin as number, 0, 0, 0, 0],
+    }));
+  }
+}

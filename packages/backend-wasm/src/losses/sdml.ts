@@ -1,0 +1,59 @@
+/**
+ * SDMLLoss (batchwise smoothed deep metric learning), as MXNet 1.9.1 computes it
+ * (kernels/sdml.c): squared distances between every x1 row and every x2 row, their
+ * negated log_softmax per row, and a KLDivLoss (from_logits, summed over axis 1) against
+ * the smoothed identity `eye * (1 - s) + (1 - eye) * s / (N - 1)`, whose two values are
+ * computed here with MXNet's arithmetic, so a batch of 1 divides 0 by 0 and every output
+ * is NaN, as in MXNet. `weight` is never applied (1.9.1 stores it only).
+ */
+import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import { WasmCompiledLoss } from '../compiled-loss.js';
+import type { KernelCall, KernelHeap } from '../kernels.js';
+
+interface SdmlDetail {
+  readonly batch: number;
+  readonly dim: number;
+  readonly smoothing: number;
+}
+
+export class SDMLLoss extends WasmCompiledLoss {
+  constructor(config: unknown, heap: KernelHeap) {
+    super('SDMLLoss', config, heap);
+  }
+
+  #run(
+    call: KernelCall,
+    plan: CallPlan,
+    lossGrad: Float64Array | null,
+  ): { loss: Float64Array; g1: number; g2: number } {
+    const { batch, dim, smoothing } = plan.detail as unknown as SdmlDetail;
+    const diagonal = 1 * (1 - smoothing) + (0 * smoothing) / (batch - 1);
+    const offDiagonal = 0 * (1 - smoothing) + (1 * smoothing) / (batch - 1);
+    call.reserveCheck(batch * dim * 16 + batch * batch * 4 + batch * 16);
+    const p1 = call.putF32(this.input(plan, 'x1'));
+    const p2 = call.putF32(this.input(plan, 'x2'));
+    const pg = lossGrad === null ? 0 : call.putF32(lossGrad);
+    const loss = call.outF32(batch * 2);
+    const logp = call.outF32(batch * batch);
+    const g1 = lossGrad === null ? 0 : call.outF32(batch * dim);
+    const g2 = lossGrad === null ? 0 : call.outF32(batch * dim);
+    call.kernel('sdml')(p1, p2, batch, dim, diagonal, offDiagonal, pg, loss, logp, g1, g2);
+    return { loss: call.takeF64(loss, batch), g1, g2 };
+  }
+
+  protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
+    const weighting = this.weighting.begin(plan, true);
+    return { loss: weighting.output(this.#run(call, plan, null).loss) };
+  }
+
+  protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+    const { batch, dim } = plan.detail as unknown as SdmlDetail;
+    const weighting = this.weighting.begin(plan, true);
+    const lossGrad = weighting.lossGrad(headGrad.data);
+    const { loss, g1, g2 } = this.#run(call, plan, lossGrad);
+    return this.result(plan, weighting.output(loss), {
+      x1: call.takeF32(g1, batch * dim),
+      x2: call.takeF32(g2, batch * dim),
+    });
+  }
+}

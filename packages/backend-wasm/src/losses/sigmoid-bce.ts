@@ -1,0 +1,155 @@
+/**
+ * SigmoidBinaryCrossEntropyLoss (alias SigmoidBCELoss), MXNet's four formulas
+ * (kernels/sigmoid-bce.c; logits without pos_weight is kernels/logistic.c, binary).
+ * pos_weight broadcasts against pred and the loss takes the broadcast shape: pred, label
+ * and pos_weight are then materialised in the loss shape, one three-operand pass runs,
+ * and each gradient is summed back to its input's own shape.
+ */
+import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import { sameShape, sizeOf } from '@gluon-loss/spec';
+import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '../broadcast.js';
+import { WasmCompiledLoss } from '../compiled-loss.js';
+import {
+  elementwise3Forward,
+  elementwise3ForwardBackward,
+  elementwiseForward,
+  elementwiseForwardBackward,
+  elementwiseForwardBackwardThreaded,
+  elementwiseForwardThreaded,
+  NO_SCALARS,
+  type ElementwiseGrads,
+} from '../elementwise-loss.js';
+import type { KernelCall, KernelHeap } from '../kernels.js';
+
+/** Without pos_weight: the from_sigmoid kernel, or the logits formula, which is LogisticLoss's binary case. */
+function withoutPosWeight(plan: CallPlan): { kernel: string; scalars: typeof NO_SCALARS } {
+  return { kernel: (plan.detail.fromSigmoid as boolean) ? 'bce_probability' : 'logistic', scalars: NO_SCALARS };
+}
+
+interface Operands {
+  readonly x: Float32Array;
+  readonly z: Float32Array;
+  readonly pw: Float32Array;
+  readonly predMap: BroadcastMap | null;
+  readonly pwMap: BroadcastMap | null;
+}
+
+function asFloat32(data: Float32Array | Int32Array): Float32Array {
+  return data instanceof Float32Array ? data : Float32Array.from(data);
+}
+
+function operands(plan: CallPlan): Operands {
+  const size = sizeOf(plan.lossShape);
+  const predShape = plan.tensors.pred!.shape;
+  let x = asFloat32(plan.tensors.pred!.data);
+  let z = asFloat32(plan.tensors.label!.data);
+  let predMap: BroadcastMap | null = null;
+  if (!sameShape(predShape, plan.lossShape)) {
+    predMap = broadcastMap(predShape, plan.lossShape);
+    x = gatherBroadcast(x, predMap, new Float32Array(size));
+    z = gatherBroadcast(z, predMap, new Float32Array(size));
+  }
+  const posWeight = plan.tensors.pos_weight!;
+  let pw = asFloat32(posWeight.data);
+  let pwMap: BroadcastMap | null = null;
+  if (!sameShape(posWeight.shape, plan.lossShape)) {
+    pwMap = broadcastMap(posWeight.shape, plan.lossShape);
+    pw = gatherBroadcast(pw, pwMap, new Float32Array(size));
+  }
+  return { x, z, pw, predMap, pwMap };
+}
+
+/** A loss-shaped gradient summed back to its input's own elements. */
+function toOwnShape(full: Float32Array, map: BroadcastMap | null, ownSize: number): Float32Array {
+  if (map === null) return full;
+  const out = new Float32Array(ownSize);
+  sumToSource(full, map, out);
+  return out;
+}
+
+export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss {
+  constructor(config: unknown, heap: KernelHeap) {
+    super('SigmoidBinaryCrossEntropyLoss', config, heap);
+  }
+
+  protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
+    const weighting = this.weighting.begin(plan);
+    if (plan.tensors.pos_weight === undefined) {
+      const { kernel, scalars } = withoutPosWeight(plan);
+      const acc = elementwiseForward(
+        call,
+        kernel,
+        this.input(plan, 'pred'),
+        this.input(plan, 'label'),
+        weighting,
+        scalars,
+      );
+      return { loss: weighting.output(acc) };
+    }
+    return this.#withPosWeightForward(call, plan);
+  }
+
+  protected override async forwardInThreaded(call: KernelCall, plan: CallPlan): Promise<ForwardResult> {
+    if (plan.tensors.pos_weight !== undefined) return this.forwardIn(call, plan);
+    const weighting = this.weighting.begin(plan);
+    const { kernel, scalars } = withoutPosWeight(plan);
+    const pred = this.input(plan, 'pred');
+    const label = this.input(plan, 'label');
+    return { loss: weighting.output(await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars)) };
+  }
+
+  protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+    const weighting = this.weighting.begin(plan);
+    if (plan.tensors.pos_weight === undefined) {
+      const { kernel, scalars } = withoutPosWeight(plan);
+      const pred = this.input(plan, 'pred');
+      const label = this.input(plan, 'label');
+      const r = elementwiseForwardBackward(call, kernel, pred, label, weighting, headGrad, scalars);
+      return this.#withoutPosWeightResult(plan, headGrad, r);
+    }
+    return this.#withPosWeightForwardBackward(call, plan, headGrad);
+  }
+
+  protected override async forwardBackwardInThreaded(
+    call: KernelCall,
+    plan: CallPlan,
+    headGrad: FloatTensor,
+  ): Promise<ForwardBackwardResult> {
+    if (plan.tensors.pos_weight !== undefined) return this.forwardBackwardIn(call, plan, headGrad);
+    const weighting = this.weighting.begin(plan);
+    const { kernel, scalars } = withoutPosWeight(plan);
+    const pred = this.input(plan, 'pred');
+    const label = this.input(plan, 'label');
+    const r = await elementwiseForwardBackwardThreaded(call, kernel, pred, label, weighting, headGrad, scalars);
+    return this.#withoutPosWeightResult(plan, headGrad, r);
+  }
+
+  #withoutPosWeightResult(plan: CallPlan, headGrad: FloatTensor, r: ElementwiseGrads): ForwardBackwardResult {
+    return this.result(plan, this.weighting.output(r.accumulators), {
+      pred: r.gx,
+      label: r.gy,
+      sample_weight: this.weighting.sampleWeightGrad(r.accumulators, headGrad.data, r.weightGrad),
+    });
+  }
+
+  #withPosWeightForward(call: KernelCall, plan: CallPlan): ForwardResult {
+    const weighting = this.weighting;
+    const { x, z, pw } = operands(plan);
+    const kernel = (plan.detail.fromSigmoid as boolean) ? 'bce_probability_pw' : 'bce_logits_pw';
+    return { loss: weighting.output(elementwise3Forward(call, kernel, x, z, pw, weighting, NO_SCALARS)) };
+  }
+
+  #withPosWeightForwardBackward(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+    const weighting = this.weighting;
+    const { x, z, pw, predMap, pwMap } = operands(plan);
+    const kernel = (plan.detail.fromSigmoid as boolean) ? 'bce_probability_pw' : 'bce_logits_pw';
+    const lossGrad = weighting.lossGrad(headGrad.data);
+    const r = elementwise3ForwardBackward(call, kernel, x, z, pw, weighting, lossGrad, NO_SCALARS);
+    return this.result(plan, weighting.output(r.accumulators), {
+      pred: toOwnShape(r.gx, predMap, plan.tensors.pred!.data.length),
+      label: toOwnShape(r.gy, predMap, plan.tensors.label!.data.length),
+      pos_weight: toOwnShape(r.gz, pwMap, plan.tensors.pos_weight!.data.length),
+      sample_weight: weighting.sampleWeightGrad(r.accumulators, headGrad.data, r.weightGrad),
+    });
+  }
+}
