@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what gluon-loss needs on a fresh Debian machine that has Node 20.19+ and
 # Python 3: pnpm, the workspace's packages (exactly the lockfile's), MXNet 1.9.1 in .venv
-# (the golden check and the bench's MXNet anchor), and Debian's Chromium (browser tests).
+# (the golden check and the bench's MXNet anchor), Debian's Chromium (browser tests) and
+# Debian's clang-14 + lld-14 (backend-wasm's C kernels).
 # Idempotent: each step is skipped when it is already done.
 #   scripts/setup.sh [--no-python] [--no-browser]
 set -euo pipefail
@@ -42,5 +43,12 @@ if [ "$want_browser" = 1 ] && [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chr
   if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+if ! command -v clang-14 >/dev/null 2>&1 || ! command -v wasm-ld-14 >/dev/null 2>&1; then
+  echo "== clang-14 and lld-14 from Debian (backend-wasm's kernels)"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clang-14 lld-14 >/dev/null
 fi
 echo "== setup done"

@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
 
 scripts/setup.sh
+export GLUON_REQUIRE_CLANG=1
 echo "== build";      pnpm build
+echo "== backend-wasm's committed kernels are what kernels/*.c compile to"
+git diff --exit-code packages/backend-wasm/src/kernels.generated.ts
 echo "== typecheck";  pnpm typecheck
 echo "== lint";       pnpm lint
 echo "== goldens match mxnet==1.9.1"

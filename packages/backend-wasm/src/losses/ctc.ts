@@ -12,28 +12,32 @@
  * - a label that cannot fit (`L + repeats > T`) gets loss 0 and gradient 0 (MXNet
  *   leaves it unwritten); a zero-length sequence gets +inf;
  * - steps at or past `pred_lengths[b]` get gradient 0.
- * Here: the label rows are cut (at label_lengths, or at the first -1), the workspace is
+ * Here: the label rows are read by the spec's rule (ctcSamples: rounded values, cut at
+ * label_lengths or at the first -1), the workspace is
  * laid out for the largest sample, and the weighting rules run per sample.
  */
-import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import {
+  ctcSamples,
+  type CallPlan,
+  type CtcDims,
+  type CtcSample,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type ForwardResult,
+} from '@gluon-loss/spec';
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
-
-interface CtcDims {
-  readonly n: number;
-  readonly t: number;
-  readonly c: number;
-  readonly labelLength: number;
-  readonly timeMajor: boolean;
-  readonly labelTimeMajor: boolean;
-}
 
 export class CTCLoss extends WasmCompiledLoss {
   constructor(config: unknown, heap: KernelHeap) {
     super('CTCLoss', config, heap);
   }
 
-  #run(call: KernelCall, plan: CallPlan, lossGrad: Float64Array | null): { loss: Float64Array; grad: number } {
+  #run(
+    call: KernelCall,
+    plan: CallPlan,
+    lossGrad: Float64Array | null,
+  ): { loss: Float64Array; grad: number; samples: CtcSample[] } {
     const { n, t, c, labelLength, timeMajor, labelTimeMajor } = plan.detail as unknown as CtcDims;
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, 'label');
@@ -43,18 +47,13 @@ export class CTCLoss extends WasmCompiledLoss {
     const labels = new Int32Array(n * width);
     const counts = new Int32Array(n);
     const steps = new Int32Array(n);
-    for (let b = 0; b < n; b++) {
-      let count = 0;
-      const stop = labelLengths === undefined ? labelLength : labelLengths[b]!;
-      for (let j = 0; j < stop; j++) {
-        const v = label[labelTimeMajor ? j * n + b : b * labelLength + j]!;
-        // Without label_lengths a row ends at its first -1 (MXNet's padding value).
-        if (labelLengths === undefined && v === -1) break;
-        labels[b * width + count++] = v;
-      }
-      counts[b] = count;
-      steps[b] = predLengths === undefined ? t : predLengths[b]!;
-    }
+    // Label rows and lengths as MXNet reads them (rounded, -1 padding): the spec's rule.
+    const samples = ctcSamples(plan.detail as unknown as CtcDims, label, predLengths, labelLengths);
+    samples.forEach((sample, b) => {
+      labels.set(sample.labels, b * width);
+      counts[b] = sample.labels.length;
+      steps[b] = sample.steps;
+    });
     const states = 2 * labelLength + 1;
     call.reserveCheck(pred.length * 8 + t * c * 4 + states * (t + 4) * 4 + n * (width + 6) * 4);
     const pp = call.putF32(pred);
@@ -92,7 +91,7 @@ export class CTCLoss extends WasmCompiledLoss {
       loss,
       grad,
     );
-    return { loss: call.takeF64(loss, n), grad };
+    return { loss: call.takeF64(loss, n), grad, samples };
   }
 
   protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
@@ -103,9 +102,18 @@ export class CTCLoss extends WasmCompiledLoss {
   protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
-    const { loss, grad } = this.#run(call, plan, lossGrad);
+    const { loss, grad, samples } = this.#run(call, plan, lossGrad);
+    const predGrad = call.takeF32(grad, plan.tensors.pred!.data.length);
+    // MXNet zeroes the gradient from the length cast toward zero (6.5 runs 7 steps, keeps 6).
+    const { n, t, c, timeMajor } = plan.detail as unknown as CtcDims;
+    samples.forEach(({ steps, gradientSteps }, b) => {
+      for (let step = gradientSteps; step < steps; step++) {
+        const at = timeMajor ? (step * n + b) * c : (b * t + step) * c;
+        predGrad.fill(0, at, at + c);
+      }
+    });
     return this.result(plan, weighting.output(loss), {
-      pred: call.takeF32(grad, plan.tensors.pred!.data.length),
+      pred: predGrad,
       sample_weight: weighting.sampleWeightGrad(loss, headGrad.data),
     });
   }
