@@ -38,7 +38,7 @@ export class CTCLoss extends WasmCompiledLoss {
     plan: CallPlan,
     lossGrad: Float64Array | null,
   ): { loss: Float64Array; grad: number; samples: CtcSample[] } {
-    const { n, t, c, labelLength, timeMajor, labelTimeMajor } = plan.detail as unknown as CtcDims;
+    const { n, t, c, labelLength, timeMajor } = plan.detail as unknown as CtcDims;
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, 'label');
     const predLengths = plan.tensors.pred_lengths?.data;
