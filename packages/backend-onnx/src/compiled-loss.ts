@@ -48,7 +48,8 @@ export class OnnxCompiledLoss extends CompiledLossBase {
     graphOptions: LossGraphOptions,
     options: OnnxBackendOptions,
   ) {
-    super(backend, loss, config);
+    // It reads the inputs after awaiting its session: each call copies them first.
+    super(backend, loss, config, { readsAfterAwait: true });
     this.#runtime = runtime;
     this.#graphOptions = graphOptions;
     this.#options = options;

@@ -8,3 +8,4 @@ export * from './plan.js';
 export * from './backend.js';
 export * from './environment.js';
 export * from './docs.js';
+export * from './lru.js';
