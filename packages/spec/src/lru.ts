@@ -47,15 +47,18 @@ export class LruCache<K, V> {
     return this.#slots.has(key);
   }
 
-  /** Adds (or replaces) an entry, then evicts the least recently used unpinned ones over the limits. */
-  set(key: K, value: V, bytes = 0): void {
+  /**
+   * Adds (or replaces) an entry, then evicts the least recently used unpinned ones over
+   * the limits. `pinned`: it is pinned before that eviction (so it cannot be the one evicted).
+   */
+  set(key: K, value: V, bytes = 0, pinned = false): void {
     const old = this.#slots.get(key);
     if (old !== undefined) {
       this.#slots.delete(key);
       this.#bytes -= old.bytes;
       if (old.value !== value) this.onEvict(key, old.value);
     }
-    this.#slots.set(key, { value, bytes, pins: old?.pins ?? 0 });
+    this.#slots.set(key, { value, bytes, pins: (old?.pins ?? 0) + (pinned ? 1 : 0) });
     this.#bytes += bytes;
     this.trim();
   }
