@@ -14,8 +14,8 @@
  * broken, so the next backend on the same lock misses its deadline too, and the call goes
  * on to a backend outside it.
  *
- * Timers are the global `setTimeout`/`clearTimeout` (vitest's fake timers drive them in
- * the tests); the calibration clock is separate.
+ * Deadlines run on `setTimeout` and `Date.now()` (vitest's fake timers drive both in the
+ * tests); the calibration clock is separate.
  */
 import { ConfigError } from '@gluon-loss/spec';
 
@@ -51,6 +51,57 @@ export function isDeadlineError(e: unknown): e is DeadlineError {
   return e instanceof DeadlineError;
 }
 
+interface Watched {
+  readonly expiresAt: number;
+  readonly expire: () => void;
+}
+
+/**
+ * One timer for every deadline in flight, not one per call: a call costs a clock read and
+ * a Set entry (a setTimeout/clearTimeout pair per call cost 10-15 us on a busy machine,
+ * more than the rest of the router's dispatch). The timer is armed for the earliest
+ * deadline; when it fires it expires what is due and re-arms for the next. It is unref'd
+ * in Node, so it never keeps a process alive. Its clock is `Date.now()` (deadlines are
+ * seconds; the fake timers of the tests move it too).
+ */
+class Watchdog {
+  readonly #watched = new Set<Watched>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #armedFor = Infinity;
+
+  add(entry: Watched): void {
+    this.#watched.add(entry);
+    if (entry.expiresAt < this.#armedFor) this.#arm(entry.expiresAt);
+  }
+
+  delete(entry: Watched): void {
+    this.#watched.delete(entry);
+  }
+
+  #arm(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#armedFor = at;
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, at - Date.now()));
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    this.#armedFor = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const entry of this.#watched) {
+      if (entry.expiresAt <= now) {
+        this.#watched.delete(entry);
+        entry.expire();
+      } else next = Math.min(next, entry.expiresAt);
+    }
+    if (next < Infinity) this.#arm(next);
+  }
+}
+
+const watchdog = new Watchdog();
+
 /**
  * `work`'s outcome, or a DeadlineError after `ms`. When the deadline wins, `onLate` gets
  * the value `work` resolves with later (so it can be released); a late rejection is
@@ -66,11 +117,15 @@ export function withDeadline<T>(
   if (!Number.isFinite(ms)) return work;
   return new Promise<T>((resolve, reject) => {
     let settled = false;
-    const timer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      reject(new DeadlineError(backend, phase, ms));
-    }, ms);
+    const entry: Watched = {
+      expiresAt: Date.now() + ms,
+      expire: () => {
+        if (settled) return;
+        settled = true;
+        reject(new DeadlineError(backend, phase, ms));
+      },
+    };
+    watchdog.add(entry);
     work.then(
       (value) => {
         if (settled) {
@@ -78,13 +133,13 @@ export function withDeadline<T>(
           return;
         }
         settled = true;
-        clearTimeout(timer);
+        watchdog.delete(entry);
         resolve(value);
       },
       (error: unknown) => {
         if (settled) return; // late: nobody is waiting for it
         settled = true;
-        clearTimeout(timer);
+        watchdog.delete(entry);
         reject(error);
       },
     );

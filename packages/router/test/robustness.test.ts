@@ -39,7 +39,7 @@ async function settle<T>(start: () => Promise<T>, stepMs = 500, maxMs = 60_000):
 }
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
 });
 afterEach(() => {
   vi.useRealTimers();
