@@ -175,6 +175,8 @@ export class BackendPool {
       return this.#fail(slot, `probe() threw: ${describeError(e)}`);
     }
     if (!availability.available) return this.#fail(slot, availability.reason);
+    // Settled after its deadline (or lost meanwhile): the late answer is dropped.
+    if (slot.state === 'unavailable') return undefined;
     slot.state = 'available';
     slot.backend = backend;
     return backend;

@@ -49,8 +49,8 @@ afterEach(async () => {
 });
 
 describe('deadlines', () => {
-  it('a probe that never settles: createLoss goes on to the next backend, which is marked available', async () => {
-    const { router, recorder } = setup([
+  it('a probe that never settles: createLoss goes on to the next backend; the late answer is dropped', async () => {
+    const { router, recorder, backends } = setup([
       { name: 'stuck', hangProbe: true },
       { name: 'ts', cost: 1 },
     ]);
@@ -59,6 +59,9 @@ describe('deadlines', () => {
     expect(stuck).toMatchObject({ state: 'unavailable', reason: expect.stringContaining('1000 ms deadline') });
     const r = await settle(() => loss.forward(l2Call().inputs));
     expect(recorder.producerOf(r)).toBe('ts');
+    backends.stuck!.releaseHung(); // its probe answers late: dropped, it stays unavailable
+    await vi.advanceTimersByTimeAsync(0);
+    expect(router.availability().find((a) => a.backend === 'stuck')).toMatchObject({ state: 'unavailable' });
   });
 
   it('a probe that hangs during a call is a load fault in explain(); the call completes on the other', async () => {
