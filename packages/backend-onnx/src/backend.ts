@@ -14,13 +14,20 @@ import {
   type Backend,
   type CanonicalLossName,
   type Environment,
+  type LruLimits,
   type Support,
 } from '@gluon-loss/spec';
 import { OnnxCompiledLoss } from './compiled-loss.js';
 import { GraphBuilder } from './graph/onnx-graph.js';
 import { GraphOps } from './graph/ops.js';
 import type { CtcRecursion, LossGraphOptions } from './loss-graph.js';
-import { loadRuntime, type OnnxBackendOptions, type OnnxRuntime, type OnnxVariant } from './runtime.js';
+import {
+  DEFAULT_SESSION_LIMITS,
+  loadRuntime,
+  type OnnxBackendOptions,
+  type OnnxRuntime,
+  type OnnxVariant,
+} from './runtime.js';
 
 const ENVIRONMENTS: Readonly<Record<OnnxVariant, readonly Environment[]>> = {
   wasm: ['node', 'browser'],
@@ -43,6 +50,8 @@ const DEFAULT_CTC_RECURSION: Readonly<Record<OnnxVariant, CtcRecursion>> = {
 export interface OnnxBackend extends Backend {
   readonly variant: OnnxVariant;
   compile(loss: string, config?: unknown): Promise<OnnxCompiledLoss>;
+  /** The sessions its LRU holds now, over every compiled loss (zeros before it is loaded). */
+  sessionStats(): { readonly count: number; readonly bytes: number; readonly limits: LruLimits };
 }
 
 /** A one-node graph run once: proves the module loads and the EP creates and runs a session. */
@@ -51,7 +60,7 @@ async function smokeTest(runtime: OnnxRuntime): Promise<void> {
   const ops = new GraphOps(graph);
   const x = graph.input('x', 'float32', [2]);
   graph.output(ops.add(x, 1), 'y');
-  const session = await runtime.createSession(graph.toModel());
+  const { session } = await runtime.createSession(graph.toModel());
   try {
     const out = await runtime.exclusive(() => session.run({ x: runtime.tensor(Float32Array.of(1, 2), [2]) }));
     const y = out.y?.data;
@@ -80,12 +89,14 @@ export function createOnnxBackend(variant: OnnxVariant, options: OnnxBackendOpti
   const environments = ENVIRONMENTS[variant];
   const graphOptions = graphOptionsFor(variant, options);
   let runtime: Promise<OnnxRuntime> | undefined;
+  let loaded: OnnxRuntime | undefined;
   let availability: Promise<Availability> | undefined;
 
   const ready = (): Promise<OnnxRuntime> => {
     runtime ??= (async () => {
       const r = await loadRuntime(variant, options);
       await smokeTest(r);
+      loaded = r;
       return r;
     })();
     return runtime;
@@ -101,6 +112,10 @@ export function createOnnxBackend(variant: OnnxVariant, options: OnnxBackendOpti
         (e: unknown): Availability => ({ available: false, reason: e instanceof Error ? e.message : String(e) }),
       );
       return availability;
+    },
+    sessionStats() {
+      const limits = loaded?.sessions.limits ?? { ...DEFAULT_SESSION_LIMITS, ...options.sessionCache };
+      return { count: loaded?.sessions.size ?? 0, bytes: loaded?.sessions.bytes ?? 0, limits };
     },
     supports(_loss: CanonicalLossName, _config: Readonly<Record<string, unknown>>): Support {
       // Every loss and option of MXNet 1.9.1's gluon.loss has a graph.

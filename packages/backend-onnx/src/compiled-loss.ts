@@ -1,7 +1,11 @@
 /**
  * A loss compiled for one config (MXNet's hybridized block) on one ORT runtime. It owns
  * its sessions: one per (mode, input dtypes and shapes), built on first use and reused,
- * since a graph is specialised to its input shapes. `dispose()` releases them.
+ * since a graph is specialised to its input shapes. They are held in the backend's
+ * session LRU (runtime.ts: bounded by count and model bytes over every compiled loss of
+ * the backend), so a stream of new shapes cannot grow memory or threads without bound:
+ * the least recently used session is released (after any run on it) and built again if
+ * its shape comes back. `dispose()` releases them all.
  */
 import type * as ort from 'onnxruntime-web';
 import {
@@ -22,6 +26,18 @@ interface LossSession {
   readonly mode: GraphMode;
   readonly graph: LossGraph;
   readonly session: ort.InferenceSession;
+  /** Its intra-op threads (1: none of its own). */
+  readonly threads: number;
+}
+
+/** Distinguishes compiled losses' keys in the backend-wide session LRU. */
+let nextId = 0;
+
+/** Elements a call moves: its inputs and its loss (what decides whether threads pay). */
+function elementsOf(plan: CallPlan): number {
+  let n = plan.outputShape.reduce((a, b) => a * b, 1);
+  for (const name in plan.tensors) n += plan.tensors[name]!.data.length;
+  return n;
 }
 
 /** The cache key of a call: the mode and each input's name, dtype and shape. */
@@ -36,7 +52,9 @@ export class OnnxCompiledLoss extends CompiledLossBase {
   readonly #runtime: OnnxRuntime;
   readonly #options: OnnxBackendOptions;
   readonly #graphOptions: LossGraphOptions;
+  /** Session key → the session, built or being built; mirrored in the runtime's LRU. */
   readonly #sessions = new Map<string, Promise<LossSession>>();
+  readonly #id = `${nextId++}|`;
   #live = 0;
   #releasing: Promise<unknown> = Promise.resolve();
 
@@ -48,7 +66,8 @@ export class OnnxCompiledLoss extends CompiledLossBase {
     graphOptions: LossGraphOptions,
     options: OnnxBackendOptions,
   ) {
-    super(backend, loss, config);
+    // It reads the inputs after awaiting its session: each call copies them first.
+    super(backend, loss, config, { readsAfterAwait: true });
     this.#runtime = runtime;
     this.#graphOptions = graphOptions;
     this.#options = options;
@@ -59,21 +78,54 @@ export class OnnxCompiledLoss extends CompiledLossBase {
     return this.#live;
   }
 
+  /** The bytes of the models of the sessions it holds (what the router's cache counts). */
+  get residentBytes(): number {
+    let bytes = 0;
+    for (const key of this.#sessions.keys()) bytes += this.#bytes.get(key) ?? 0;
+    return bytes;
+  }
+
+  readonly #bytes = new Map<string, number>();
+
   protected async runForward(plan: CallPlan): Promise<ForwardResult> {
-    const { session, graph } = await this.#session(plan, 'forward');
-    const out = await this.#run(session, this.#feeds(plan, graph), plan);
-    return { loss: this.#output(out, graph.lossOutput, plan.outputShape, plan) };
+    return this.#withSession(plan, 'forward', async ({ session, graph }) => {
+      const out = await this.#run(session, this.#feeds(plan, graph), plan);
+      return { loss: this.#output(out, graph.lossOutput, plan.outputShape, plan) };
+    });
   }
 
   protected async runForwardBackward(plan: CallPlan, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
-    const { session, graph } = await this.#session(plan, 'backward');
-    const out = await this.#run(session, this.#feeds(plan, graph, headGrad), plan);
-    const grads: Record<string, FloatTensor> = {};
-    for (const name of plan.gradInputs) {
-      // The graph computes on the view shape; the gradient is returned with the input's own.
-      grads[name] = this.#output(out, graph.gradOutputs[name]!, plan.tensors[name]!.shape, plan);
+    return this.#withSession(plan, 'backward', async ({ session, graph }) => {
+      const out = await this.#run(session, this.#feeds(plan, graph, headGrad), plan);
+      const grads: Record<string, FloatTensor> = {};
+      for (const name of plan.gradInputs) {
+        // The graph computes on the view shape; the gradient is returned with the input's own.
+        grads[name] = this.#output(out, graph.gradOutputs[name]!, plan.tensors[name]!.shape, plan);
+      }
+      return { loss: this.#output(out, graph.lossOutput, plan.outputShape, plan), grads };
+    });
+  }
+
+  /** Runs `work` on the call's session, pinned in the LRU meanwhile (never evicted mid-run; `#session` pins). */
+  async #withSession<T>(plan: CallPlan, mode: GraphMode, work: (s: LossSession) => Promise<T>): Promise<T> {
+    const key = sessionKey(plan, mode);
+    const lruKey = this.#id + key;
+    const entry = this.#session(plan, mode, key); // pinned in the LRU
+    try {
+      return await work(await entry);
+    } finally {
+      this.#runtime.sessions.unpin(lruKey);
     }
-    return { loss: this.#output(out, graph.lossOutput, plan.outputShape, plan), grads };
+  }
+
+  /** The runtime's LRU let go of a session of this loss: release it once its runs are done. */
+  evicted(lruKey: string): void {
+    const key = lruKey.slice(this.#id.length);
+    const entry = this.#sessions.get(key);
+    if (entry === undefined) return;
+    this.#sessions.delete(key);
+    this.#bytes.delete(key);
+    this.#releasing = Promise.all([this.#releasing, this.#releaseOne(entry)]);
   }
 
   /** Resolves once the sessions that `dispose()` let go of are released by ORT. */
@@ -82,30 +134,50 @@ export class OnnxCompiledLoss extends CompiledLossBase {
   }
 
   protected override release(): void {
-    const pending = [...this.#sessions.values()];
+    const pending = [...this.#sessions.entries()];
     this.#sessions.clear();
-    this.#releasing = Promise.all(
-      pending.map((p) =>
-        p
-          // Queued behind any run already on the runtime, so a call in flight can finish.
-          .then((s) => this.#runtime.exclusive(() => s.session.release()).then(() => s))
-          .then((s) => {
-            this.#live--;
-            this.#emit('released', s);
-          })
-          .catch(() => undefined),
-      ),
+    this.#bytes.clear();
+    for (const [key] of pending) this.#runtime.sessions.delete(this.#id + key);
+    this.#releasing = Promise.all([this.#releasing, ...pending.map(([, p]) => this.#releaseOne(p))]);
+  }
+
+  #releaseOne(pending: Promise<LossSession>): Promise<void> {
+    return (
+      pending
+        // Queued behind any run already on the runtime, so a call in flight can finish.
+        .then((s) => this.#runtime.exclusive(() => s.session.release()).then(() => s))
+        .then((s) => {
+          this.#live--;
+          this.#runtime.sessionReleased(s.threads);
+          this.#emit('released', s);
+        })
+        .catch(() => undefined)
     );
   }
 
-  #session(plan: CallPlan, mode: GraphMode): Promise<LossSession> {
-    const key = sessionKey(plan, mode);
+  #session(plan: CallPlan, mode: GraphMode, key: string): Promise<LossSession> {
+    const lruKey = this.#id + key;
     let entry = this.#sessions.get(key);
     if (entry === undefined) {
       entry = this.#createSession(plan, mode, key);
       this.#sessions.set(key, entry);
-      // A failed creation is not cached: the next call tries again.
-      entry.catch(() => this.#sessions.get(key) === entry && this.#sessions.delete(key));
+      this.#runtime.sessions.set(lruKey, { owner: this, key: lruKey }, 0, true);
+      entry.then(
+        (s) => {
+          if (this.#sessions.get(key) !== entry) return;
+          this.#bytes.set(key, s.graph.model.byteLength);
+          this.#runtime.sessions.resize(lruKey, s.graph.model.byteLength);
+        },
+        () => {
+          // A failed creation is not cached: the next call tries again.
+          if (this.#sessions.get(key) !== entry) return;
+          this.#sessions.delete(key);
+          this.#runtime.sessions.delete(lruKey);
+        },
+      );
+    } else {
+      this.#runtime.sessions.get(lruKey); // most recently used
+      this.#runtime.sessions.pin(lruKey);
     }
     return entry;
   }
@@ -113,10 +185,10 @@ export class OnnxCompiledLoss extends CompiledLossBase {
   async #createSession(plan: CallPlan, mode: GraphMode, key: string): Promise<LossSession> {
     const started = performance.now();
     let graph: LossGraph;
-    let session: ort.InferenceSession;
+    let created: { session: ort.InferenceSession; threads: number };
     try {
       graph = buildLossGraph(plan, mode, LOSS_GRAPHS[plan.loss], this.#graphOptions);
-      session = await this.#runtime.createSession(graph.model);
+      created = await this.#runtime.createSession(graph.model, elementsOf(plan));
     } catch (cause) {
       throw new BackendFailureError(
         this.backend,
@@ -126,9 +198,9 @@ export class OnnxCompiledLoss extends CompiledLossBase {
       );
     }
     this.#live++;
-    const created: LossSession = { key, mode, graph, session };
-    this.#emit('created', created, performance.now() - started);
-    return created;
+    const made: LossSession = { key, mode, graph, session: created.session, threads: created.threads };
+    this.#emit('created', made, performance.now() - started);
+    return made;
   }
 
   #feeds(plan: CallPlan, graph: LossGraph, headGrad?: FloatTensor): Record<string, ort.Tensor> {

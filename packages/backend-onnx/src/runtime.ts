@@ -5,7 +5,7 @@
  * so a browser bundle of this package never pulls them in.
  */
 import type * as ort from 'onnxruntime-web';
-import { currentEnvironment } from '@gluon-loss/spec';
+import { LruCache, currentEnvironment, type LruLimits } from '@gluon-loss/spec';
 import type { CtcRecursion, GraphMode } from './loss-graph.js';
 
 export type OnnxVariant = 'wasm' | 'webgpu' | 'node';
@@ -48,6 +48,33 @@ export interface OnnxBackendOptions {
   readonly guardLog?: boolean;
   /** Called when a compiled loss creates or releases a session (tests, placement checks). */
   readonly onSession?: (event: SessionEvent) => void;
+  /**
+   * The sessions this backend keeps, over all its compiled losses: least recently used
+   * first out past `maxEntries` sessions or `maxBytes` of their models (default 64 and
+   * 64 MiB). A session in a run is never evicted; an evicted one is created again on its
+   * next use.
+   */
+  readonly sessionCache?: Partial<LruLimits>;
+  /**
+   * onnx-node: a session whose call moves fewer elements than this runs on the calling
+   * thread alone (`intraOpNumThreads: 1`, no thread pool of its own): a small call gains
+   * nothing from threads, and each session's pool is its own (onnxruntime-node has no
+   * global one). Default 2^18 (1 MiB of float32).
+   */
+  readonly singleThreadBelow?: number;
+  /** onnx-node: at most this many live sessions get a thread pool (default 4); others run single-threaded. */
+  readonly maxThreadedSessions?: number;
+}
+
+export const DEFAULT_SESSION_LIMITS: LruLimits = Object.freeze({ maxEntries: 64, maxBytes: 64 * 2 ** 20 });
+export const DEFAULT_SINGLE_THREAD_BELOW = 1 << 18;
+export const DEFAULT_MAX_THREADED_SESSIONS = 4;
+
+/** A cached session, as the backend-wide LRU holds it. */
+export interface SessionSlot {
+  /** The compiled loss that made it; told when the LRU evicts it. */
+  readonly owner: { evicted(key: string): void };
+  readonly key: string;
 }
 
 /** The part of the onnxruntime-web / onnxruntime-node module API used here (the same in both). */
@@ -62,7 +89,15 @@ export interface OnnxRuntime {
   /** The one EP every session of this variant is created with. */
   readonly executionProvider: 'wasm' | 'webgpu' | 'cpu';
   readonly numThreads: number;
-  createSession(model: Uint8Array): Promise<ort.InferenceSession>;
+  /** Every compiled loss's sessions, one LRU per backend (see `sessionCache`). */
+  readonly sessions: LruCache<string, SessionSlot>;
+  /**
+   * A session for a call moving `elements` elements; `threads` says how many intra-op
+   * threads it got (1 for a small call, or when `maxThreadedSessions` are live).
+   */
+  createSession(model: Uint8Array, elements?: number): Promise<{ session: ort.InferenceSession; threads: number }>;
+  /** A session created with `threads` was released. */
+  sessionReleased(threads: number): void;
   /** Wraps a typed array without copying it. */
   tensor(data: Float32Array | Int32Array, shape: readonly number[]): ort.Tensor;
   /** Runs one session call at a time per runtime (ORT's wasm instance is single-entry). */
@@ -77,6 +112,12 @@ const NODE_ONLY = { ort: 'onnxruntime-node', os: 'node:os' } as const;
 
 async function importNodeOnly<T>(specifier: string): Promise<T> {
   return (await import(/* @vite-ignore */ specifier)) as T;
+}
+
+/** Whether this Node process runs with `--input-type` (which its Workers would inherit and reject). */
+function inheritsInputType(): boolean {
+  const argv = (globalThis as { process?: { execArgv?: readonly string[] } }).process?.execArgv ?? [];
+  return argv.some((a) => a === '--input-type' || a.startsWith('--input-type='));
 }
 
 async function availableCores(): Promise<number> {
@@ -110,10 +151,13 @@ async function loadModule(variant: OnnxVariant): Promise<OrtModule> {
 /** Loads the variant's ORT module and configures it; rejects with the reason it cannot run. */
 export async function loadRuntime(variant: OnnxVariant, options: OnnxBackendOptions): Promise<OnnxRuntime> {
   const mod = await loadModule(variant);
-  const numThreads = Math.max(
-    1,
-    Math.floor(options.numThreads ?? Math.min(await availableCores(), MAX_DEFAULT_THREADS)),
-  );
+  // onnxruntime-web's wasm threads are Workers, which inherit the process's execArgv: under
+  // `node --input-type=module -e ...` each Worker fails to start (ERR_INPUT_TYPE_NOT_ALLOWED)
+  // and takes the process down. There wasm runs single-threaded: no Worker is started.
+  const workersCannotStart = variant === 'wasm' && currentEnvironment() === 'node' && inheritsInputType();
+  const numThreads = workersCannotStart
+    ? 1
+    : Math.max(1, Math.floor(options.numThreads ?? Math.min(await availableCores(), MAX_DEFAULT_THREADS)));
   if (options.logSeverityLevel !== undefined) mod.env.logLevel = LOG_LEVELS[options.logSeverityLevel];
   if (variant !== 'node') {
     // Read once, when the first session initialises the wasm instance.
@@ -136,11 +180,37 @@ export async function loadRuntime(variant: OnnxVariant, options: OnnxBackendOpti
       : {}),
   };
   let queue: Promise<unknown> = Promise.resolve();
+  const singleThreadBelow = options.singleThreadBelow ?? DEFAULT_SINGLE_THREAD_BELOW;
+  const maxThreaded = options.maxThreadedSessions ?? DEFAULT_MAX_THREADED_SESSIONS;
+  let threadedLive = 0;
+  const sessions = new LruCache<string, SessionSlot>(
+    { ...DEFAULT_SESSION_LIMITS, ...options.sessionCache },
+    (key, slot) => slot.owner.evicted(key),
+  );
   return {
     variant,
     executionProvider,
     numThreads,
-    createSession: (model) => mod.InferenceSession.create(model, sessionOptions),
+    sessions,
+    async createSession(model, elements = 0) {
+      const threaded =
+        variant === 'node' && numThreads > 1 && elements >= singleThreadBelow && threadedLive < maxThreaded;
+      const threads = threaded ? numThreads : variant === 'node' ? 1 : numThreads;
+      if (threaded) threadedLive++;
+      try {
+        const session = await mod.InferenceSession.create(
+          model,
+          variant === 'node' ? { ...sessionOptions, intraOpNumThreads: threads } : sessionOptions,
+        );
+        return { session, threads };
+      } catch (e) {
+        if (threaded) threadedLive--;
+        throw e;
+      }
+    },
+    sessionReleased(threads) {
+      if (variant === 'node' && threads > 1) threadedLive--;
+    },
     tensor: (data, shape) => new mod.Tensor(data instanceof Int32Array ? 'int32' : 'float32', data, shape),
     exclusive<T>(work: () => Promise<T>): Promise<T> {
       const run = queue.then(work, work);

@@ -2,6 +2,7 @@
  * A compiled loss builds one session per (mode, input dtypes and shapes), reuses it, and
  * releases every one on dispose(); bad input is refused before any graph is built.
  */
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DisposedError, InputError, ShapeError, tensor } from '@gluon-loss/spec';
 import { createOnnxBackend, type SessionEvent } from '../src/index.js';
@@ -89,5 +90,59 @@ describe.each(['wasm', 'node'] as const)('onnx-%s sessions', (variant) => {
     expect(events).toHaveLength(0);
     l2.dispose();
     ctc.dispose();
+  });
+});
+
+/** The OS threads of this process (Linux); undefined elsewhere. */
+function threadCount(): number | undefined {
+  try {
+    return readdirSync('/proc/self/task').length;
+  } catch {
+    return undefined;
+  }
+}
+
+describe.each(['wasm', 'node'] as const)('onnx-%s session LRU', (variant) => {
+  it('keeps at most maxEntries sessions over every compiled loss, least recently used out, and results stay right', async () => {
+    const events: SessionEvent[] = [];
+    const backend = createOnnxBackend(variant, {
+      sessionCache: { maxEntries: 4 },
+      onSession: (e) => events.push(e),
+    });
+    const l1 = await backend.compile('L1Loss');
+    const l2 = await backend.compile('L2Loss');
+    const threadsBefore = threadCount();
+    for (let n = 1; n <= 12; n++) {
+      const pred = tensor(new Float32Array(n).fill(2), [n]);
+      const label = tensor(new Float32Array(n), [n]);
+      expect([...(await l1.forward({ pred, label })).loss.data]).toEqual(new Array(n).fill(2));
+      expect([...(await l2.forward({ pred, label })).loss.data]).toEqual(new Array(n).fill(2));
+      expect(backend.sessionStats().count).toBeLessThanOrEqual(4);
+    }
+    expect(l1.sessionCount + l2.sessionCount).toBeLessThanOrEqual(4);
+    // The shape evicted first comes back: built again, right again.
+    const back = await l1.forward({ pred: f32([3], [1]), label: f32([1], [1]) });
+    expect([...back.loss.data]).toEqual([2]);
+    expect(events.filter((e) => e.type === 'created').length).toBe(25);
+    // Small sessions start no thread pool of their own (onnx-node: intraOpNumThreads 1).
+    const threadsAfter = threadCount();
+    if (threadsBefore !== undefined && threadsAfter !== undefined && variant === 'node')
+      expect(threadsAfter).toBeLessThanOrEqual(threadsBefore);
+    l1.dispose();
+    l2.dispose();
+    await Promise.all([l1.whenReleased(), l2.whenReleased()]);
+    expect(backend.sessionStats().count).toBe(0);
+  });
+
+  it('takes inputs backed by a SharedArrayBuffer', async () => {
+    const backend = createOnnxBackend(variant);
+    const l1 = await backend.compile('L1Loss');
+    const pred = new Float32Array(new SharedArrayBuffer(8));
+    pred.set([1, 5]);
+    const label = new Float32Array(new SharedArrayBuffer(8));
+    const { loss } = await l1.forward({ pred: tensor(pred, [2]), label: tensor(label, [2]) });
+    expect([...loss.data]).toEqual([1, 5]);
+    l1.dispose();
+    await l1.whenReleased();
   });
 });

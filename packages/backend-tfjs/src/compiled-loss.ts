@@ -32,7 +32,8 @@ export class TfjsCompiledLoss extends CompiledLossBase {
   readonly #constants = new ConstantCache();
 
   constructor(backendName: string, variant: TfjsVariant, loss: string, config: unknown) {
-    super(backendName, loss, config);
+    // It reads the inputs inside the engine lock, after an await: each call copies them first.
+    super(backendName, loss, config, { readsAfterAwait: true });
     this.#variant = variant;
     this.#graph = TFJS_LOSSES[this.loss];
   }

@@ -35,11 +35,49 @@ export interface TfjsBackendOptions {
 let lockTail: Promise<unknown> = Promise.resolve();
 
 /**
- * Runs `fn` alone among this package's users of the tfjs engine. Everything between
- * activating a backend and the last op of a call runs inside; never nest it.
+ * Host neutrality: the application's own tfjs state is put back after each turn on the
+ * engine. The active backend it had (`tf.setBackend('cpu')`) is re-activated (a switch
+ * to an initialised backend is synchronous), and flags this package sets (the wasm
+ * build's thread support) are restored. When the application never chose a backend
+ * there is nothing to restore: tfjs then keeps the last one activated, as it would have
+ * picked a registered backend itself on its first op.
+ */
+function hostState(): { readonly backend: string | null; readonly flags: Record<string, unknown> } {
+  const engine = tf.engine() as unknown as { backendName: string | null };
+  return { backend: engine.backendName ?? null, flags: { ...tf.env().getFlags() } };
+}
+
+function restoreHost(before: ReturnType<typeof hostState>): void {
+  const flags = tf.env().getFlags() as Record<string, unknown>;
+  for (const name of HOST_FLAGS) {
+    if (!(name in before.flags))
+      delete flags[name]; // evaluated again on the app's first read
+    else if (flags[name] !== before.flags[name]) tf.env().set(name, before.flags[name] as boolean);
+  }
+  // Only an initialised backend: a failed one (or one still initialising) is not in effect, and
+  // `tf.findBackend` would start initialising it again, so the engine's registry is read.
+  const registry = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
+  if (before.backend !== null && tf.getBackend() !== before.backend && registry[before.backend] !== undefined)
+    void tf.setBackend(before.backend);
+}
+
+/** The flags this package sets for its own use, put back afterwards. */
+const HOST_FLAGS = ['WASM_HAS_MULTITHREAD_SUPPORT', 'IS_TEST'] as const;
+
+/**
+ * Runs `fn` alone among this package's users of the tfjs engine, then puts the host's
+ * tfjs state back. Everything between activating a backend and the last op of a call
+ * runs inside; never nest it.
  */
 export function exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
-  const run = lockTail.then(fn);
+  const run = lockTail.then(async () => {
+    const before = hostState();
+    try {
+      return await fn();
+    } finally {
+      restoreHost(before);
+    }
+  });
   lockTail = run.then(
     () => undefined,
     () => undefined,

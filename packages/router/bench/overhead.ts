@@ -19,7 +19,17 @@
 import { cpus, loadavg } from 'node:os';
 import { loadBuiltinBackend } from '@gluon-loss/backends';
 import { createRouter, sampleCall, type RoutedLoss, type SampleCall, type SampleSize } from '../src/index.js';
-import type { Backend, CanonicalLossName, CompiledLoss, FloatTensor, LossInputs } from '@gluon-loss/spec';
+import {
+  parseConfig,
+  planCall,
+  sizeOf,
+  type Backend,
+  type CanonicalLossName,
+  type CompiledLoss,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type LossInputs,
+} from '@gluon-loss/spec';
 
 type Mode = 'forward' | 'forwardBackward';
 type Call = () => Promise<unknown>;
@@ -97,20 +107,34 @@ async function pairs(direct: Call, routed: Call, size: SampleSize): Promise<Pair
 
 /** A backend whose compiled loss returns one fixed result at once, whatever it is given. */
 function noopBackend(): Backend {
-  const result = { loss: { data: new Float32Array(1), shape: [1] }, grads: {} };
   return {
     name: 'noop',
     environments: ['node', 'browser'],
     probe: async () => ({ available: true }),
     supports: () => ({ supported: true }),
-    compile: async (loss) => ({
-      backend: 'noop',
-      loss: loss as CanonicalLossName,
-      config: {},
-      forward: async () => result,
-      forwardBackward: async () => result,
-      dispose: () => undefined,
-    }),
+    compile: async (loss) => {
+      // A result of the right shapes (the router checks them), made on the first call and
+      // returned as is after: no work per call.
+      let result: ForwardBackwardResult | undefined;
+      const shaped = (inputs: LossInputs): ForwardBackwardResult => {
+        if (result !== undefined) return result;
+        const plan = planCall(loss, parseConfig(loss, {}), inputs);
+        const zeros = (shape: readonly number[]) => ({ data: new Float32Array(sizeOf(shape)), shape });
+        result = {
+          loss: zeros(plan.outputShape),
+          grads: Object.fromEntries(plan.gradInputs.map((n) => [n, zeros(plan.tensors[n]!.shape)])),
+        };
+        return result;
+      };
+      return {
+        backend: 'noop',
+        loss: loss as CanonicalLossName,
+        config: {},
+        forward: async (inputs) => shaped(inputs),
+        forwardBackward: async (inputs) => shaped(inputs),
+        dispose: () => undefined,
+      };
+    },
   };
 }
 

@@ -1,13 +1,19 @@
 /**
  * The backends a router knows, loaded on first use. A built-in backend's package is
  * imported only when a loss that it may run first needs it; loading and `probe()` happen
- * once, and a backend that fails either (or loses its device later) is recorded with its
- * reason and never tried again by this router.
+ * once, under the load deadline, and a backend that fails either (or misses the deadline)
+ * is recorded with its reason and never tried again by this router. A built-in backend
+ * that is *lost* (its device gone, its wasm instance aborted) is lost for the process:
+ * every router's pool sees it unavailable, since they share its one runtime.
  */
 import type { BackendOptions } from '@gluon-loss/backends';
 import type { Backend } from '@gluon-loss/spec';
 import type { Clock } from './calibration.js';
+import { withDeadline } from './deadlines.js';
 import { describeError } from './errors.js';
+
+/** Built-in backends lost in this process, with the reason (their runtimes are process-wide). */
+const LOST_BUILTINS = new Map<string, string>();
 
 export type BackendLoader = (name: string, options?: BackendOptions) => Promise<Backend>;
 
@@ -39,6 +45,8 @@ export interface Acquired {
   /** The load and probe time when this call did the loading; null when it was loaded before. */
   readonly loadMs: number | null;
   readonly reason?: string;
+  /** The load or probe missed its deadline (a fault for the caller to record). */
+  readonly fault?: unknown;
 }
 
 export class BackendPool {
@@ -51,6 +59,8 @@ export class BackendPool {
       readonly loader: BackendLoader;
       readonly backendOptions: (name: string) => BackendOptions | undefined;
       readonly clock: Clock;
+      /** The load-and-probe deadline (ms). */
+      readonly loadMs: number;
     },
   ) {
     // An injected backend replaces a built-in of the same name (it is what the caller wants run).
@@ -84,28 +94,47 @@ export class BackendPool {
       const backend = await slot.pending;
       return { backend, loadMs: null, ...(slot.reason !== undefined ? { reason: slot.reason } : {}) };
     }
+    const lost = slot.source === 'builtin' ? LOST_BUILTINS.get(name) : undefined;
+    if (lost !== undefined) {
+      this.#fail(slot, lost);
+      return { backend: undefined, loadMs: null, reason: lost };
+    }
     const start = this.options.clock();
-    slot.pending = this.#load(slot);
+    let fault: unknown;
+    slot.pending = withDeadline(this.#load(slot), name, 'load', this.options.loadMs).catch((e: unknown) => {
+      fault = e;
+      return this.#fail(slot, describeError(e));
+    });
     const backend = await slot.pending;
     slot.pending = undefined;
     slot.loadMs = this.options.clock() - start;
-    return { backend, loadMs: slot.loadMs, ...(slot.reason !== undefined ? { reason: slot.reason } : {}) };
+    return {
+      backend,
+      loadMs: slot.loadMs,
+      ...(slot.reason !== undefined ? { reason: slot.reason } : {}),
+      ...(fault !== undefined ? { fault } : {}),
+    };
   }
 
-  /** Marks a backend lost (device or context gone): it is not tried again. */
-  markUnavailable(name: string, reason: string): void {
+  /** Marks a backend lost (device or context gone, runtime aborted): no router tries it again in this process. */
+  markLost(name: string, reason: string): void {
     const slot = this.#slots.get(name);
     if (slot === undefined) return;
-    slot.state = 'unavailable';
-    slot.reason = reason;
+    if (slot.source === 'builtin') LOST_BUILTINS.set(name, reason);
+    this.#fail(slot, reason);
     slot.backend = undefined;
   }
 
   isUnavailable(name: string): boolean {
-    return this.#slots.get(name)?.state === 'unavailable';
+    const slot = this.#slots.get(name);
+    if (slot === undefined) return false;
+    if (slot.state !== 'unavailable' && slot.source === 'builtin' && LOST_BUILTINS.has(name))
+      this.#fail(slot, LOST_BUILTINS.get(name)!);
+    return slot.state === 'unavailable';
   }
 
   availability(): BackendAvailability[] {
+    for (const name of this.#slots.keys()) this.isUnavailable(name); // lost elsewhere in the process
     return [...this.#slots.values()].map((s) => ({
       backend: s.name,
       source: s.source,
@@ -146,6 +175,8 @@ export class BackendPool {
       return this.#fail(slot, `probe() threw: ${describeError(e)}`);
     }
     if (!availability.available) return this.#fail(slot, availability.reason);
+    // Settled after its deadline (or lost meanwhile): the late answer is dropped.
+    if (slot.state === 'unavailable') return undefined;
     slot.state = 'available';
     slot.backend = backend;
     return backend;

@@ -32,9 +32,24 @@ export interface CalibrationSettings {
   readonly maxRuns: number;
   /** Stop timing a candidate whose first timed call is this many times the best median so far (default 4). */
   readonly pruneFactor: number;
+  /**
+   * A timed run repeats the call until it spans this many ms and reports the time per
+   * call (default 0 in Node; 1 in a browser, whose clock is coarsened to 0.1 ms or worse:
+   * a 20 us call would otherwise time as 0 or 0.1 ms).
+   */
+  readonly minRunMs: number;
 }
 
-export const DEFAULT_CALIBRATION: CalibrationSettings = { runs: 3, minTimedMs: 2, maxRuns: 30, pruneFactor: 4 };
+export const DEFAULT_CALIBRATION: CalibrationSettings = {
+  runs: 3,
+  minTimedMs: 2,
+  maxRuns: 30,
+  pruneFactor: 4,
+  minRunMs: 0,
+};
+
+/** The most calls one timed run repeats to reach `minRunMs`. */
+const MAX_REPEATS = 1000;
 
 export type TimingStatus = 'timed' | 'pruned' | 'unavailable' | 'unsupported' | 'failed';
 
@@ -130,8 +145,14 @@ export async function timeContenders<R>(
       let spent = 0;
       for (let i = 0; i < settings.runs || (i < settings.maxRuns && spent < settings.minTimedMs); i++) {
         start = clock();
-        result = await prepared.call();
-        runsMs.push(clock() - start);
+        let repeats = 0;
+        let elapsed: number;
+        do {
+          result = await prepared.call();
+          repeats++;
+          elapsed = clock() - start;
+        } while (elapsed < settings.minRunMs && repeats < MAX_REPEATS);
+        runsMs.push(elapsed / repeats);
         spent += runsMs[i]!;
         if (i === 0 && best !== undefined && runsMs[0]! > settings.pruneFactor * best.medianMs) {
           pruned = true;

@@ -5,7 +5,7 @@
  * session) and ship the result. An imported decision is used only while its backend is
  * still eligible and available here; otherwise the router decides again.
  */
-import { canonicalLossName, type CanonicalLossName, type Environment } from '@gluon-loss/spec';
+import { GluonLossError, canonicalLossName, type CanonicalLossName, type Environment } from '@gluon-loss/spec';
 import type { CandidateTiming } from './calibration.js';
 
 export type CallMode = 'forward' | 'forwardBackward';
@@ -71,10 +71,14 @@ export function serializeDecisions(decisions: Iterable<Decision>, environment: E
 }
 
 /** Thrown by `importDecisions` for text that is not an export of this format. */
-export class DecisionsFormatError extends TypeError {
+export class DecisionsFormatError extends GluonLossError {
+  readonly kind = 'input';
   constructor(detail: string) {
-    super(`not a gluon-loss decisions export: ${detail}`);
-    this.name = 'DecisionsFormatError';
+    super(`not a gluon-loss decisions export: ${detail}`, {
+      argument: 'decisions',
+      expected: `a ${DECISIONS_FORMAT} export, format version ${DECISIONS_FORMAT_VERSION}`,
+      received: detail,
+    });
   }
 }
 

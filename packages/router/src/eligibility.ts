@@ -5,7 +5,7 @@
  * that backend or as a list of loss names; it never inherits a built-in's row, even
  * under the same name.
  */
-import { canonicalLossName, type CanonicalLossName, type Environment } from '@gluon-loss/spec';
+import { ConfigError, canonicalLossName, type CanonicalLossName, type Environment } from '@gluon-loss/spec';
 import { GENERATED_ELIGIBILITY } from './eligibility.generated.js';
 import { lossesPassedCompletely, type ConformanceReportLike, type EligibilityTable } from './eligibility-rule.js';
 
@@ -35,5 +35,22 @@ export function declaredLosses(
   goldenCases: Readonly<Record<string, number>>,
 ): ReadonlySet<CanonicalLossName> {
   if (Array.isArray(declared)) return new Set((declared as readonly string[]).map((l) => canonicalLossName(l)));
-  return new Set(lossesPassedCompletely(declared as ConformanceReportLike, backend, goldenCases));
+  if (!isReport(declared)) {
+    // 'all', a single name, a Set: nothing makes a backend eligible but a report or a list.
+    throw new ConfigError({
+      loss: 'createRouter',
+      argument: `backends[${backend}].eligibility`,
+      expected: 'a conformance report that includes this backend, or an array of loss names',
+      received: typeof declared === 'string' ? JSON.stringify(declared) : typeof declared,
+    });
+  }
+  return new Set(lossesPassedCompletely(declared, backend, goldenCases));
+}
+
+function isReport(value: unknown): value is ConformanceReportLike {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Partial<Record<keyof ConformanceReportLike, unknown>>;
+  return (
+    Array.isArray(r.backends) && Array.isArray(r.results) && typeof r.environment === 'object' && r.environment !== null
+  );
 }

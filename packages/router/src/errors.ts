@@ -11,7 +11,7 @@ export interface BackendAttempt {
    * policy, could not load or initialise here, does not implement this config, failed to
    * compile, or threw during the call.
    */
-  readonly stage: 'ineligible' | 'policy' | 'unavailable' | 'unsupported' | 'compile' | 'call';
+  readonly stage: 'ineligible' | 'policy' | 'unavailable' | 'unsupported' | 'load' | 'compile' | 'call';
   readonly reason: string;
 }
 
@@ -62,13 +62,18 @@ export function isCallerError(e: unknown): boolean {
 }
 
 /**
- * A backend's device or context went away (WebGPU device loss, WebGL context loss), or
- * the backend itself says it can no longer run: it is not tried again in this process.
+ * A backend's device or context went away (WebGPU device loss, WebGL context loss), its
+ * wasm instance aborted, or the backend itself says it can no longer run: it is not tried
+ * again in this process.
  */
 export function isBackendLost(e: unknown): boolean {
   const kind = typeof e === 'object' && e !== null ? (e as { kind?: unknown }).kind : undefined;
   if (kind === 'backend-unavailable') return true;
-  return /\b(device (was |is )?lost|context (was |is )?lost|lost (the )?(device|context))\b/i.test(describeError(e));
+  const message = describeError(e);
+  // Emscripten's abort() ("Aborted(OOM)", "RuntimeError: Aborted()"): the wasm instance is
+  // dead, and every later call on it throws the same.
+  if (/\bAborted\(/.test(message)) return true;
+  return /\b(device (was |is )?lost|context (was |is )?lost|lost (the )?(device|context))\b/i.test(message);
 }
 
 export function describeError(e: unknown): string {

@@ -31,7 +31,8 @@ export interface FaultRecord {
   readonly mode: CallMode;
   readonly bucket: string;
   readonly backend: string;
-  readonly stage: 'compile' | 'call';
+  /** load: loading or probing it missed its deadline; compile; call (threw, missed its deadline, or returned a malformed result). */
+  readonly stage: 'load' | 'compile' | 'call';
   readonly error: string;
   /** The device or context was lost (or the backend said it cannot run): not tried again. */
   readonly lost: boolean;
@@ -69,6 +70,8 @@ export interface Explanation {
   readonly availability: readonly BackendAvailability[];
   readonly routes: readonly RouteExplanation[];
   readonly faults: readonly FaultRecord[];
+  /** The compiled losses held now (a bounded cache) and the bytes they report. */
+  readonly compiled: { readonly backends: readonly string[]; readonly bytes: number };
 }
 
 function ms(v: number | null | undefined): string {

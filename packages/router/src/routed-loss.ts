@@ -1,14 +1,22 @@
 /**
- * A loss bound to a config, routed per call. Every call is validated by the spec first
- * (so a bad input throws the spec's error before any backend is loaded), then its shape
- * bucket and mode pick a route: a compiled loss on the backend decided for them. A known
- * route costs a map lookup; the first call of a bucket decides (see calibration.ts); a
- * call that fails on its backend is re-run on the next one (see `#fallBack`).
+ * A loss bound to a config, routed per call: the route map and the fallback. Every call
+ * is validated by the spec first (a bad input throws the spec's error before any backend
+ * is loaded); its mode and shape bucket name a route (the backend decided for them). A
+ * known route costs a map lookup and starts the backend's call without an await, so the
+ * backend reads (or copies) the caller's inputs before anything else runs. Otherwise the
+ * call copies its inputs at once (so later changes by the caller cannot reach it), the
+ * bucket is decided (`decide.ts`, timed by `calibration.ts` on the call or on a proxy of
+ * it, `cost-model.ts`), and a backend that fails, misses a deadline (`deadlines.ts`) or
+ * returns a malformed result (`result-check.ts`) is a fault: the call is re-run on the
+ * next backend. Compiled losses live in `compiled-cache.ts`.
  */
 import {
   DisposedError,
   checkHeadGrad,
   planCall,
+  snapshotPlan,
+  snapshotTensor,
+  type CallPlan,
   type CanonicalLossName,
   type CompiledLoss,
   type Environment,
@@ -19,12 +27,16 @@ import {
 } from '@gluon-loss/spec';
 import type { BackendPool } from './backend-pool.js';
 import { timeContenders, type CalibrationSettings, type Clock, type Contender, type Prepared } from './calibration.js';
+import { CompiledCache, type CompiledCacheLimits } from './compiled-cache.js';
+import { estimateCost, needsProxy, proxyInputs, type CostSettings } from './cost-model.js';
+import { decide, fallbackDecision, planDecision, type DecisionCore } from './decide.js';
+import { withDeadline, type Deadlines } from './deadlines.js';
 import { decisionKey, type CallMode, type Decision } from './decisions.js';
 import { AllBackendsFailedError, describeError, isBackendLost, isCallerError, type BackendAttempt } from './errors.js';
 import { formatExplanation, type Explanation, type FaultRecord, type RouteExplanation } from './explanation.js';
 import type { ParsedPolicy, Policy } from './policy.js';
+import { checkResult } from './result-check.js';
 import { shapeBucket } from './shape-bucket.js';
-import { formatDecisionReason } from './reasons.js';
 
 /** What a routed loss shares with its router. */
 export interface RouterContext {
@@ -32,6 +44,9 @@ export interface RouterContext {
   readonly pool: BackendPool;
   readonly clock: Clock;
   readonly calibration: CalibrationSettings;
+  readonly deadlines: Deadlines;
+  readonly cost: CostSettings;
+  readonly compiledLimits: CompiledCacheLimits;
   readonly decisions: Map<string, Decision>;
   /** Decisions being made now, so two losses with one key do not both time it. */
   readonly pending: Map<string, Promise<unknown>>;
@@ -54,24 +69,34 @@ interface Route {
   readonly mode: CallMode;
   readonly bucket: string;
   readonly backend: string;
-  readonly compiled: CompiledLoss;
   readonly decision: Decision;
   calls: number;
 }
 
 type Result = ForwardResult | ForwardBackwardResult;
 
-/** The call a route makes: the spec's two methods behind one signature. */
-function invoke(
-  compiled: CompiledLoss,
-  mode: CallMode,
-  inputs: LossInputs,
-  headGrad: FloatTensor | undefined,
-): Promise<Result> {
-  return mode === 'forward' ? compiled.forward(inputs) : compiled.forwardBackward(inputs, headGrad!);
+/** One call, as every step of routing it needs it. */
+interface Call {
+  readonly number: number;
+  readonly mode: CallMode;
+  readonly bucket: string;
+  /** The route map's key: mode and bucket (built here only). */
+  readonly routeKey: string;
+  /** The router's decision key. */
+  readonly decisionKey: string;
+  plan: CallPlan;
+  inputs: LossInputs;
+  grad: FloatTensor | undefined;
+  /** Backends that gave no result for this call, and why. */
+  readonly attempts: BackendAttempt[];
 }
 
 const NO_FALLBACK: readonly string[] = Object.freeze([]);
+
+/** The plan's tensors and scalars as inputs (what a backend's `forward` takes). */
+function inputsOf(plan: CallPlan): LossInputs {
+  return { ...plan.scalars, ...plan.tensors };
+}
 
 export class RoutedLoss {
   readonly loss: CanonicalLossName;
@@ -80,10 +105,8 @@ export class RoutedLoss {
   readonly policy: Policy;
   readonly #ctx: RouterContext;
   readonly #setup: RoutedLossSetup;
-  /** `f` or `b` + bucket → route. */
   readonly #routes = new Map<string, Route>();
-  /** Backend → its compiled loss for this config, compiled on first need. */
-  readonly #compiled = new Map<string, Promise<CompiledLoss>>();
+  readonly #compiled: CompiledCache;
   readonly #faults: (FaultRecord & { recoveredBy: string | null })[] = [];
   #calls = 0;
   #lastRoute: Route | undefined;
@@ -98,6 +121,7 @@ export class RoutedLoss {
     this.loss = setup.loss;
     this.config = setup.config;
     this.policy = setup.policyName;
+    this.#compiled = new CompiledCache(ctx.compiledLimits);
   }
 
   forward(inputs: LossInputs): Promise<ForwardResult> {
@@ -146,6 +170,7 @@ export class RoutedLoss {
         timings: r.decision.timings,
       })),
       faults: this.#faults.map((f) => ({ ...f })),
+      compiled: { backends: this.#compiled.backends(), bytes: this.#compiled.bytes },
     };
   }
 
@@ -159,12 +184,6 @@ export class RoutedLoss {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#routes.clear();
-    for (const pending of this.#compiled.values()) {
-      pending.then(
-        (c) => c.dispose(),
-        () => undefined, // a failed compile holds nothing
-      );
-    }
     this.#compiled.clear();
   }
 
@@ -173,38 +192,79 @@ export class RoutedLoss {
   }
 
   async #call(mode: CallMode, inputs: LossInputs, headGrad: FloatTensor | undefined): Promise<Result> {
-    if (this.#disposed) throw new DisposedError(this.loss, 'router');
+    this.#assertLive();
     // The spec's checks, before any backend: a bad input throws here, unchanged.
     const plan = planCall(this.loss, this.config, inputs);
     const grad = mode === 'forward' ? undefined : checkHeadGrad(plan, headGrad);
     const bucket = shapeBucket(plan);
-    const call = ++this.#calls;
-    const route = this.#routes.get((mode === 'forward' ? 'f' : 'b') + bucket);
-    if (route === undefined) return this.#route(mode, bucket, call, inputs, grad);
-    let result: Result;
-    try {
-      result = await invoke(route.compiled, mode, inputs, grad);
-    } catch (e) {
-      if (isCallerError(e)) throw e;
-      this.#assertLive(); // disposed while the call ran: not the backend's fault
-      return this.#recover(route, e, call, inputs, grad);
+    const routeKey = `${mode === 'forward' ? 'f' : 'b'} ${bucket}`;
+    const call: Call = {
+      number: ++this.#calls,
+      mode,
+      bucket,
+      routeKey,
+      decisionKey: decisionKey(this.loss, this.#setup.configKey, bucket, mode, this.policy),
+      plan,
+      inputs,
+      grad,
+      attempts: [],
+    };
+    const route = this.#routes.get(routeKey);
+    const compiled = route === undefined ? undefined : this.#compiled.ready(route.backend);
+    if (route !== undefined && compiled !== undefined) {
+      // The hot path: the backend's call starts now, before any await, on the caller's arrays.
+      let result: Result;
+      try {
+        result = await this.#invoke(route.backend, compiled, call);
+      } catch (e) {
+        if (isCallerError(e)) throw e;
+        this.#assertLive(); // disposed while the call ran: not the backend's fault
+        return this.#recover(route, e, call);
+      }
+      route.calls++;
+      this.#noteLast(route, call, NO_FALLBACK);
+      return result;
     }
-    route.calls++;
-    this.#lastRoute = route;
-    this.#lastCall = call;
-    this.#lastFellBackFrom = NO_FALLBACK;
-    return result;
+    // Every other path awaits before a backend reads the inputs: read them once, now.
+    call.plan = snapshotPlan(plan);
+    call.inputs = inputsOf(call.plan);
+    call.grad = grad === undefined ? undefined : snapshotTensor(grad);
+    if (route !== undefined) return this.#runDecided(route.decision, call); // its compiled loss was evicted
+    return this.#route(call);
+  }
+
+  /**
+   * One call on one compiled loss, under the call deadline, its result checked. The
+   * backend's method is called synchronously (no await before it).
+   */
+  async #invoke(backend: string, compiled: CompiledLoss, call: Call, proxy?: CallPlan): Promise<Result> {
+    const plan = proxy ?? call.plan;
+    const inputs = proxy === undefined ? call.inputs : inputsOf(proxy);
+    const grad =
+      call.mode === 'forward'
+        ? undefined
+        : proxy === undefined
+          ? call.grad!
+          : { data: new Float32Array(proxy.outputShape.reduce((a, b) => a * b, 1)).fill(1), shape: proxy.outputShape };
+    let running: Promise<Result>;
+    this.#compiled.pin(backend);
+    try {
+      running = call.mode === 'forward' ? compiled.forward(inputs) : compiled.forwardBackward(inputs, grad!);
+    } catch (e) {
+      running = Promise.reject(e); // a backend that throws instead of rejecting
+    }
+    try {
+      const result = await withDeadline(running, backend, 'call', this.#ctx.deadlines.callMs);
+      checkResult(plan, call.mode, result);
+      return result;
+    } finally {
+      this.#compiled.unpin(backend);
+    }
   }
 
   /** The first call of a bucket and mode on this loss: use the router's decision, or make one. */
-  async #route(
-    mode: CallMode,
-    bucket: string,
-    call: number,
-    inputs: LossInputs,
-    grad: FloatTensor | undefined,
-  ): Promise<Result> {
-    const key = decisionKey(this.loss, this.#setup.configKey, bucket, mode, this.policy);
+  async #route(call: Call): Promise<Result> {
+    const key = call.decisionKey;
     // Another loss of this router may be timing the same key: wait for its decision.
     for (let pending = this.#ctx.pending.get(key); pending !== undefined; pending = this.#ctx.pending.get(key))
       await pending;
@@ -212,12 +272,12 @@ export class RoutedLoss {
     const decision = this.#ctx.decisions.get(key);
     let note: string | undefined;
     if (decision !== undefined) {
-      const unusable = await this.#whyUnusable(decision.backend);
+      const unusable = await this.#whyUnusable(decision.backend, call);
       this.#assertLive();
-      if (unusable === undefined) return this.#runDecided(key, decision, mode, bucket, call, inputs, grad);
+      if (unusable === undefined) return this.#runDecided(decision, call);
       note = `the ${decision.source} decision for ${decision.backend} does not hold here (${unusable})`;
     }
-    const deciding = this.#decide(key, mode, bucket, call, inputs, grad, note);
+    const deciding = this.#decide(call, note);
     const settled = deciding.then(
       () => undefined,
       () => undefined,
@@ -231,48 +291,32 @@ export class RoutedLoss {
   }
 
   /** Why a decision's backend cannot run here (not a candidate, or unavailable: loading it to know). */
-  async #whyUnusable(backend: string): Promise<string | undefined> {
+  async #whyUnusable(backend: string, call: Call): Promise<string | undefined> {
     if (!this.#setup.candidates.includes(backend)) {
       const excluded = this.#setup.excluded.find((x) => x.backend === backend);
       return excluded === undefined ? 'unknown to this router' : `${excluded.stage}: ${excluded.reason}`;
     }
-    const acquired = await this.#ctx.pool.acquire(backend);
-    return acquired.backend === undefined ? `unavailable here: ${acquired.reason ?? ''}` : undefined;
+    const acquired = await this.#acquire(backend, call);
+    return acquired === undefined ? `unavailable here: ${this.#availabilityReason(backend)}` : undefined;
   }
 
-  /** Runs a decision made before (by another loss of this router, or imported). */
-  async #runDecided(
-    key: string,
-    decision: Decision,
-    mode: CallMode,
-    bucket: string,
-    call: number,
-    inputs: LossInputs,
-    grad: FloatTensor | undefined,
-  ): Promise<Result> {
-    const attempts: BackendAttempt[] = [];
-    const done = await this.#tryBackend(decision.backend, mode, bucket, call, inputs, grad, attempts);
-    if (done !== undefined) {
-      this.#install(mode, bucket, call, decision.backend, done.compiled, decision, NO_FALLBACK);
-      return done.result;
+  /** Runs a decision made before (by another loss of this router, imported, or a route whose state was evicted). */
+  async #runDecided(decision: Decision, call: Call): Promise<Result> {
+    const result = await this.#tryBackend(decision.backend, call);
+    if (result !== undefined) {
+      this.#install(call, decision.backend, decision, NO_FALLBACK);
+      return result;
     }
-    return this.#fallBack(key, decision, [decision.backend], attempts, mode, bucket, call, inputs, grad);
+    return this.#fallBack(decision, [decision.backend], call);
   }
 
-  /** A route's backend threw: record it, drop that compiled loss, and fall back. */
-  async #recover(
-    route: Route,
-    error: unknown,
-    call: number,
-    inputs: LossInputs,
-    grad: FloatTensor | undefined,
-  ): Promise<Result> {
-    const attempts: BackendAttempt[] = [];
-    this.#fault(route.mode, route.bucket, call, route.backend, 'call', error, attempts);
-    this.#routes.delete((route.mode === 'forward' ? 'f' : 'b') + route.bucket);
-    this.#dropCompiled(route.backend);
-    const key = decisionKey(this.loss, this.#setup.configKey, route.bucket, route.mode, this.policy);
-    return this.#fallBack(key, route.decision, [route.backend], attempts, route.mode, route.bucket, call, inputs, grad);
+  /** A route's backend failed on a call: record it, free what only it used, and fall back. */
+  async #recover(route: Route, error: unknown, call: Call): Promise<Result> {
+    this.#fault(call, route.backend, 'call', error);
+    this.#routes.delete(call.routeKey);
+    this.#releaseIfUnused(route.backend);
+    // The inputs are read again by the next backend, which validates them again.
+    return this.#fallBack(route.decision, [route.backend], call);
   }
 
   /**
@@ -281,102 +325,55 @@ export class RoutedLoss {
    * becomes the decision for the bucket. The failed backends go last in its fallbacks
    * (unless lost), so a transient fault does not ban a backend for good.
    */
-  async #fallBack(
-    key: string,
-    decision: Decision,
-    failed: readonly string[],
-    attempts: BackendAttempt[],
-    mode: CallMode,
-    bucket: string,
-    call: number,
-    inputs: LossInputs,
-    grad: FloatTensor | undefined,
-  ): Promise<Result> {
+  async #fallBack(decision: Decision, failed: readonly string[], call: Call): Promise<Result> {
     const order = [...new Set([...decision.fallbacks, ...this.#setup.candidates])].filter((b) => !failed.includes(b));
     const failedNow = [...failed];
     for (let i = 0; i < order.length; i++) {
       const backend = order[i]!;
       if (this.#ctx.pool.isUnavailable(backend)) {
-        attempts.push({ backend, stage: 'unavailable', reason: this.#availabilityReason(backend) });
+        call.attempts.push({ backend, stage: 'unavailable', reason: this.#availabilityReason(backend) });
         continue;
       }
-      const done = await this.#tryBackend(backend, mode, bucket, call, inputs, grad, attempts);
-      if (done === undefined) {
+      const result = await this.#tryBackend(backend, call);
+      if (result === undefined) {
         failedNow.push(backend);
         continue;
       }
       const stillUsable = failedNow.filter((b) => !this.#ctx.pool.isUnavailable(b));
-      const replacement: Decision = {
-        ...decision,
-        backend,
-        fallbacks: [...order.slice(i + 1), ...stillUsable],
-        rule: 'fallback',
-        reason: `${failedNow.join(', ')} failed on a call (${attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ')}); ${backend} completed it and runs this bucket from now on (was: ${decision.reason})`,
-        source: 'decided',
-      };
-      this.#ctx.decisions.set(key, replacement);
-      this.#install(mode, bucket, call, backend, done.compiled, replacement, failedNow);
-      return done.result;
+      const core = fallbackDecision(decision, backend, order.slice(i + 1), failedNow, stillUsable, call.attempts);
+      const replacement = this.#decisionOf(call, core);
+      this.#ctx.decisions.set(call.decisionKey, replacement);
+      this.#install(call, backend, replacement, failedNow);
+      return result;
     }
-    throw new AllBackendsFailedError(this.loss, [...this.#setup.excluded, ...attempts]);
+    throw this.#allFailed(call);
   }
 
-  /** Decides a bucket by the policy: the named backend, or timing the candidates. */
-  async #decide(
-    key: string,
-    mode: CallMode,
-    bucket: string,
-    call: number,
-    inputs: LossInputs,
-    grad: FloatTensor | undefined,
-    note: string | undefined,
-  ): Promise<Result> {
+  /** Decides a bucket by the policy: the named backend, the only one, or timing the candidates. */
+  async #decide(call: Call, note: string | undefined): Promise<Result> {
     const policy = this.#setup.policy;
-    const attempts: BackendAttempt[] = [];
-    const base = {
-      loss: this.loss,
-      config: this.#setup.configKey,
-      bucket,
-      mode,
-      policy: this.policy,
-      environment: this.#ctx.environment,
-      source: 'decided' as const,
-    };
     let candidates = this.#setup.candidates.filter((b) => !this.#ctx.pool.isUnavailable(b));
     for (const b of this.#setup.candidates)
       if (!candidates.includes(b))
-        attempts.push({ backend: b, stage: 'unavailable', reason: this.#availabilityReason(b) });
+        call.attempts.push({ backend: b, stage: 'unavailable', reason: this.#availabilityReason(b) });
 
     if (policy.kind === 'prefer' && candidates[0] !== policy.backend) {
-      const why = [...this.#setup.excluded, ...attempts].find((a) => a.backend === policy.backend);
-      note = [
+      const why = [...this.#setup.excluded, ...call.attempts].find((a) => a.backend === policy.backend);
+      note = joinNotes(
         note,
         `prefer:${policy.backend} is not a candidate here (${why === undefined ? 'unknown backend' : `${why.stage}: ${why.reason}`})`,
-      ]
-        .filter(Boolean)
-        .join('; ');
+      );
     }
-    if (policy.kind !== 'fastest' && candidates[0] === policy.backend) {
+    const first = planDecision(policy, candidates);
+    if (first.kind === 'named') {
       // only: the candidates are that backend alone. prefer: it leads; the others follow untimed.
-      const named = policy.backend;
-      const done = await this.#tryBackend(named, mode, bucket, call, inputs, grad, attempts);
-      if (done !== undefined) {
-        const decision: Decision = {
-          ...base,
-          backend: named,
-          fallbacks: candidates.slice(1),
-          rule: policy.kind,
-          reason: formatDecisionReason({ rule: policy.kind, backend: named, policy: this.policy, note }),
-          timings: [],
-        };
-        this.#ctx.decisions.set(key, decision);
-        this.#install(mode, bucket, call, named, done.compiled, decision, NO_FALLBACK);
-        return done.result;
-      }
-      if (policy.kind === 'only') throw new AllBackendsFailedError(this.loss, [...this.#setup.excluded, ...attempts]);
-      note = [note, `prefer:${named} could not run it (${attempts.map((a) => a.reason).join('; ')})`]
-        .filter(Boolean)
-        .join('; ');
+      const result = await this.#tryBackend(first.backend, call);
+      if (result !== undefined) return this.#settle(call, candidates, [], note, result);
+      if (policy.kind === 'only') throw this.#allFailed(call);
+      note = joinNotes(
+        note,
+        `prefer:${first.backend} could not run it (${call.attempts.map((a) => a.reason).join('; ')})`,
+      );
       candidates = candidates.slice(1);
     }
 
@@ -384,138 +381,168 @@ export class RoutedLoss {
     const loadMs = new Map<string, number | null>();
     const available: string[] = [];
     for (const backend of candidates) {
-      const acquired = await this.#ctx.pool.acquire(backend);
+      const acquired = await this.#acquire(backend, call, loadMs);
       this.#assertLive();
-      loadMs.set(backend, acquired.loadMs);
-      if (acquired.backend !== undefined) available.push(backend);
-      else attempts.push({ backend, stage: 'unavailable', reason: acquired.reason ?? 'unavailable' });
+      if (acquired !== undefined) available.push(backend);
     }
-    if (available.length === 0) throw new AllBackendsFailedError(this.loss, [...this.#setup.excluded, ...attempts]);
-    if (available.length === 1) {
-      const backend = available[0]!;
-      const done = await this.#tryBackend(backend, mode, bucket, call, inputs, grad, attempts);
-      if (done === undefined) throw new AllBackendsFailedError(this.loss, [...this.#setup.excluded, ...attempts]);
-      const decision: Decision = {
-        ...base,
-        backend,
-        fallbacks: [],
-        rule: 'single',
-        reason: formatDecisionReason({ rule: 'single', backend, policy: this.policy, note, unavailable: attempts }),
-        timings: [],
-      };
-      this.#ctx.decisions.set(key, decision);
-      this.#install(mode, bucket, call, backend, done.compiled, decision, NO_FALLBACK);
-      return done.result;
+    const plan = planDecision({ kind: 'fastest' }, available);
+    if (plan.kind === 'none') throw this.#allFailed(call);
+    if (plan.kind === 'single') {
+      const result = await this.#tryBackend(plan.backend, call);
+      if (result === undefined) throw this.#allFailed(call);
+      return this.#settle(call, available, [], note, result);
     }
+    return this.#calibrate(call, available, loadMs, note);
+  }
 
+  /**
+   * Times the candidates (on a proxy when the call is large, see cost-model.ts), decides,
+   * releases every loser's compiled state, and completes the call: with the winner's
+   * result when timed on the call itself, else by one real call on the winner.
+   */
+  async #calibrate(
+    call: Call,
+    available: readonly string[],
+    loadMs: ReadonlyMap<string, number | null>,
+    note: string | undefined,
+  ): Promise<Result> {
+    const proxy = needsProxy(estimateCost(call.plan, call.mode), this.#ctx.cost)
+      ? proxyInputs(call.plan, this.#ctx.cost)
+      : undefined;
     const contenders = available.map((backend): Contender<Result> => ({
       backend,
       // The load time measured above belongs in this backend's row of the timings.
       prepare: async () => ({
-        ...(await this.#prepare(backend, mode, bucket, call, inputs, grad)),
+        ...(await this.#prepare(backend, call, proxy?.plan)),
         loadMs: loadMs.get(backend) ?? null,
       }),
     }));
     const outcome = await timeContenders(contenders, this.#ctx.clock, this.#ctx.calibration, (backend, error) => {
-      this.#fault(mode, bucket, call, backend, 'call', error, attempts);
-      this.#dropCompiled(backend);
+      this.#fault(call, backend, 'call', error);
     });
     this.#assertLive();
-    const winner = outcome.ranking[0];
-    if (winner === undefined || outcome.result === undefined) {
-      for (const t of outcome.timings) {
-        if (!attempts.some((a) => a.backend === t.backend))
-          attempts.push({
-            backend: t.backend,
-            stage: t.status === 'unsupported' ? 'unsupported' : 'compile',
-            reason: t.reason ?? t.status,
-          });
-      }
-      throw new AllBackendsFailedError(this.loss, [...this.#setup.excluded, ...attempts]);
+    for (const t of outcome.timings) {
+      if (t.medianMs === null && !call.attempts.some((a) => a.backend === t.backend))
+        call.attempts.push({
+          backend: t.backend,
+          stage: t.status === 'unsupported' ? 'unsupported' : t.status === 'unavailable' ? 'unavailable' : 'compile',
+          reason: t.reason ?? t.status,
+        });
     }
-    const decision: Decision = {
-      ...base,
-      backend: winner,
-      fallbacks: outcome.ranking.slice(1),
-      rule: outcome.ranking.length === 1 ? 'single' : 'fastest',
-      reason: formatDecisionReason({
-        rule: outcome.ranking.length === 1 ? 'single' : 'fastest',
-        backend: winner,
-        policy: this.policy,
-        note,
-        timings: outcome.timings,
-        unavailable: attempts,
-      }),
-      timings: outcome.timings,
-    };
-    this.#ctx.decisions.set(key, decision);
-    this.#markRecovered(call, winner);
-    this.#install(mode, bucket, call, winner, await this.#compiled.get(winner)!, decision, NO_FALLBACK);
-    return outcome.result;
+    const core = decide(available, { kind: 'fastest' }, outcome.timings, {
+      policyName: this.policy,
+      note,
+      unavailable: call.attempts,
+      timedOn: proxy?.description,
+    });
+    if (core === undefined) throw this.#allFailed(call);
+    // Losers hold their state for this bucket (sessions, buffers): free it now.
+    for (const backend of available) if (backend !== core.backend) this.#releaseIfUnused(backend);
+    if (proxy === undefined) {
+      this.#markRecovered(call, core.backend);
+      return this.#settle(call, available, outcome.timings, note, outcome.result!, core);
+    }
+    // Timed on a proxy: the real call runs once, on the winner (then its fallbacks).
+    const decision = this.#decisionOf(call, core);
+    this.#ctx.decisions.set(call.decisionKey, decision);
+    return this.#runDecided(decision, call);
   }
 
-  /** Prepares and runs one backend; undefined (with the reason in attempts) if it gives no result. */
-  async #tryBackend(
-    backend: string,
-    mode: CallMode,
-    bucket: string,
-    call: number,
-    inputs: LossInputs,
-    grad: FloatTensor | undefined,
-    attempts: BackendAttempt[],
-  ): Promise<{ compiled: CompiledLoss; result: Result } | undefined> {
-    const prepared = await this.#prepare(backend, mode, bucket, call, inputs, grad);
+  /** Records the decision for the call's bucket and installs its route. */
+  #settle(
+    call: Call,
+    candidates: readonly string[],
+    timings: Decision['timings'],
+    note: string | undefined,
+    result: Result,
+    core = decide(candidates, this.#setup.policy, timings, {
+      policyName: this.policy,
+      note,
+      unavailable: call.attempts,
+    })!,
+  ): Result {
+    const decision = this.#decisionOf(call, core);
+    this.#ctx.decisions.set(call.decisionKey, decision);
+    this.#install(call, core.backend, decision, NO_FALLBACK);
+    return result;
+  }
+
+  #decisionOf(call: Call, core: DecisionCore): Decision {
+    return {
+      loss: this.loss,
+      config: this.#setup.configKey,
+      bucket: call.bucket,
+      mode: call.mode,
+      policy: this.policy,
+      environment: this.#ctx.environment,
+      source: 'decided',
+      ...core,
+    };
+  }
+
+  /** Prepares and runs one backend on the call; undefined (the reason in the call's attempts) if it gives no result. */
+  async #tryBackend(backend: string, call: Call): Promise<Result | undefined> {
+    const prepared = await this.#prepare(backend, call);
     if (!prepared.ok) {
-      attempts.push({
-        backend,
-        stage: prepared.status === 'failed' ? 'compile' : prepared.status,
-        reason: prepared.reason,
-      });
+      if (!call.attempts.some((a) => a.backend === backend && a.reason === prepared.reason))
+        call.attempts.push({
+          backend,
+          stage: prepared.status === 'failed' ? 'compile' : prepared.status,
+          reason: prepared.reason,
+        });
       return undefined;
     }
     try {
       const result = await prepared.call();
       this.#assertLive();
       this.#markRecovered(call, backend);
-      return { compiled: await this.#compiled.get(backend)!, result };
+      return result;
     } catch (e) {
       if (isCallerError(e)) throw e;
       this.#assertLive();
-      this.#fault(mode, bucket, call, backend, 'call', e, attempts);
-      this.#dropCompiled(backend);
+      this.#fault(call, backend, 'call', e);
+      this.#releaseIfUnused(backend);
       return undefined;
     }
   }
 
-  /** Loads, probes and compiles a backend for this config (each once), ready to call. */
-  async #prepare(
-    backend: string,
-    mode: CallMode,
-    bucket: string,
-    call: number,
-    inputs: LossInputs,
-    grad: FloatTensor | undefined,
-  ): Promise<Prepared<Result>> {
+  /** The loaded backend, under the load deadline; undefined (recorded in the call's attempts) when it cannot run. */
+  async #acquire(backend: string, call: Call, loadMs?: Map<string, number | null>) {
+    const acquired = await this.#ctx.pool.acquire(backend);
+    loadMs?.set(backend, acquired.loadMs);
+    if (acquired.fault !== undefined) this.#fault(call, backend, 'load', acquired.fault);
+    if (acquired.backend === undefined) {
+      call.attempts.push({ backend, stage: 'unavailable', reason: acquired.reason ?? 'unavailable' });
+      return undefined;
+    }
+    return acquired.backend;
+  }
+
+  /** Loads, probes and compiles a backend for this config (each once, under deadlines), ready to call. */
+  async #prepare(backend: string, call: Call, proxy?: CallPlan): Promise<Prepared<Result>> {
     const acquired = await this.#ctx.pool.acquire(backend);
     this.#assertLive();
+    if (acquired.fault !== undefined) this.#fault(call, backend, 'load', acquired.fault);
     if (acquired.backend === undefined) {
-      return {
-        ok: false,
-        status: 'unavailable',
-        reason: acquired.reason ?? 'unavailable',
-        loadMs: acquired.loadMs,
-        compileMs: null,
-      };
+      const reason = acquired.reason ?? 'unavailable';
+      return { ok: false, status: 'unavailable', reason, loadMs: acquired.loadMs, compileMs: null };
     }
     const support = acquired.backend.supports(this.loss, this.config);
     if (!support.supported)
       return { ok: false, status: 'unsupported', reason: support.reason, loadMs: acquired.loadMs, compileMs: null };
     let compileMs: number | null = null;
-    let pending = this.#compiled.get(backend);
+    let pending = this.#compiled.pending(backend);
     if (pending === undefined) {
       const start = this.#ctx.clock();
-      pending = acquired.backend.compile(this.loss, this.config);
-      this.#compiled.set(backend, pending);
+      let started: Promise<CompiledLoss>;
+      try {
+        started = acquired.backend.compile(this.loss, this.config);
+      } catch (e) {
+        started = Promise.reject(e);
+      }
+      // A compile that settles after its deadline is disposed: nobody holds it.
+      pending = withDeadline(started, backend, 'compile', this.#ctx.deadlines.compileMs, (late) => late.dispose());
+      this.#compiled.add(backend, pending);
       try {
         await pending;
       } catch {
@@ -527,67 +554,72 @@ export class RoutedLoss {
     try {
       compiled = await pending;
     } catch (e) {
-      if (this.#compiled.get(backend) === pending) this.#compiled.delete(backend);
       if (isCallerError(e)) throw e;
       const kind = (e as { kind?: unknown }).kind;
       if (kind === 'unsupported')
         return { ok: false, status: 'unsupported', reason: describeError(e), loadMs: acquired.loadMs, compileMs };
-      if (isBackendLost(e)) this.#ctx.pool.markUnavailable(backend, describeError(e));
-      this.#fault(mode, bucket, call, backend, 'compile', e, undefined);
+      this.#fault(call, backend, 'compile', e);
       return { ok: false, status: 'failed', reason: describeError(e), loadMs: acquired.loadMs, compileMs };
     }
-    if (this.#disposed) {
-      compiled.dispose();
-      throw new DisposedError(this.loss, 'router');
-    }
-    return { ok: true, loadMs: acquired.loadMs, compileMs, call: () => invoke(compiled, mode, inputs, grad) };
+    this.#assertLive();
+    return {
+      ok: true,
+      loadMs: acquired.loadMs,
+      compileMs,
+      call: () => this.#invoke(backend, compiled, call, proxy),
+    };
   }
 
-  #install(
-    mode: CallMode,
-    bucket: string,
-    call: number,
-    backend: string,
-    compiled: CompiledLoss,
-    decision: Decision,
-    fellBackFrom: readonly string[],
-  ): void {
-    const route: Route = { mode, bucket, backend, compiled, decision, calls: 1 };
-    this.#routes.set((mode === 'forward' ? 'f' : 'b') + bucket, route);
+  #install(call: Call, backend: string, decision: Decision, fellBackFrom: readonly string[]): void {
+    const route: Route = { mode: call.mode, bucket: call.bucket, backend, decision, calls: 1 };
+    this.#routes.set(call.routeKey, route);
+    this.#noteLast(route, call, fellBackFrom);
+  }
+
+  #noteLast(route: Route, call: Call, fellBackFrom: readonly string[]): void {
     this.#lastRoute = route;
-    this.#lastCall = call;
+    this.#lastCall = call.number;
     this.#lastFellBackFrom = fellBackFrom.length === 0 ? NO_FALLBACK : [...fellBackFrom];
   }
 
-  #fault(
-    mode: CallMode,
-    bucket: string,
-    call: number,
-    backend: string,
-    stage: 'compile' | 'call',
-    error: unknown,
-    attempts: BackendAttempt[] | undefined,
-  ): void {
+  /**
+   * A fault: recorded (with the call's attempts), and a backend that is lost (its device,
+   * its wasm instance aborted) is marked so for the process and its state freed.
+   */
+  #fault(call: Call, backend: string, stage: FaultRecord['stage'], error: unknown): void {
     const lost = isBackendLost(error);
     const message = describeError(error);
-    if (lost) this.#ctx.pool.markUnavailable(backend, `lost during a call: ${message}`);
-    this.#faults.push({ call, mode, bucket, backend, stage, error: message, lost, recoveredBy: null });
-    attempts?.push({ backend, stage, reason: message });
+    if (lost) {
+      this.#ctx.pool.markLost(backend, `lost during a ${stage}: ${message}`);
+      for (const [key, route] of this.#routes) if (route.backend === backend) this.#routes.delete(key);
+      this.#compiled.release(backend);
+    }
+    this.#faults.push({
+      call: call.number,
+      mode: call.mode,
+      bucket: call.bucket,
+      backend,
+      stage,
+      error: message,
+      lost,
+      recoveredBy: null,
+    });
+    call.attempts.push({ backend, stage, reason: message });
+  }
+
+  /** Frees a backend's compiled loss unless a route still runs on it (another mode or bucket). */
+  #releaseIfUnused(backend: string): void {
+    for (const route of this.#routes.values()) if (route.backend === backend) return;
+    this.#compiled.release(backend);
   }
 
   /** Marks this call's faults as completed by `backend`. */
-  #markRecovered(call: number, backend: string): void {
-    for (const f of this.#faults) if (f.call === call && f.recoveredBy === null) f.recoveredBy = backend;
+  #markRecovered(call: Call, backend: string): void {
+    for (const f of this.#faults) if (f.call === call.number && f.recoveredBy === null) f.recoveredBy = backend;
   }
 
-  #dropCompiled(backend: string): void {
-    const pending = this.#compiled.get(backend);
-    if (pending === undefined) return;
-    this.#compiled.delete(backend);
-    pending.then(
-      (c) => c.dispose(),
-      () => undefined,
-    );
+  #allFailed(call: Call): AllBackendsFailedError {
+    return new AllBackendsFailedError(this.loss, [...this.#setup.excluded, ...call.attempts]);
   }
 
   #availabilityReason(backend: string): string {
@@ -597,4 +629,8 @@ export class RoutedLoss {
   #assertLive(): void {
     if (this.#disposed) throw new DisposedError(this.loss, 'router');
   }
+}
+
+function joinNotes(...notes: (string | undefined)[]): string | undefined {
+  return notes.filter(Boolean).join('; ') || undefined;
 }

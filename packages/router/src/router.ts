@@ -7,6 +7,7 @@
  */
 import { builtinBackendNames, loadBuiltinBackend, type BackendOptions } from '@gluon-loss/backends';
 import {
+  ConfigError,
   canonicalLossName,
   currentEnvironment,
   parseConfig,
@@ -18,6 +19,9 @@ import {
 } from '@gluon-loss/spec';
 import { BackendPool, type BackendAvailability, type BackendLoader } from './backend-pool.js';
 import { DEFAULT_CALIBRATION, type CalibrationSettings, type Clock } from './calibration.js';
+import { DEFAULT_COMPILED_LIMITS, type CompiledCacheLimits } from './compiled-cache.js';
+import { DEFAULT_COST, type CostSettings } from './cost-model.js';
+import { parseDeadlines, type Deadlines } from './deadlines.js';
 import { configKey, keyOf, parseDecisions, serializeDecisions, type Decision } from './decisions.js';
 import { SHIPPED_ELIGIBILITY, declaredLosses, tableLosses, type DeclaredEligibility } from './eligibility.js';
 import type { EligibilityTable } from './eligibility-rule.js';
@@ -50,6 +54,12 @@ export interface RouterOptions {
   /** Milliseconds, monotonic (default `performance.now`); injectable for tests of the decision rule. */
   readonly clock?: Clock;
   readonly calibration?: Partial<CalibrationSettings>;
+  /** How long a load/probe, a compile and a call may take before the backend is abandoned (see deadlines.ts). */
+  readonly deadlines?: Partial<Deadlines>;
+  /** When a first call is timed on a proxy of itself (see cost-model.ts). */
+  readonly cost?: Partial<CostSettings>;
+  /** The bounds of each routed loss's compiled-state cache (count, bytes). */
+  readonly compiledCache?: Partial<CompiledCacheLimits>;
   /** The policy of losses created without one (default 'fastest'). */
   readonly policy?: Policy;
 }
@@ -82,7 +92,8 @@ export class Router {
         ? []
         : options.builtins === true || options.builtins === undefined
           ? all
-          : options.builtins.filter((b) => all.includes(b));
+          : checkBuiltins(options.builtins, all, builtinBackendNames('node'), builtinBackendNames('browser'));
+    const deadlines = parseDeadlines(options.deadlines);
     const injected = options.backends ?? [];
     const perName = options.backendOptions;
     this.#pool = new BackendPool(
@@ -92,6 +103,7 @@ export class Router {
         loader: options.loadBackend ?? loadBuiltinBackend,
         backendOptions: typeof perName === 'function' ? perName : () => perName,
         clock: options.clock ?? (() => performance.now()),
+        loadMs: deadlines.loadMs,
       },
     );
     for (const name of builtins) {
@@ -107,7 +119,16 @@ export class Router {
       environment: this.environment,
       pool: this.#pool,
       clock: options.clock ?? (() => performance.now()),
-      calibration: { ...DEFAULT_CALIBRATION, ...options.calibration },
+      calibration: {
+        ...DEFAULT_CALIBRATION,
+        // A page's clock is coarse (100 us in Chromium without cross-origin isolation):
+        // each timed run there repeats the call until it spans 1 ms.
+        ...(this.environment === 'browser' ? { minRunMs: 1 } : {}),
+        ...options.calibration,
+      },
+      deadlines,
+      cost: { ...DEFAULT_COST, ...options.cost },
+      compiledLimits: { ...DEFAULT_COMPILED_LIMITS, ...options.compiledCache },
       decisions: new Map(),
       pending: new Map(),
       eligibilitySource: `conformance table for MXNet ${table.reference.mxnet} goldens${injected.length > 0 ? ', and declared for injected backends' : ''}`,
@@ -220,6 +241,35 @@ export class Router {
   dispose(): Promise<void> {
     return this.#pool.dispose();
   }
+}
+
+/**
+ * A `builtins` list, each name checked: a name that is no built-in at all is a typo
+ * (ConfigError); one built for the other environment is dropped (a shared config).
+ */
+function checkBuiltins(
+  given: unknown,
+  here: readonly string[],
+  node: readonly string[],
+  browser: readonly string[],
+): string[] {
+  if (!Array.isArray(given))
+    throw new ConfigError({
+      loss: 'createRouter',
+      argument: 'builtins',
+      expected: 'true, false or an array of built-in backend names',
+      received: typeof given,
+    });
+  const known = new Set([...node, ...browser]);
+  for (const name of given as unknown[])
+    if (typeof name !== 'string' || !known.has(name))
+      throw new ConfigError({
+        loss: 'createRouter',
+        argument: 'builtins',
+        expected: `names of built-in backends (${[...known].join(', ')})`,
+        received: JSON.stringify(name),
+      });
+  return (given as string[]).filter((b) => here.includes(b));
 }
 
 export function createRouter(options?: RouterOptions): Router {

@@ -4,7 +4,7 @@
  * conformance runner, the router and the bench take it without knowing its package.
  */
 import { DisposedError, UnsupportedError } from './errors.js';
-import { checkHeadGrad, planCall, type CallPlan } from './plan.js';
+import { checkHeadGrad, planCall, snapshotPlan, snapshotTensor, type CallPlan } from './plan.js';
 import { canonicalLossName, parseConfig, type CanonicalLossName } from './registry.js';
 import type { FloatTensor, LossInputs } from './tensor.js';
 
@@ -73,13 +73,24 @@ export abstract class CompiledLossBase implements CompiledLoss {
   readonly config: Readonly<Record<string, unknown>>;
   #disposed = false;
 
+  /** Whether each call's tensors are copied after validation (see the constructor). */
+  readonly #snapshot: boolean;
+
+  /**
+   * `readsAfterAwait`: the backend reads the inputs after an await (an engine lock, a
+   * session), so each call copies the tensors it validated first; a later change to the
+   * caller's arrays can then neither change the result nor slip past the checks. A
+   * backend that reads everything synchronously needs no copy.
+   */
   protected constructor(
     readonly backend: string,
     loss: string,
     config: unknown,
+    options: { readonly readsAfterAwait?: boolean } = {},
   ) {
     this.loss = canonicalLossName(loss);
     this.config = Object.freeze(parseConfig(this.loss, config));
+    this.#snapshot = options.readsAfterAwait === true;
   }
 
   /** Every call by default; a backend with rank or size limits overrides it. */
@@ -91,15 +102,16 @@ export abstract class CompiledLossBase implements CompiledLoss {
     this.#assertLive();
     const plan = planCall(this.loss, this.config, inputs);
     this.#assertCallSupported(plan);
-    return this.runForward(plan);
+    return this.runForward(this.#snapshot ? snapshotPlan(plan) : plan);
   }
 
   async forwardBackward(inputs: LossInputs, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
     this.#assertLive();
     const plan = planCall(this.loss, this.config, inputs);
-    const head = checkHeadGrad(plan, headGrad);
+    const grad = checkHeadGrad(plan, headGrad);
     this.#assertCallSupported(plan);
-    return this.runForwardBackward(plan, head);
+    if (!this.#snapshot) return this.runForwardBackward(plan, grad);
+    return this.runForwardBackward(snapshotPlan(plan), snapshotTensor(grad));
   }
 
   dispose(): void {

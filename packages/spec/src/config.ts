@@ -105,6 +105,8 @@ function formatValue(v: unknown): string {
   if (v === undefined) return 'undefined';
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return 'an array';
+  const ctor = typeof v === 'object' ? (v as { constructor?: { name?: unknown } }).constructor : undefined;
+  if (ctor !== undefined && ctor !== Object && typeof ctor.name === 'string') return `a ${ctor.name}`;
   return typeof v;
 }
 
@@ -114,7 +116,10 @@ function formatValue(v: unknown): string {
  */
 export function parseConfigWith<S extends ConfigSchema>(loss: string, schema: S, config: unknown): z.output<S> {
   const raw = config ?? {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
+  // A plain object only: a Map (or a class instance) has no own keys for the schema to
+  // read, so its settings would be dropped without a word.
+  const proto = typeof raw === 'object' ? Object.getPrototypeOf(raw) : undefined;
+  if (typeof raw !== 'object' || (proto !== Object.prototype && proto !== null)) {
     throw new ConfigError({
       loss,
       argument: 'config',

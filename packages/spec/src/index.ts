@@ -10,3 +10,4 @@ export * from './environment.js';
 export * from './docs.js';
 export * from './rules/pick.js';
 export * from './rules/ctc-labels.js';
+export * from './lru.js';

@@ -19,6 +19,7 @@ import {
   type LossInputs,
   type Shape,
   type Tensor,
+  type TypedData,
 } from './tensor.js';
 
 export interface CallPlan {
@@ -118,7 +119,9 @@ export function planCall(lossName: string, config: Readonly<Record<string, unkno
     }
     if (d.role === 'scalar') {
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new InputError({ loss, argument: d.name, expected: 'a finite number', received: describeData(value) });
+        // A NaN or an infinity is a number too: show the value, not its type.
+        const received = typeof value === 'number' ? String(value) : describeData(value);
+        throw new InputError({ loss, argument: d.name, expected: 'a finite number', received });
       }
       scalars[d.name] = value;
     } else {
@@ -182,7 +185,7 @@ export function checkHeadGrad(plan: CallPlan, headGrad: unknown): FloatTensor {
       received: isTensor(headGrad) ? describeData(headGrad.data) : describeData(headGrad),
     });
   }
-  if (!sameShape(headGrad.shape, plan.outputShape) || headGrad.data.length !== sizeOf(plan.outputShape)) {
+  if (!sameShape(headGrad.shape, plan.outputShape)) {
     throw new ShapeError({
       loss: plan.loss,
       argument: 'headGrad',
@@ -190,5 +193,36 @@ export function checkHeadGrad(plan: CallPlan, headGrad: unknown): FloatTensor {
       received: formatShape(headGrad.shape),
     });
   }
+  if (headGrad.data.length !== sizeOf(plan.outputShape)) {
+    // The shape is right; its data is not as long as the shape says.
+    throw new ShapeError({
+      loss: plan.loss,
+      argument: 'headGrad',
+      expected: `${sizeOf(plan.outputShape)} elements for the output shape ${formatShape(plan.outputShape)}`,
+      received: `${headGrad.data.length} elements`,
+    });
+  }
   return headGrad as FloatTensor;
+}
+
+/** Typed arrays made by `snapshotTensor`: owned by gluon-loss, never seen by the caller. */
+const SNAPSHOTS = new WeakSet<TypedData>();
+
+/**
+ * A copy of a validated tensor (data and shape) that the caller cannot change: what a
+ * call reads after its first await. A snapshot is not copied again (the router takes one
+ * before it awaits a backend, and the backend's compiled loss would take another).
+ */
+export function snapshotTensor<T extends Tensor>(t: T): T {
+  if (SNAPSHOTS.has(t.data)) return t;
+  const data = t.data.slice();
+  SNAPSHOTS.add(data);
+  return { data, shape: [...t.shape] } as unknown as T;
+}
+
+/** The plan with every tensor replaced by its snapshot (scalars are copied by value already). */
+export function snapshotPlan(plan: CallPlan): CallPlan {
+  const tensors: Record<string, Tensor> = {};
+  for (const name in plan.tensors) tensors[name] = snapshotTensor(plan.tensors[name]!);
+  return { ...plan, tensors };
 }

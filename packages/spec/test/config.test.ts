@@ -111,3 +111,17 @@ describe('the config reference', () => {
     expect(committed).toBe(configReferenceMarkdown());
   });
 });
+
+describe('a config that is not a plain object', () => {
+  it('a Map is a ConfigError (its entries are not keys the schema reads), not a default config', () => {
+    const error = (() => {
+      try {
+        parseConfig('L2Loss', new Map([['weight', 3]]));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain('got a Map');
+  });
+});

@@ -244,3 +244,48 @@ describe('CompiledLossBase', () => {
     ).not.toThrow();
   });
 });
+
+describe('messages name what is wrong', () => {
+  it('a head gradient of the right shape but the wrong data length says so', () => {
+    const plan = planCall('L2Loss', parseConfig('L2Loss', {}), {
+      pred: f32([1, 2], [2, 1]),
+      label: f32([1, 2], [2, 1]),
+    });
+    const error = (() => {
+      try {
+        checkHeadGrad(plan, { data: new Float32Array(3), shape: [2] });
+      } catch (e) {
+        return e as ShapeError;
+      }
+    })()!;
+    expect(error).toBeInstanceOf(ShapeError);
+    expect(error.message).toBe('L2Loss: headGrad: expected 2 elements for the output shape [2], got 3 elements');
+  });
+
+  it('a NaN call-time scalar is shown as NaN, not as "number"', () => {
+    const error = reject('PoissonNLLLoss', { pred: f32([1]), target: f32([1]), epsilon: Number.NaN });
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toContain('got NaN');
+  });
+});
+
+describe('inputs are read once', () => {
+  it('a compiled loss that reads after an await computes on a copy taken at call time', async () => {
+    class Late extends CompiledLossBase {
+      constructor() {
+        super('late', 'L2Loss', {}, { readsAfterAwait: true });
+      }
+      protected async runForward(plan: CallPlan): Promise<ForwardResult> {
+        await Promise.resolve();
+        return { loss: { data: Float32Array.from(plan.tensors.pred!.data), shape: [1] } };
+      }
+      protected runForwardBackward(): ForwardBackwardResult {
+        throw new Error('not used');
+      }
+    }
+    const pred = f32([1]);
+    const running = new Late().forward({ pred, label: f32([0]) });
+    pred.data[0] = 99;
+    expect((await running).loss.data[0]).toBe(1);
+  });
+});
