@@ -3,7 +3,7 @@
  * its sessions: one per (mode, input dtypes and shapes), built on first use and reused,
  * since a graph is specialised to its input shapes. `dispose()` releases them.
  */
-import type * as ort from 'onnxruntime-web';
+import type * as ort from 'onnxruntime-common';
 import {
   BackendFailureError,
   CompiledLossBase,
