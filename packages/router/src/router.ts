@@ -60,6 +60,12 @@ export interface RouterOptions {
  */
 export type ConfigOf<N extends string> = N extends LossName ? LossConfigInput<N> : Readonly<Record<string, unknown>>;
 
+/**
+ * A loss name as `createLoss` takes it: a literal must be one of the spec's names, so a
+ * typo fails to compile; a name known only at run time (`string`) is checked when called.
+ */
+export type LossNameArg<N extends string> = N & (string extends N ? string : LossName);
+
 export interface CreateLossOptions {
   /** 'fastest' (default), 'prefer:<backend>' or 'only:<backend>'. */
   readonly policy?: Policy;
@@ -121,7 +127,7 @@ export class Router {
    * first candidate that turns out available; the rest wait for the first call.
    */
   async createLoss<N extends string>(
-    name: N,
+    name: LossNameArg<N>,
     config?: ConfigOf<N>,
     options: CreateLossOptions = {},
   ): Promise<RoutedLoss> {
@@ -245,7 +251,7 @@ export function configureDefaultRouter(options: RouterOptions): Router {
 
 /** `getDefaultRouter().createLoss(...)`: the one call most applications need. */
 export function createLoss<N extends string>(
-  name: N,
+  name: LossNameArg<N>,
   config?: ConfigOf<N>,
   options?: CreateLossOptions,
 ): Promise<RoutedLoss> {
