@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { Backend } from '@gluon-loss/spec';
-import { formatTable } from './report.js';
+import { formatTable, summarizeUnsupported } from './report.js';
 import { runConformance } from './run.js';
 import {
   defaultGoldenDir,
@@ -65,11 +65,12 @@ async function main(): Promise<number> {
     filter: opts.filter,
     onResult: (r) => {
       done++;
-      if (!opts.quiet && r.status !== 'pass')
+      if (!opts.quiet && r.status !== 'pass' && r.status !== 'unsupported')
         process.stderr.write(`${r.backend} ${r.case}: ${r.status}: ${r.message ?? ''}\n`);
       if (!opts.quiet && process.stderr.isTTY && done % 25 === 0) process.stderr.write(`  ${done} cases run\r`);
     },
   });
+  if (!opts.quiet) for (const line of summarizeUnsupported(report.results)) process.stderr.write(`${line}\n`);
   console.log(`MXNet ${report.reference.mxnet} golden cases from ${opts.golden}`);
   console.log(formatTable(report));
   if (opts.json) {

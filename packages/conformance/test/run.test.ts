@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compareTensor,
   formatTable,
+  summarizeUnsupported,
   runConformance,
   selectCases,
   toleranceFor,
@@ -127,7 +128,10 @@ describe('runConformance', () => {
       { name: 'fake-unavailable', available: false, reason: 'no device here' },
     ]);
     const table = formatTable(report);
-    expect(table).toContain('gap');
+    expect(table).toMatch(/L1Loss\s+not implemented/);
+    expect(summarizeUnsupported(report.results)).toEqual([
+      'fake-only-l2 L1Loss: not implemented (1 cases): only L2Loss',
+    ]);
     expect(table).toContain('unavailable: fake-unavailable: no device here');
   });
 

@@ -6,7 +6,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runConformance } from '../src/index.js';
+import { formatTable, runConformance, summarizeUnsupported } from '../src/index.js';
 import { loadBackendSpecifier, readGoldenDir } from '../src/node.js';
 
 const readme = readFileSync(new URL('../../spec/README.md', import.meta.url), 'utf8');
@@ -34,5 +34,11 @@ describe("the spec README's worked example", () => {
     // Its calls are gaps; a case MXNet rejects for a bad config is rejected by parseConfig first.
     expect(new Set(others.filter((r) => r.kind === 'call').map((r) => r.status))).toEqual(new Set(['unsupported']));
     expect(others.filter((r) => r.status === 'fail' || r.status === 'error')).toEqual([]);
+    // What the author reads: the table's cells in words, one line per loss not implemented.
+    expect(formatTable(report)).toMatch(/^L2Loss +(\d+) of \1 forward, (\d+) of \2 gradient$/m);
+    expect(formatTable(report)).toMatch(/^SoftmaxCrossEntropyLoss +not implemented$/m);
+    const gaps = summarizeUnsupported(report.results);
+    expect(gaps).toHaveLength(13);
+    for (const line of gaps) expect(line).toMatch(/^my-l2 \w+: not implemented \(\d+ cases\): only L2Loss$/);
   });
 });
