@@ -5,6 +5,7 @@
  * backend named with --backend is unavailable; 2 on bad usage.
  */
 import { writeFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import type { Backend } from '@gluon-loss/spec';
 import { formatTable, summarizeUnsupported } from './report.js';
@@ -48,6 +49,8 @@ async function main(): Promise<number> {
   const explicit = opts.backend.length > 0;
   const backends: Backend[] = [];
   if (explicit) {
+    // An author's module imports the runner's own @gluon-loss/spec, wherever it lives.
+    register('./spec-resolve-hook.js', import.meta.url);
     for (const spec of opts.backend) {
       try {
         backends.push(await loadBackendSpecifier(spec));
