@@ -2,8 +2,8 @@
 /**
  * gluon-loss as users install it: packs the published packages (`pnpm pack`), installs the
  * tarballs with npm into fresh projects outside the workspace, and in each project
- * type-checks a TypeScript program in strict mode (loss names and config keys checked at
- * compile time) and runs it. Projects: ts only (the default install: its size, no install
+ * type-checks a TypeScript program in strict mode (loss names, config keys and input names
+ * checked at compile time) and runs it. Projects: ts only (the default install: its size, no install
  * scripts, the other backends listed with what to install), with tfjs (cpu, wasm), and with
  * onnxruntime-node (its install script kept from downloading GPU libraries).
  *
@@ -163,6 +163,11 @@ export async function compileTimeChecks(): Promise<void> {
   await createLoss('SoftmaxCELoss', { sparse_labels: true });
   // @ts-expect-error: sparse_label is a boolean
   await createLoss('SoftmaxCELoss', { sparse_label: 'yes' });
+  const l2 = await createLoss('L2Loss');
+  // @ts-expect-error: 'lable' is no input of L2Loss
+  await l2.forward({ pred, lable: label });
+  // @ts-expect-error: PoissonNLLLoss's label is called target
+  await (await createLoss('PoissonNLLLoss')).forward({ pred, label });
   const known: LossName = 'L2Loss';
   await createLoss(known);
   await createLoss(String('a name known at run time'));

@@ -19,6 +19,7 @@ export {
   type InjectedBackend,
 } from './router.js';
 export { RoutedLoss } from './routed-loss.js';
+export { LOSS_INPUT_NAMES, type InputsOf, type LossOf, type TypedLoss } from './typed-inputs.js';
 export { NoBackendError, AllBackendsFailedError, type BackendAttempt } from './errors.js';
 export { parsePolicy, type Policy, type ParsedPolicy } from './policy.js';
 export { shapeBucket, ceilPow2 } from './shape-bucket.js';

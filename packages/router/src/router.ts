@@ -24,6 +24,7 @@ import type { EligibilityTable } from './eligibility-rule.js';
 import { NoBackendError, type BackendAttempt } from './errors.js';
 import { formatPolicy, parsePolicy, type Policy } from './policy.js';
 import { RoutedLoss, type RouterContext } from './routed-loss.js';
+import type { LossOf } from './typed-inputs.js';
 
 export interface InjectedBackend {
   readonly backend: Backend;
@@ -254,8 +255,9 @@ export function createLoss<N extends string>(
   name: LossNameArg<N>,
   config?: ConfigOf<N>,
   options?: CreateLossOptions,
-): Promise<RoutedLoss> {
-  return getDefaultRouter().createLoss(name, config, options);
+): Promise<LossOf<N>> {
+  // Only the type narrows: a literal name's loss takes exactly that loss's inputs.
+  return getDefaultRouter().createLoss(name, config, options) as Promise<LossOf<N>>;
 }
 
 /** The default router's decisions as JSON. */
