@@ -7,7 +7,7 @@
  * the least recently used session is released (after any run on it) and built again if
  * its shape comes back. `dispose()` releases them all.
  */
-import type * as ort from 'onnxruntime-web';
+import type * as ort from 'onnxruntime-common';
 import {
   BackendFailureError,
   CompiledLossBase,

@@ -4,7 +4,7 @@
  * specifiers a bundler does not follow, and only after `currentEnvironment()` says Node,
  * so a browser bundle of this package never pulls them in.
  */
-import type * as ort from 'onnxruntime-web';
+import type * as ort from 'onnxruntime-common';
 import { LruCache, currentEnvironment, type LruLimits } from '@gluon-loss/spec';
 import type { CtcRecursion, GraphMode } from './loss-graph.js';
 

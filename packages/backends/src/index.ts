@@ -2,11 +2,35 @@
  * The built-in backends, each loaded only when asked for: importing this module loads
  * no backend package, so a page or a CLI that uses one backend pays for that one alone.
  * The conformance CLI, the router and the bench all take their list from here.
+ *
+ * Only the pure-TypeScript backend is a dependency. The others live in packages the
+ * application installs when it wants them (optional peers: tfjs and onnxruntime weigh
+ * hundreds of MB). In Node the registry imports whichever are installed and names the
+ * packages to add for the others. A bundler cannot discover installed packages at run
+ * time, so a bundled app hands the registry the backend packages it imports itself
+ * (`provideBackendPackage`); this module names none of them in a literal `import()`,
+ * so an app's bundle neither includes nor fails to resolve the ones it does not use.
  */
 import { BackendUnavailableError, currentEnvironment, type Backend, type Environment } from '@gluon-loss/spec';
+import { OPTIONAL_PACKAGE_VERSIONS, type OptionalPackage } from './optional-packages.js';
+
+export { OPTIONAL_PACKAGE_VERSIONS, type OptionalPackage } from './optional-packages.js';
+
+/** tfjs-backend-wasm's `setWasmPaths`: a folder URL ending in `/`, or a URL per `.wasm` file name. */
+export type TfjsWasmPaths = string | Readonly<Record<string, string>>;
+
+/** onnxruntime-web's `env.wasm.wasmPaths`: a folder URL ending in `/`, or the URLs of its `.mjs` and `.wasm`. */
+export type OnnxWasmPaths = string | { readonly mjs?: string | URL; readonly wasm?: string | URL };
 
 export interface BackendOptions {
-  /** Where a browser page serves wasm files (tfjs-wasm, onnx-*); Node finds them itself. */
+  /** tfjs-wasm: where a page serves tfjs-backend-wasm's `.wasm` files (Node finds them itself). */
+  readonly tfjs?: { readonly wasmPaths?: TfjsWasmPaths };
+  /** onnx-wasm, onnx-webgpu: where a page serves onnxruntime-web's `.wasm`/`.mjs` files. */
+  readonly onnx?: { readonly wasmPaths?: OnnxWasmPaths };
+  /**
+   * @deprecated One folder for every runtime's files; `tfjs.wasmPaths` and `onnx.wasmPaths`
+   * take precedence.
+   */
   readonly wasmPaths?: string;
   /** Extra, backend-specific settings passed through to its factory. */
   readonly [key: string]: unknown;
@@ -16,7 +40,101 @@ export interface BackendEntry {
   readonly name: string;
   readonly environments: readonly Environment[];
   readonly description: string;
+  /** The packages the application installs for this backend (none for ts, or for an entry made elsewhere). */
+  readonly packages?: readonly OptionalPackage[];
   load(options?: BackendOptions): Promise<Backend>;
+}
+
+/** The backend packages a bundled app may hand the registry, with what the registry calls. */
+export interface BackendPackages {
+  readonly '@gluon-loss/backend-tfjs': {
+    createTfjsBackend(variant: 'cpu' | 'wasm' | 'webgl' | 'webgpu', options?: object): Backend;
+  };
+  readonly '@gluon-loss/backend-onnx': {
+    createOnnxBackend(variant: 'wasm' | 'webgpu' | 'node', options?: object): Backend;
+  };
+}
+
+type BackendPackageName = keyof BackendPackages;
+
+const provided = new Map<BackendPackageName, () => Promise<unknown>>();
+
+/**
+ * Hands the registry a backend package the app imports itself, which a bundled app must
+ * do for every backend it wants besides ts (Node apps need not: installed packages are
+ * found). Call it before the first loss is created, e.g.
+ * `provideBackendPackage('@gluon-loss/backend-tfjs', () => import('@gluon-loss/backend-tfjs'))`.
+ */
+export function provideBackendPackage<P extends BackendPackageName>(
+  name: P,
+  load: () => Promise<BackendPackages[P]>,
+): void {
+  provided.set(name, load);
+}
+
+/** One place for the install advice: every package a backend needs, at the version tested. */
+export function installAdvice(packages: readonly OptionalPackage[]): string {
+  const named = packages.map((p) => `${p}@${OPTIONAL_PACKAGE_VERSIONS[p]}`);
+  return `install ${named.length <= 2 ? named.join(' and ') : `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`}`;
+}
+
+/**
+ * The packages of `packages` that Node cannot resolve from here, or [] where this cannot
+ * be told (a bundle, a browser): there the import itself says what is missing.
+ */
+function missingPackages(packages: readonly OptionalPackage[]): OptionalPackage[] {
+  const resolve = (import.meta as { resolve?: (specifier: string) => string }).resolve;
+  if (currentEnvironment() !== 'node' || typeof resolve !== 'function') return [];
+  return packages.filter((p) => {
+    try {
+      resolve(p);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+async function importBackendPackage<P extends BackendPackageName>(
+  entry: BackendEntry,
+  name: P,
+): Promise<BackendPackages[P]> {
+  const load = provided.get(name);
+  if (load !== undefined) return (await load()) as BackendPackages[P];
+  if (currentEnvironment() !== 'node') {
+    throw new BackendUnavailableError(
+      entry.name,
+      `a bundled app imports the backends it uses: ${installAdvice(entry.packages ?? [])}, then call ` +
+        `provideBackendPackage('${name}', () => import('${name}')) before the first loss`,
+    );
+  }
+  const missing = missingPackages(entry.packages ?? []);
+  if (missing.length > 0) throw new BackendUnavailableError(entry.name, installAdvice(missing));
+  // Not a literal: a bundler must not follow it (the package is optional).
+  const specifier: string = name;
+  return (await import(/* @vite-ignore */ specifier)) as BackendPackages[P];
+}
+
+/**
+ * What each tfjs variant needs beyond `@tensorflow/tfjs` (which brings cpu and webgl). Not
+ * `@tensorflow/tfjs-core` alone: its Node build registers no gradients, and its ES build
+ * cannot load in Node (extensionless imports), so only the full package's Node bundle
+ * differentiates there.
+ */
+const TFJS_VARIANT_PACKAGES = {
+  cpu: [],
+  wasm: ['@tensorflow/tfjs-backend-wasm'],
+  webgl: [],
+  webgpu: ['@tensorflow/tfjs-backend-webgpu'],
+} as const;
+
+const ONNX_VARIANT_PACKAGES = { wasm: 'onnxruntime-web', webgpu: 'onnxruntime-web', node: 'onnxruntime-node' } as const;
+
+/** The options a backend's factory takes, from the registry's (per-runtime paths win over the old shared one). */
+function factoryOptions(runtime: 'tfjs' | 'onnx', options: BackendOptions = {}): object {
+  const { tfjs, onnx, wasmPaths: shared, ...rest } = options;
+  const wasmPaths = (runtime === 'tfjs' ? tfjs?.wasmPaths : onnx?.wasmPaths) ?? shared;
+  return wasmPaths === undefined ? rest : { ...rest, wasmPaths };
 }
 
 export const BUILTIN_BACKENDS: readonly BackendEntry[] = [
@@ -24,30 +142,50 @@ export const BUILTIN_BACKENDS: readonly BackendEntry[] = [
     name: 'ts',
     environments: ['node', 'browser'],
     description: 'pure TypeScript, fused loops over typed arrays',
+    packages: [],
     load: async () => (await import('@gluon-loss/backend-ts')).createTsBackend(),
   },
-  ...(['cpu', 'wasm', 'webgl', 'webgpu'] as const).map((variant): BackendEntry => ({
-    name: `tfjs-${variant}`,
-    environments: variant === 'cpu' || variant === 'wasm' ? ['node', 'browser'] : ['browser'],
-    description: `TensorFlow.js, ${variant} backend`,
-    load: async (options) => (await import('@gluon-loss/backend-tfjs')).createTfjsBackend(variant, options),
-  })),
-  ...(['wasm', 'webgpu', 'node'] as const).map((variant): BackendEntry => ({
-    name: `onnx-${variant}`,
-    environments: variant === 'wasm' ? ['node', 'browser'] : variant === 'webgpu' ? ['browser'] : ['node'],
-    description: variant === 'node' ? 'onnxruntime-node, native CPU' : `onnxruntime-web, ${variant} execution provider`,
-    load: async (options) => (await import('@gluon-loss/backend-onnx')).createOnnxBackend(variant, options),
-  })),
+  ...(['cpu', 'wasm', 'webgl', 'webgpu'] as const).map((variant): BackendEntry => {
+    const entry: BackendEntry = {
+      name: `tfjs-${variant}`,
+      environments: variant === 'cpu' || variant === 'wasm' ? ['node', 'browser'] : ['browser'],
+      description: `TensorFlow.js, ${variant} backend`,
+      packages: ['@gluon-loss/backend-tfjs', '@tensorflow/tfjs', ...TFJS_VARIANT_PACKAGES[variant]],
+      load: async (options) =>
+        (await importBackendPackage(entry, '@gluon-loss/backend-tfjs')).createTfjsBackend(
+          variant,
+          factoryOptions('tfjs', options),
+        ),
+    };
+    return entry;
+  }),
+  ...(['wasm', 'webgpu', 'node'] as const).map((variant): BackendEntry => {
+    const entry: BackendEntry = {
+      name: `onnx-${variant}`,
+      environments: variant === 'wasm' ? ['node', 'browser'] : variant === 'webgpu' ? ['browser'] : ['node'],
+      description:
+        variant === 'node' ? 'onnxruntime-node, native CPU' : `onnxruntime-web, ${variant} execution provider`,
+      packages: ['@gluon-loss/backend-onnx', ONNX_VARIANT_PACKAGES[variant]],
+      load: async (options) =>
+        (await importBackendPackage(entry, '@gluon-loss/backend-onnx')).createOnnxBackend(
+          variant,
+          factoryOptions('onnx', options),
+        ),
+    };
+    return entry;
+  }),
   {
     name: 'wasm-simd',
     environments: ['node', 'browser'],
     description: 'WebAssembly SIMD128, fused kernels compiled from C',
+    packages: [],
     load: async () => (await import('@gluon-loss/backend-wasm')).createWasmBackend(),
   },
   {
     name: 'wasm-simd-mt',
     environments: ['node'],
     description: 'WebAssembly SIMD128 kernels, large calls spread over Node worker threads',
+    packages: [],
     load: async (options) =>
       (await import('@gluon-loss/backend-wasm')).createWasmBackend({
         threads: typeof options?.threads === 'number' ? options.threads : await defaultThreads(),
@@ -72,8 +210,9 @@ export function findBackendEntry(name: string): BackendEntry | undefined {
 }
 
 /**
- * Loads a built-in backend by name. An unknown name, or a backend whose package fails to
- * load, rejects with BackendUnavailableError naming the reason.
+ * Loads a built-in backend by name. An unknown name, a backend whose packages are not
+ * installed (the reason names them, with versions), or one whose package fails to load,
+ * rejects with BackendUnavailableError naming the reason.
  */
 export async function loadBuiltinBackend(name: string, options?: BackendOptions): Promise<Backend> {
   const entry = findBackendEntry(name);
@@ -86,6 +225,7 @@ export async function loadBuiltinBackend(name: string, options?: BackendOptions)
   try {
     return await entry.load(options);
   } catch (e) {
+    if (e instanceof BackendUnavailableError) throw e;
     throw new BackendUnavailableError(name, `its package failed to load: ${(e as Error).message}`, e);
   }
 }

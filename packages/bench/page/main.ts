@@ -6,12 +6,14 @@
  * the wasm binaries.
  */
 import { BUILTIN_BACKENDS } from '@gluon-loss/backends';
+import { provideEveryBackendPackage } from '@gluon-loss/backends/all';
 import type { Backend } from '@gluon-loss/spec';
 import type { BrowserBenchApi, BrowserCaseRequest, BrowserInitRequest } from '../src/browser-protocol.js';
 import type { BackendStatus, Cell } from '../src/format.js';
 import { prepareCase } from '../src/inputs.js';
 import { timeBackend, timeBuiltin, describeError } from '../src/time-cell.js';
 
+provideEveryBackendPackage();
 const loaded = new Map<string, Backend>();
 
 const api: BrowserBenchApi = {
@@ -26,12 +28,10 @@ const api: BrowserBenchApi = {
       }
       const t0 = performance.now();
       try {
-        const wasmPaths = name.startsWith('tfjs-')
-          ? request.wasmPaths.tfjs
-          : name.startsWith('onnx-')
-            ? request.wasmPaths.ort
-            : undefined;
-        const backend = await entry.load(wasmPaths === undefined ? {} : { wasmPaths });
+        const backend = await entry.load({
+          tfjs: { wasmPaths: request.wasmPaths.tfjs },
+          onnx: { wasmPaths: request.wasmPaths.ort },
+        });
         const availability = await backend.probe();
         const initMs = performance.now() - t0;
         if (availability.available) {

@@ -6,6 +6,7 @@
  */
 import { decodeGoldenFile, mergeSuites, type GoldenSuite } from '@gluon-loss/golden';
 import type { BackendOptions } from '@gluon-loss/backends';
+import { provideEveryBackendPackage } from '@gluon-loss/backends/all';
 import { HARNESS_PATHS } from './protocol.js';
 
 export { HARNESS_PATHS };
@@ -18,8 +19,11 @@ export async function loadGoldenSuite(): Promise<GoldenSuite> {
   return mergeSuites(suites);
 }
 
+/** A page bundles every built-in backend package (the registry imports none by itself in a browser). */
+provideEveryBackendPackage();
+
 export function backendOptions(name: string): BackendOptions {
-  if (name.startsWith('tfjs-')) return { wasmPaths: HARNESS_PATHS.tfjsWasm };
-  if (name.startsWith('onnx-')) return { wasmPaths: HARNESS_PATHS.ortWasm };
+  if (name.startsWith('tfjs-')) return { tfjs: { wasmPaths: HARNESS_PATHS.tfjsWasm } };
+  if (name.startsWith('onnx-')) return { onnx: { wasmPaths: HARNESS_PATHS.ortWasm } };
   return {};
 }

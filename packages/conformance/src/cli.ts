@@ -5,9 +5,10 @@
  * backend named with --backend is unavailable; 2 on bad usage.
  */
 import { writeFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import type { Backend } from '@gluon-loss/spec';
-import { formatTable } from './report.js';
+import { formatTable, summarizeUnsupported } from './report.js';
 import { runConformance } from './run.js';
 import {
   defaultGoldenDir,
@@ -48,6 +49,8 @@ async function main(): Promise<number> {
   const explicit = opts.backend.length > 0;
   const backends: Backend[] = [];
   if (explicit) {
+    // An author's module imports the runner's own @gluon-loss/spec, wherever it lives.
+    register('./spec-resolve-hook.js', import.meta.url);
     for (const spec of opts.backend) {
       try {
         backends.push(await loadBackendSpecifier(spec));
@@ -65,11 +68,12 @@ async function main(): Promise<number> {
     filter: opts.filter,
     onResult: (r) => {
       done++;
-      if (!opts.quiet && r.status !== 'pass')
+      if (!opts.quiet && r.status !== 'pass' && r.status !== 'unsupported')
         process.stderr.write(`${r.backend} ${r.case}: ${r.status}: ${r.message ?? ''}\n`);
       if (!opts.quiet && process.stderr.isTTY && done % 25 === 0) process.stderr.write(`  ${done} cases run\r`);
     },
   });
+  if (!opts.quiet) for (const line of summarizeUnsupported(report.results)) process.stderr.write(`${line}\n`);
   console.log(`MXNet ${report.reference.mxnet} golden cases from ${opts.golden}`);
   console.log(formatTable(report));
   if (opts.json) {

@@ -21,12 +21,25 @@ export interface Comparison {
   readonly float64Bound?: number;
   /** Elements outside the fixed tolerance that the float64 rule passed. */
   readonly passedByFloat64: number;
-  /** The first element out of tolerance, for the message: its values and the rule it failed. */
+  /**
+   * For the message: the first element out of tolerance with its values and the rule it
+   * failed, how many are out and where, the worst one, and the rule applied.
+   */
   readonly mismatch?: string;
 }
 
 function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The multi-index of flat element `i` of a row-major tensor of `shape`. */
+function formatIndex(i: number, shape: Shape): string {
+  const index: number[] = [];
+  for (let d = shape.length - 1, rest = i; d >= 0; d--) {
+    index.unshift(rest % shape[d]!);
+    rest = Math.floor(rest / shape[d]!);
+  }
+  return `[${index.join(', ')}]`;
 }
 
 /** MXNet's float32 error on this tensor and its largest magnitude, over the elements where both values are finite. */
@@ -81,13 +94,18 @@ export function compareTensor(
   let maxAbs: number | null = null;
   let maxRel: number | null = null;
   let passedByFloat64 = 0;
-  let mismatch: string | undefined;
+  let first: string | undefined;
+  const failing: number[] = [];
+  // The worst element: the one furthest beyond its tolerance (a wrong NaN or infinity first).
+  let worst = -1;
+  let worstExcess = -Infinity;
   for (let i = 0; i < want.data.length; i++) {
     const g = got.data[i]!;
     const w = want.data[i]!;
     const r = ref64?.data[i];
     let ok: boolean;
     let why: string;
+    let excess = Infinity; // how far beyond the fixed tolerance, for the worst element
     if (want.undefinedMask?.[i]) {
       ok = g === 0; // MXNet leaves it unwritten; our backends write 0
       why = 'MXNet leaves it undefined, backends write 0';
@@ -106,6 +124,7 @@ export function compareTensor(
       if (w !== 0) maxRel = Math.max(maxRel ?? 0, abs / Math.abs(w));
       const fixedBound = tol.atol + tol.rtol * Math.abs(w);
       ok = abs <= fixedBound;
+      excess = abs - fixedBound;
       why = `fixed rule: |got - mxnet| = ${abs.toPrecision(3)} > ${fixedBound.toPrecision(3)}`;
       if (r !== undefined && bound !== undefined) {
         if (!Number.isFinite(r)) {
@@ -120,10 +139,31 @@ export function compareTensor(
         }
       }
     }
-    if (!ok && mismatch === undefined) {
-      const expected = want.undefinedMask?.[i] ? '0 (undefined in MXNet)' : String(w);
-      mismatch = `element ${i}: got ${g}, expected ${expected}${r !== undefined && !want.undefinedMask?.[i] ? ` (float64 ${r})` : ''} [${why}]`;
+    if (ok) continue;
+    failing.push(i);
+    if (excess > worstExcess) {
+      worst = i;
+      worstExcess = excess;
     }
+    if (first === undefined) {
+      const expected = want.undefinedMask?.[i] ? '0 (undefined in MXNet)' : String(w);
+      first = `element ${i} ${formatIndex(i, want.shape)}: got ${g}, expected ${expected}${r !== undefined && !want.undefinedMask?.[i] ? ` (float64 ${r})` : ''} [${why}]`;
+    }
+  }
+  let mismatch: string | undefined;
+  if (first !== undefined) {
+    const at = (i: number): string => {
+      const w = want.undefinedMask?.[i] ? '0 (undefined in MXNet)' : String(want.data[i]);
+      return `element ${i} ${formatIndex(i, want.shape)}: got ${got.data[i]}, expected ${w}`;
+    };
+    const shown = failing.slice(0, 5).map((i) => formatIndex(i, want.shape));
+    mismatch =
+      `${first}; ${failing.length} of ${want.data.length} elements out of tolerance ` +
+      `(at ${shown.join(' ')}${failing.length > shown.length ? ' ...' : ''}); worst ${at(worst)}; ` +
+      `rule |got - want| <= ${tol.atol} + ${tol.rtol} * |want|` +
+      (bound === undefined ? '' : ` or |got - ref64| <= ${bound.toPrecision(3)}`) +
+      ', NaN and infinities exact' +
+      ('reason' in tol ? ` (${String(tol.reason)})` : '');
   }
   const common = {
     rule,

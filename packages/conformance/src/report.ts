@@ -67,8 +67,9 @@ interface Cell {
 }
 
 /**
- * A loss × backend table: for each cell, forward passed/total and gradient passed/total
- * ("gap" where the backend does not implement the loss at all).
+ * A loss × backend table whose cells say what they mean in words: "28 of 28 forward, 23 of
+ * 23 gradient" (cases MXNet rejects count as forward), then how many cases the backend
+ * does not implement and how many fail; "not implemented" where it implements none.
  */
 export function formatTable(report: ConformanceReport): string {
   const backends = report.backends.filter((b) => b.available).map((b) => b.name);
@@ -92,18 +93,26 @@ export function formatTable(report: ConformanceReport): string {
   }
   const text = (c: Cell | undefined): string => {
     if (c === undefined) return '-';
-    if (c.fwdTotal === 0 && c.unsupported > 0) return 'gap';
-    const s = `${c.fwdPass}/${c.fwdTotal} ${c.gradPass}/${c.gradTotal}`;
-    return c.unsupported > 0 ? `${s} +${c.unsupported} gap` : c.failing > 0 ? `${s} !` : s;
+    // Only rejections ran (bad configs, refused before the backend's gap shows): a gap.
+    if (c.gradTotal === 0 && c.unsupported > 0) {
+      const failing = c.fwdTotal - c.fwdPass;
+      return c.fwdTotal === 0
+        ? 'not implemented'
+        : `not implemented (${c.fwdPass} of ${c.fwdTotal} rejections right${failing > 0 ? ', FAILING' : ''})`;
+    }
+    const parts = [`${c.fwdPass} of ${c.fwdTotal} forward`, `${c.gradPass} of ${c.gradTotal} gradient`];
+    if (c.unsupported > 0) parts.push(`${c.unsupported} not implemented`);
+    if (c.failing > c.unsupported) parts.push(`${c.failing - c.unsupported} FAILING`);
+    return parts.join(', ');
   };
-  const header = ['loss (fwd / grad passed)', ...backends];
+  const header = ['loss (golden cases passed)', ...backends];
   const rows = losses.map((loss) => [loss, ...backends.map((b) => text(cells.get(`${loss}\u0000${b}`)))]);
   const totals = [
     'total',
     ...backends.map((b) => {
       const s = report.summary[b]!;
       const all = s.pass + s.fail + s.unsupported + s.error;
-      return `${s.pass}/${all} cases`;
+      return `${s.pass} of ${all} cases passed`;
     }),
   ];
   const table = [header, ...rows, totals];
@@ -117,4 +126,35 @@ export function formatTable(report: ConformanceReport): string {
   const unavailable = report.backends.filter((b) => !b.available);
   for (const b of unavailable) out.push(`unavailable: ${b.name}: ${b.reason ?? 'unknown reason'}`);
   return out.join('\n');
+}
+
+/**
+ * The unsupported results in a few lines: one per loss a backend implements not at all
+ * (with its reason), and one per case where it implements the loss but not that case.
+ */
+export function summarizeUnsupported(results: readonly CaseResult[]): string[] {
+  const groups = new Map<string, CaseResult[]>();
+  for (const r of results) {
+    const key = `${r.backend}\u0000${r.loss}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const lines: string[] = [];
+  for (const group of groups.values()) {
+    const unsupported = group.filter((r) => r.status === 'unsupported');
+    if (unsupported.length === 0) continue;
+    const { backend, loss } = group[0]!;
+    if (group.every((r) => r.status === 'unsupported' || r.kind === 'rejection')) {
+      // The reason as the backend gave it, whether from supports() or an UnsupportedError's message.
+      const reasons = [...new Set(unsupported.map((r) => reasonOf(r.message)))];
+      lines.push(`${backend} ${loss}: not implemented (${unsupported.length} cases): ${reasons.join('; ')}`);
+    } else {
+      for (const r of unsupported) lines.push(`${backend} ${r.case}: not implemented: ${reasonOf(r.message)}`);
+    }
+  }
+  return lines;
+}
+
+function reasonOf(message: string | undefined): string {
+  if (message === undefined) return 'no reason given';
+  return /does not support it: (.*)$/s.exec(message)?.[1] ?? message;
 }

@@ -143,7 +143,7 @@ async function runCall(
       gradPass,
       forward: { maxAbsErr: fwdCmp.maxAbsErr, maxRelErr: fwdCmp.maxRelErr },
       grads,
-      ...(messages.length > 0 ? { message: messages.join('; ') } : {}),
+      ...(messages.length > 0 ? { message: `${messages.join('; ')}; case: ${describeCase(c)}` } : {}),
     };
   } catch (e) {
     const kind = errorKind(e);
@@ -256,4 +256,12 @@ export async function runConformance(options: RunOptions): Promise<ConformanceRe
     results,
     summary: summarize(statuses, results),
   };
+}
+
+/** A case's shapes and config, for a failure message. */
+function describeCase(c: GoldenCall): string {
+  const shapes = Object.entries(c.inputs).map(([name, v]) =>
+    typeof v === 'object' && v !== null && 'shape' in v ? `${name} [${v.shape.join(', ')}]` : `${name} ${String(v)}`,
+  );
+  return `${shapes.join(', ')}; config ${JSON.stringify(c.config)}`;
 }

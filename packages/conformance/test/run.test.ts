@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   compareTensor,
   formatTable,
+  summarizeUnsupported,
   runConformance,
   selectCases,
   toleranceFor,
@@ -23,7 +24,15 @@ describe('compareTensor', () => {
     expect(compareTensor(got([1.00009, 0]), want([1, 0]), tol).ok).toBe(true);
     const far = compareTensor(got([1.0002, 0]), want([1, 0]), tol);
     expect(far.ok).toBe(false);
-    expect(far.mismatch).toMatch(/^element 0: got 1.000/);
+    expect(far.mismatch).toMatch(/^element 0 \[0\]: got 1.000/);
+    const several = compareTensor(
+      { shape: [2, 2], data: Float32Array.from([1, 2.5, 3, 9]) },
+      { shape: [2, 2], data: Float64Array.from([1, 2, 3, 4]) },
+      tol,
+    );
+    expect(several.mismatch).toContain('2 of 4 elements out of tolerance (at [0, 1] [1, 1])');
+    expect(several.mismatch).toContain('worst element 3 [1, 1]: got 9, expected 4');
+    expect(several.mismatch).toContain(`rule |got - want| <= ${tol.atol} + ${tol.rtol} * |want|`);
     expect(compareTensor(got([0, 2e-5]), want([0, 0]), tol).ok).toBe(false);
   });
 
@@ -88,6 +97,7 @@ describe('runConformance', () => {
     expect(r!.forwardPass).toBe(false);
     expect(r!.gradPass).toBe(true);
     expect(r!.message).toContain('forward loss: element 0');
+    expect(r!.message).toMatch(/; case: pred \[[\d, ]+\], label \[[\d, ]+\]; config \{/);
   });
 
   it('fails a missing gradient', async () => {
@@ -127,7 +137,10 @@ describe('runConformance', () => {
       { name: 'fake-unavailable', available: false, reason: 'no device here' },
     ]);
     const table = formatTable(report);
-    expect(table).toContain('gap');
+    expect(table).toMatch(/L1Loss\s+not implemented/);
+    expect(summarizeUnsupported(report.results)).toEqual([
+      'fake-only-l2 L1Loss: not implemented (1 cases): only L2Loss',
+    ]);
     expect(table).toContain('unavailable: fake-unavailable: no device here');
   });
 

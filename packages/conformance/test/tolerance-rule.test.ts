@@ -35,7 +35,7 @@ describe('the float64 rule', () => {
   it('fails a value outside both, and says which rules it missed', () => {
     const c = compareTensor(got([10, 0.0015]), mx32, tol, ref64);
     expect(c.ok).toBe(false);
-    expect(c.mismatch).toMatch(/^element 1: got 0\.0015.*expected 0\.001 \(float64 0\.001\)/);
+    expect(c.mismatch).toMatch(/^element 1 \[1\]: got 0\.0015.*expected 0\.001 \(float64 0\.001\)/);
     expect(c.mismatch).toContain('fixed rule: |got - mxnet|');
     expect(c.mismatch).toContain('float64 rule: |got - ref64|');
     expect(c.mismatch).toContain(`K ${FLOAT64_RULE.k}`);

@@ -15,9 +15,11 @@ export {
   type RouterOptions,
   type CreateLossOptions,
   type ConfigOf,
+  type LossNameArg,
   type InjectedBackend,
 } from './router.js';
 export { RoutedLoss } from './routed-loss.js';
+export { LOSS_INPUT_NAMES, type InputsOf, type LossOf, type TypedLoss } from './typed-inputs.js';
 export { NoBackendError, AllBackendsFailedError, type BackendAttempt } from './errors.js';
 export { parsePolicy, type Policy, type ParsedPolicy } from './policy.js';
 export { shapeBucket, ceilPow2 } from './shape-bucket.js';
@@ -53,6 +55,14 @@ export {
   type RouteExplanation,
 } from './explanation.js';
 export type { BackendAvailability, BackendLoader } from './backend-pool.js';
+// A bundled app hands the registry the backend packages it imports (see the README).
+export {
+  provideBackendPackage,
+  type BackendOptions,
+  type BackendPackages,
+  type OnnxWasmPaths,
+  type TfjsWasmPaths,
+} from '@gluon-loss/backends';
 // The spec's tensors and errors, so an application needs one import.
 export {
   ConfigError,

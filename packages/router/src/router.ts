@@ -28,6 +28,7 @@ import type { EligibilityTable } from './eligibility-rule.js';
 import { NoBackendError, type BackendAttempt } from './errors.js';
 import { formatPolicy, parsePolicy, type Policy } from './policy.js';
 import { RoutedLoss, type RouterContext } from './routed-loss.js';
+import type { LossOf } from './typed-inputs.js';
 
 export interface InjectedBackend {
   readonly backend: Backend;
@@ -69,6 +70,12 @@ export interface RouterOptions {
  * object when it is only known at run time (the spec validates it either way).
  */
 export type ConfigOf<N extends string> = N extends LossName ? LossConfigInput<N> : Readonly<Record<string, unknown>>;
+
+/**
+ * A loss name as `createLoss` takes it: a literal must be one of the spec's names, so a
+ * typo fails to compile; a name known only at run time (`string`) is checked when called.
+ */
+export type LossNameArg<N extends string> = N & (string extends N ? string : LossName);
 
 export interface CreateLossOptions {
   /** 'fastest' (default), 'prefer:<backend>' or 'only:<backend>'. */
@@ -142,7 +149,7 @@ export class Router {
    * first candidate that turns out available; the rest wait for the first call.
    */
   async createLoss<N extends string>(
-    name: N,
+    name: LossNameArg<N>,
     config?: ConfigOf<N>,
     options: CreateLossOptions = {},
   ): Promise<RoutedLoss> {
@@ -295,11 +302,12 @@ export function configureDefaultRouter(options: RouterOptions): Router {
 
 /** `getDefaultRouter().createLoss(...)`: the one call most applications need. */
 export function createLoss<N extends string>(
-  name: N,
+  name: LossNameArg<N>,
   config?: ConfigOf<N>,
   options?: CreateLossOptions,
-): Promise<RoutedLoss> {
-  return getDefaultRouter().createLoss(name, config, options);
+): Promise<LossOf<N>> {
+  // Only the type narrows: a literal name's loss takes exactly that loss's inputs.
+  return getDefaultRouter().createLoss(name, config, options) as Promise<LossOf<N>>;
 }
 
 /** The default router's decisions as JSON. */

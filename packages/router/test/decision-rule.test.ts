@@ -287,7 +287,9 @@ describe('eligibility and loading', () => {
     await expect(router.createLoss('L2Loss', { weight: null } as never)).rejects.toBeInstanceOf(ConfigError);
     // @ts-expect-error: a literal loss name types its config with MXNet's keys
     await expect(router.createLoss('L2Loss', { nope: 1 })).rejects.toMatchObject({ kind: 'config', argument: 'nope' });
+    // @ts-expect-error: a literal loss name must be one of the spec's (a name known only at run time is a string)
     await expect(router.createLoss('MSELoss')).rejects.toBeInstanceOf(UnknownLossError);
+    await expect(router.createLoss(String('MSELoss'))).rejects.toBeInstanceOf(UnknownLossError);
     const { router: r2 } = setup([{ name: 'a' }], {
       backends: [{ backend: scriptedBackend({ name: 'a' }, new FakeClock()), eligibility: ['SoftmaxCELoss'] }],
     });
