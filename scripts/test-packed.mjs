@@ -38,12 +38,19 @@ const PUBLISHED = {
   '@gluon-loss/spec': 'packages/spec',
   '@gluon-loss/backends': 'packages/backends',
   '@gluon-loss/backend-ts': 'packages/backend-ts',
+  '@gluon-loss/backend-wasm': 'packages/backend-wasm',
   '@gluon-loss/backend-tfjs': 'packages/backend-tfjs',
   '@gluon-loss/backend-onnx': 'packages/backend-onnx',
   '@gluon-loss/conformance': 'packages/conformance',
   '@gluon-loss/golden': 'conformance',
 };
-const DEFAULT_INSTALL = ['gluon-loss', '@gluon-loss/spec', '@gluon-loss/backends', '@gluon-loss/backend-ts'];
+const DEFAULT_INSTALL = [
+  'gluon-loss',
+  '@gluon-loss/spec',
+  '@gluon-loss/backends',
+  '@gluon-loss/backend-ts',
+  '@gluon-loss/backend-wasm',
+];
 const MAX_DEFAULT_INSTALL_BYTES = 15 * 1024 * 1024;
 
 // MXNet 1.9.1: gluon.loss.SoftmaxCELoss()(pred, label) and pred.grad after backward().

@@ -28,9 +28,15 @@ describe('the optional packages', () => {
       expect(manifest.peerDependenciesMeta[name]?.optional).toBe(true);
   });
 
-  it('leave ts as the one backend package this one depends on', () => {
-    expect(Object.keys(manifest.dependencies).sort()).toEqual(['@gluon-loss/backend-ts', '@gluon-loss/spec']);
-    expect(BUILTIN_BACKENDS.find((b) => b.name === 'ts')!.packages).toEqual([]);
+  it('leave ts and wasm-simd as the backend packages this one depends on (the default install)', () => {
+    expect(Object.keys(manifest.dependencies).sort()).toEqual([
+      '@gluon-loss/backend-ts',
+      '@gluon-loss/backend-wasm',
+      '@gluon-loss/spec',
+    ]);
+    for (const name of ['ts', 'wasm-simd', 'wasm-simd-mt']) {
+      expect(BUILTIN_BACKENDS.find((b) => b.name === name)!.packages).toEqual([]);
+    }
   });
 
   it('name, for each backend, everything to install, with exact versions', () => {
