@@ -3,34 +3,35 @@
  * MXNet compares in float32 (`a` is a float32 tensor, rho a float32 scalar), so `a` is
  * computed in float32 here too; at `a == rho` the quadratic branch is taken.
  *
- * Both branches are one formula with `q = min(a, rho)`: `(0.5/rho) q^2 + (a - q)`, whose
- * derivative in a is `q / rho` (exactly `a / rho` on the quadratic side, 1 within float32
- * rounding on the linear side). `min(a, rho)` is written `(a + rho - |a - rho|) / 2`:
- * branch-free and faster than V8's Math.min in a hot loop.
- * The gradient of abs is sign(), 0 at 0.
+ * Both branches are computed in float32 as MXNet computes them (`a - rho/2`, and
+ * `(0.5/rho) * square(a)`), and where's gradient flows into both: the branch not taken
+ * gets a 0 that square's gradient multiplies by `2a`, which is NaN where `2a` overflows
+ * float32 or a is NaN/Inf, as in MXNet. The gradient of abs is sign(), 0 at 0.
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
+import { addFloat32, sign } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function huberForward(
   pred: Float32Array,
   label: Float32Array,
   rho: number,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   acc: Float64Array,
 ): void {
   const rho32 = Math.fround(rho);
-  const quadratic = 0.5 / rho;
+  const halfRho = Math.fround(0.5 * rho);
+  const quadratic = Math.fround(0.5 / rho);
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const a = Math.abs(Math.fround(label[e]! - pred[e]!));
-      const q = 0.5 * (a + rho32 - Math.abs(a - rho32));
-      sum += (quadratic * q * q + (a - q)) * (weights === null ? 1 : weights[e]!);
+      const loss = a > rho32 ? Math.fround(a - halfRho) : Math.fround(quadratic * Math.fround(a * a));
+      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -39,7 +40,7 @@ function huberForwardBackward(
   pred: Float32Array,
   label: Float32Array,
   rho: number,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   lossGrad: Float64Array,
   acc: Float64Array,
   predGrad: Float32Array,
@@ -47,26 +48,30 @@ function huberForwardBackward(
   weightGrad: Float32Array | null,
 ): void {
   const rho32 = Math.fround(rho);
-  const quadratic = 0.5 / rho;
-  const inverseRho = 1 / rho;
+  const halfRho = Math.fround(0.5 * rho);
+  const quadratic = Math.fround(0.5 / rho);
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
     const g = lossGrad[group]!;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const d = Math.fround(label[e]! - pred[e]!);
       const a = Math.abs(d);
-      const q = 0.5 * (a + rho32 - Math.abs(a - rho32));
-      const loss = quadratic * q * q + (a - q);
-      sum += loss * w;
-      const gd = (Number(d > 0) - Number(d < 0)) * q * inverseRho * g * w;
+      const linear = a > rho32;
+      const loss = linear ? Math.fround(a - halfRho) : Math.fround(quadratic * Math.fround(a * a));
+      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      const gw = Math.fround(g * w);
+      // d(loss)/d(a): the linear branch's G plus the quadratic branch's through square.
+      const quadraticGrad = Math.fround(Math.fround((linear ? 0 : gw) * quadratic) * Math.fround(2 * a));
+      const ga = Math.fround((linear ? gw : 0) + quadraticGrad);
+      const gd = ga * sign(d);
       labelGrad[e] = gd;
       predGrad[e] = -gd;
       if (weightGrad !== null) weightGrad[e] = loss * g;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
