@@ -7,7 +7,9 @@
 
 /**
  * The smallest magnitude float32 rounds to Inf (2^128 - 2^103). A float64 running sum of
- * float32 values that reaches it has overflowed in MXNet's float32 sum.
+ * float32 values that reaches it has overflowed in MXNet's float32 sum. The hot loops
+ * write addFloat32 inline, `sum += v; if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *=
+ * Infinity;` (NaN fails the test and stays NaN): measured 2x faster than calling it.
  */
 export const FLOAT32_OVERFLOW = 3.4028235677973366e38;
 

@@ -25,7 +25,7 @@
  * partial sum leaves float32's range (mshadow's sum stops its Kahan compensation at Inf),
  * and a mean divides the float32 sum by the count. Backward, G is
  * `fround(fround(head / count) * w)`, times sw in float32. A fused loop continues its
- * group's accumulator with `addFloat32` (mxnet-ops.ts), element by element in order.
+ * group's accumulator element by element in order, as `addFloat32` (mxnet-ops.ts) adds.
  */
 import type { CallPlan, FloatTensor } from '@gluon-loss/spec';
 import { sameShape, sizeOf } from '@gluon-loss/spec';

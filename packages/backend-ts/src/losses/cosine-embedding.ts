@@ -18,7 +18,7 @@
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { sizeOf } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
-import { addFloat32 } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import { Float64Scratch } from '../scratch.js';
 
 /** MXNet's floor under the product of the norms (a float32 array holding 1e-12). */
@@ -41,7 +41,8 @@ function rowStats(x: Float32Array, y: Float32Array, rows: number, dim: number, s
     for (let k = r * dim; k < end; k++) {
       const xk = x[k]!;
       const yk = y[k]!;
-      dot = addFloat32(dot, Math.fround(xk * yk));
+      dot += Math.fround(xk * yk);
+      if (Math.abs(dot) >= FLOAT32_OVERFLOW) dot *= Infinity;
       xx += xk * xk;
       yy += yk * yk;
     }

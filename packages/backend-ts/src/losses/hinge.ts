@@ -6,7 +6,7 @@
  * relu and its gradient are mshadow's (mxnet-ops.ts): NaN propagates through both.
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
-import { addFloat32, relu, reluGrad } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW, relu, reluGrad } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function hingeForward(
@@ -23,7 +23,8 @@ function hingeForward(
     let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const loss = relu(Math.fround(margin32 - Math.fround(pred[e]! * label[e]!)));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -53,7 +54,8 @@ function hingeForwardBackward(
       const y = label[e]!;
       const t = Math.fround(margin32 - Math.fround(x * y));
       const loss = relu(t);
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       // relu's gradient (a product, so Inf * 0 is NaN as in MXNet), then d(t)/d(x*y) = -1.
       const gt = -(Math.fround(g * w) * reluGrad(t));
       predGrad[e] = gt * y;

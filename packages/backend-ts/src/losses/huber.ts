@@ -9,7 +9,7 @@
  * float32 or a is NaN/Inf, as in MXNet. The gradient of abs is sign(), 0 at 0.
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
-import { addFloat32, sign } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW, sign } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function huberForward(
@@ -29,7 +29,8 @@ function huberForward(
     for (let e = start; e < end; e++) {
       const a = Math.abs(Math.fround(label[e]! - pred[e]!));
       const loss = a > rho32 ? Math.fround(a - halfRho) : Math.fround(quadratic * Math.fround(a * a));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -61,7 +62,8 @@ function huberForwardBackward(
       const a = Math.abs(d);
       const linear = a > rho32;
       const loss = linear ? Math.fround(a - halfRho) : Math.fround(quadratic * Math.fround(a * a));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // d(loss)/d(a): the linear branch's G plus the quadratic branch's through square.
       const quadraticGrad = Math.fround(Math.fround((linear ? 0 : gw) * quadratic) * Math.fround(2 * a));

@@ -17,7 +17,7 @@ import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '.
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { axisLayout, logSoftmax, logSoftmaxBackward } from '../log-softmax.js';
 import { Float32Scratch, Float64Scratch } from '../scratch.js';
-import { addFloat32 } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 /** MXNet's `1e-12` inside the log of the label, a float32 scalar there. */
@@ -36,7 +36,8 @@ function klForward(
     for (let e = start; e < end; e++) {
       const z = label[e]!;
       const loss = Math.fround(z * Math.fround(Math.fround(Math.log(Math.fround(z + EPS))) - logp[e]!));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -64,7 +65,8 @@ function klForwardBackward(
       const shifted = Math.fround(z + EPS);
       const diff = Math.fround(Math.fround(Math.log(shifted)) - logp[e]!);
       const loss = Math.fround(z * diff);
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       const gDiff = Math.fround(gw * z);
       gLogp[e] = -gDiff;

@@ -3,7 +3,7 @@
  * MXNet's gradient of abs is sign(), which is 0 at 0 (and at NaN).
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
-import { addFloat32, sign } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW, sign } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function l1Forward(
@@ -18,7 +18,8 @@ function l1Forward(
     let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const loss = Math.abs(Math.fround(label[e]! - pred[e]!));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -44,7 +45,8 @@ function l1ForwardBackward(
       const w = weights === null ? 1 : weights[e]!;
       const d = Math.fround(label[e]! - pred[e]!);
       const loss = Math.abs(d);
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gd = Math.fround(g * w) * sign(d);
       labelGrad[e] = gd;
       predGrad[e] = -gd;

@@ -5,7 +5,7 @@
  * square, `2 * d` in square's gradient), so overflow gives Inf where MXNet's does.
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
-import { addFloat32 } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function l2Forward(
@@ -21,7 +21,8 @@ function l2Forward(
     for (let e = start; e < end; e++) {
       const d = Math.fround(label[e]! - pred[e]!);
       const loss = Math.fround(d * d);
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -47,7 +48,8 @@ function l2ForwardBackward(
       const w = weights === null ? 1 : weights[e]!;
       const d = Math.fround(label[e]! - pred[e]!);
       const loss = Math.fround(d * d);
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gd = Math.fround(Math.fround(g * w) * Math.fround(2 * d));
       labelGrad[e] = gd;
       predGrad[e] = -gd;

@@ -9,7 +9,7 @@
  * so that Inf - Inf and 0 * Inf give NaN where MXNet's do; relu is mshadow's (NaN stays).
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
-import { addFloat32, relu, reluGrad, sign } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW, relu, reluGrad, sign } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function logisticForward(
@@ -31,7 +31,8 @@ function logisticForward(
       const z = Math.fround(label[e]! + labelShift) * labelScale;
       const softrelu = Math.fround(Math.log1p(Math.exp(-Math.abs(x))));
       const loss = Math.fround(Math.fround(relu(x) - Math.fround(x * z)) + softrelu);
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -62,7 +63,8 @@ function logisticForwardBackward(
       const z = Math.fround(label[e]! + labelShift) * labelScale;
       const softrelu = Math.fround(Math.log1p(Math.exp(-Math.abs(x))));
       const loss = Math.fround(Math.fround(relu(x) - Math.fround(x * z)) + softrelu);
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // relu's term, then -x*z's, then softrelu(-|x|)'s through -abs (sign(x)).
       const softreluGrad = Math.fround(gw * Math.fround(-Math.expm1(-softrelu)));

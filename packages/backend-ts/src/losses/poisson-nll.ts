@@ -11,7 +11,7 @@
  * that overflow, Inf - Inf and 0 * Inf give Inf and NaN where MXNet's do.
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
-import { addFloat32 } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 const PI32 = Math.fround(Math.PI);
@@ -45,7 +45,8 @@ function poissonForward(
         const s = stirling(t, Math.fround(Math.log(t)), Math.fround(Math.fround(2 * t) * PI32));
         loss = Math.fround(loss + s * Number(t > 1));
       }
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     accumulators[group] = sum;
     if (++group === groups) group = 0;
@@ -104,7 +105,8 @@ function poissonForwardBackward(
         );
         dTarget = Math.fround(dTarget + Math.fround(Math.fround(Math.fround(gs * logT) + dLog) - gs + dHalfLog));
       }
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       targetGrad[e] = dTarget;
       if (weightGrad !== null) weightGrad[e] = loss * groupGrad;
     }

@@ -12,7 +12,7 @@
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
-import { addFloat32 } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import { Float64Scratch } from '../scratch.js';
 
 /** KLDivLoss's `1e-12` inside the log of the label. */
@@ -40,7 +40,8 @@ function logProbabilities(x1: Float32Array, x2: Float32Array, batch: number, dim
       let d = 0;
       for (let k = 0; k < dim; k++) {
         const diff = Math.fround(x1[i * dim + k]! - x2[j * dim + k]!);
-        d = addFloat32(d, Math.fround(diff * diff));
+        d += Math.fround(diff * diff);
+        if (Math.abs(d) >= FLOAT32_OVERFLOW) d *= Infinity;
       }
       d = Math.fround(d);
       logp[row + j] = -d;

@@ -21,7 +21,7 @@ import { sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '../broadcast.js';
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { Float32Scratch, Float64Scratch } from '../scratch.js';
-import { addFloat32, relu, reluGrad, sign } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW, relu, reluGrad, sign } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 /** MXNet's `eps` inside the logs of the from_sigmoid formulas, a float32 scalar there. */
@@ -51,7 +51,8 @@ function logitsForward(
     for (let e = start; e < end; e++) {
       const xe = x[e]!;
       const loss = Math.fround(Math.fround(relu(xe) - Math.fround(xe * z[e]!)) + softreluOfMinusAbs(xe));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -79,7 +80,8 @@ function logitsForwardBackward(
       const ze = z[e]!;
       const softrelu = softreluOfMinusAbs(xe);
       const loss = Math.fround(Math.fround(relu(xe) - Math.fround(xe * ze)) + softrelu);
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // relu's term, then -x*z's, then softrelu(-|x|)'s through -abs (sign(x)).
       const softreluGrad = Math.fround(gw * Math.fround(-Math.expm1(-softrelu)));
@@ -110,7 +112,8 @@ function probabilityForward(
       const logP = Math.fround(Math.log(Math.fround(pe + EPS)));
       const logQ = Math.fround(Math.log(Math.fround(Math.fround(1 - pe) + EPS)));
       const loss = -Math.fround(Math.fround(logP * ze) + Math.fround(logQ * Math.fround(1 - ze)));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -142,7 +145,8 @@ function probabilityForwardBackward(
       const logQ = Math.fround(Math.log(shiftedQ));
       const oneMinusZ = Math.fround(1 - ze);
       const loss = -Math.fround(Math.fround(logP * ze) + Math.fround(logQ * oneMinusZ));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // Through the negation, each product, each log (times 1/its argument), and 1 - p.
       const fromP = Math.fround(Math.fround(-gw * ze) * Math.fround(1 / shiftedP));
@@ -175,7 +179,8 @@ function logitsWithPosWeightForward(
       const logWeight = Math.fround(1 + Math.fround(Math.fround(pw[e]! - 1) * ze));
       const softplus = Math.fround(softreluOfMinusAbs(xe) + relu(-xe));
       const loss = Math.fround(Math.fround(xe - Math.fround(xe * ze)) + Math.fround(logWeight * softplus));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -209,7 +214,8 @@ function logitsWithPosWeightForwardBackward(
       const logWeight = Math.fround(1 + Math.fround(pwMinusOne * ze));
       const softplus = Math.fround(softrelu + relu(-xe));
       const loss = Math.fround(Math.fround(xe - Math.fround(xe * ze)) + Math.fround(logWeight * softplus));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // x's own term, -x*z's, then softrelu(-|x|) + relu(-x) times the log weight, with
       // abs'(0) = relu'(0) = 0; each step a float32 product as autograd forms it.
@@ -246,7 +252,8 @@ function probabilityWithPosWeightForward(
       const logP = Math.fround(Math.log(Math.fround(pe + EPS)));
       const logQ = Math.fround(Math.log(Math.fround(Math.fround(1 - pe) + EPS)));
       const loss = -Math.fround(Math.fround(Math.fround(logP * ze) * pw[e]!) + Math.fround(logQ * Math.fround(1 - ze)));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -282,7 +289,8 @@ function probabilityWithPosWeightForwardBackward(
       const oneMinusZ = Math.fround(1 - ze);
       const logPz = Math.fround(logP * ze);
       const loss = -Math.fround(Math.fround(logPz * pwe) + Math.fround(logQ * oneMinusZ));
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // As without pos_weight, with the extra product by pos_weight on the log(p) term.
       const gLogPz = Math.fround(-gw * pwe);

@@ -4,7 +4,7 @@
  * relu and its gradient are mshadow's (mxnet-ops.ts).
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
-import { addFloat32, relu, reluGrad } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW, relu, reluGrad } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function squaredHingeForward(
@@ -22,7 +22,8 @@ function squaredHingeForward(
     for (let e = start; e < end; e++) {
       const r = relu(Math.fround(margin32 - Math.fround(pred[e]! * label[e]!)));
       const loss = Math.fround(r * r);
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight));
+      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
     if (++group === groups) group = 0;
@@ -53,7 +54,8 @@ function squaredHingeForwardBackward(
       const t = Math.fround(margin32 - Math.fround(x * y));
       const r = relu(t);
       const loss = Math.fround(r * r);
-      sum = addFloat32(sum, Math.fround(Math.fround(loss * w) * weight));
+      sum += Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       // d(r^2)/dr = 2r, then relu's gradient, then d(t)/d(x*y) = -1; each a float32 product.
       const gt = -Math.fround(Math.fround(Math.fround(g * w) * Math.fround(2 * r)) * reluGrad(t));
       predGrad[e] = gt * y;

@@ -8,13 +8,13 @@
  * where the relu is inactive, including at exactly 0).
  *
  * In float32 as MXNet computes it: both squares and their difference are rounded per
- * element (Inf - Inf is NaN), the sum overflows to Inf for good (addFloat32), relu keeps
+ * element (Inf - Inf is NaN), the sum overflows to Inf for good (see FLOAT32_OVERFLOW), relu keeps
  * NaN, and the gradient is `G * relu'(t) * 2 * d` step by step.
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { axisLayout } from '../log-softmax.js';
-import { addFloat32, relu, reluGrad } from '../mxnet-ops.js';
+import { FLOAT32_OVERFLOW, relu, reluGrad } from '../mxnet-ops.js';
 
 function tripletSums(
   pred: Float32Array,
@@ -31,7 +31,8 @@ function tripletSums(
     for (let e = start; e < end; e++) {
       const dp = Math.fround(pos[e]! - pred[e]!);
       const dn = Math.fround(neg[e]! - pred[e]!);
-      sum = addFloat32(sum, Math.fround(Math.fround(dp * dp) - Math.fround(dn * dn)));
+      sum += Math.fround(Math.fround(dp * dp) - Math.fround(dn * dn));
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     sums[b] = sum;
     if (++b === batch) b = 0;
