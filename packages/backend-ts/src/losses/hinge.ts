@@ -23,7 +23,12 @@ function hingeForward(
     let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const loss = relu(Math.fround(margin32 - Math.fround(pred[e]! * label[e]!)));
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -54,7 +59,7 @@ function hingeForwardBackward(
       const y = label[e]!;
       const t = Math.fround(margin32 - Math.fround(x * y));
       const loss = relu(t);
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       // relu's gradient (a product, so Inf * 0 is NaN as in MXNet), then d(t)/d(x*y) = -1.
       const gt = -(Math.fround(g * w) * reluGrad(t));

@@ -29,7 +29,12 @@ function huberForward(
     for (let e = start; e < end; e++) {
       const a = Math.abs(Math.fround(label[e]! - pred[e]!));
       const loss = a > rho32 ? Math.fround(a - halfRho) : Math.fround(quadratic * Math.fround(a * a));
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -62,7 +67,7 @@ function huberForwardBackward(
       const a = Math.abs(d);
       const linear = a > rho32;
       const loss = linear ? Math.fround(a - halfRho) : Math.fround(quadratic * Math.fround(a * a));
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // d(loss)/d(a): the linear branch's G plus the quadratic branch's through square.

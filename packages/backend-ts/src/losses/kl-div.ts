@@ -36,7 +36,12 @@ function klForward(
     for (let e = start; e < end; e++) {
       const z = label[e]!;
       const loss = Math.fround(z * Math.fround(Math.fround(Math.log(Math.fround(z + EPS))) - logp[e]!));
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -65,7 +70,7 @@ function klForwardBackward(
       const shifted = Math.fround(z + EPS);
       const diff = Math.fround(Math.fround(Math.log(shifted)) - logp[e]!);
       const loss = Math.fround(z * diff);
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       const gDiff = Math.fround(gw * z);

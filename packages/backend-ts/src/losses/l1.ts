@@ -18,7 +18,12 @@ function l1Forward(
     let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const loss = Math.abs(Math.fround(label[e]! - pred[e]!));
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -45,7 +50,7 @@ function l1ForwardBackward(
       const w = weights === null ? 1 : weights[e]!;
       const d = Math.fround(label[e]! - pred[e]!);
       const loss = Math.abs(d);
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gd = Math.fround(g * w) * sign(d);
       labelGrad[e] = gd;

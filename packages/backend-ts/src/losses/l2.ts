@@ -21,7 +21,12 @@ function l2Forward(
     for (let e = start; e < end; e++) {
       const d = Math.fround(label[e]! - pred[e]!);
       const loss = Math.fround(d * d);
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -48,7 +53,7 @@ function l2ForwardBackward(
       const w = weights === null ? 1 : weights[e]!;
       const d = Math.fround(label[e]! - pred[e]!);
       const loss = Math.fround(d * d);
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gd = Math.fround(Math.fround(g * w) * Math.fround(2 * d));
       labelGrad[e] = gd;

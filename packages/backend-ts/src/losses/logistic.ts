@@ -4,7 +4,9 @@
  *
  * Gradients follow MXNet's chain rule term by term, including its conventions at x = 0:
  * relu'(0) = 0 and abs'(0) = sign(0) = 0, so d/dx at 0 is `-z`, not the true `0.5 - z`.
- * softrelu's gradient is mshadow's `-expm1(-softrelu(y))`. Every term is rounded to
+ * softrelu's gradient, mshadow's `-expm1(-softrelu(y))`, is computed as `e / (1 + e)`
+ * with `e = exp(-|x|)`: equal but for rounding (Inf and NaN included), one exp fewer.
+ * Every term is rounded to
  * float32 where MXNet materialises it, and the three gradient terms are added in float32,
  * so that Inf - Inf and 0 * Inf give NaN where MXNet's do; relu is mshadow's (NaN stays).
  */
@@ -31,7 +33,12 @@ function logisticForward(
       const z = Math.fround(label[e]! + labelShift) * labelScale;
       const softrelu = Math.fround(Math.log1p(Math.exp(-Math.abs(x))));
       const loss = Math.fround(Math.fround(relu(x) - Math.fround(x * z)) + softrelu);
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -61,13 +68,14 @@ function logisticForwardBackward(
       const w = weights === null ? 1 : weights[e]!;
       const x = pred[e]!;
       const z = Math.fround(label[e]! + labelShift) * labelScale;
-      const softrelu = Math.fround(Math.log1p(Math.exp(-Math.abs(x))));
+      const ex = Math.exp(-Math.abs(x));
+      const softrelu = Math.fround(Math.log1p(ex));
       const loss = Math.fround(Math.fround(relu(x) - Math.fround(x * z)) + softrelu);
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // relu's term, then -x*z's, then softrelu(-|x|)'s through -abs (sign(x)).
-      const softreluGrad = Math.fround(gw * Math.fround(-Math.expm1(-softrelu)));
+      const softreluGrad = Math.fround(gw * Math.fround(ex / (1 + ex)));
       const gx = Math.fround(Math.fround(gw * reluGrad(x)) - Math.fround(gw * z));
       predGrad[e] = gx - softreluGrad * sign(x);
       labelGrad[e] = -Math.fround(gw * x) * labelScale;

@@ -45,7 +45,12 @@ function poissonForward(
         const s = stirling(t, Math.fround(Math.log(t)), Math.fround(Math.fround(2 * t) * PI32));
         loss = Math.fround(loss + s * Number(t > 1));
       }
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     accumulators[group] = sum;
@@ -105,7 +110,7 @@ function poissonForwardBackward(
         );
         dTarget = Math.fround(dTarget + Math.fround(Math.fround(Math.fround(gs * logT) + dLog) - gs + dHalfLog));
       }
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       targetGrad[e] = dTarget;
       if (weightGrad !== null) weightGrad[e] = loss * groupGrad;

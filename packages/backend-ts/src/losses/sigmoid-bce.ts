@@ -13,7 +13,8 @@
  *
  * Every operator's result is rounded to float32 where MXNet materialises it (eps is a
  * float32 scalar there), relu and its gradient are mshadow's (NaN stays NaN), softrelu's
- * gradient is `-expm1(-softrelu(y))`, and each gradient is MXNet's chain written out
+ * gradient `-expm1(-softrelu(y))` is computed as `e / (1 + e)` with `e = exp(-|x|)`
+ * (equal but for rounding, Inf and NaN included; one exp fewer), and each gradient is MXNet's chain written out
  * step by step, so that overflow, Inf - Inf and 0 * Inf give Inf and NaN where MXNet's do.
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
@@ -51,7 +52,12 @@ function logitsForward(
     for (let e = start; e < end; e++) {
       const xe = x[e]!;
       const loss = Math.fround(Math.fround(relu(xe) - Math.fround(xe * z[e]!)) + softreluOfMinusAbs(xe));
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -78,13 +84,14 @@ function logitsForwardBackward(
       const w = weights === null ? 1 : weights[e]!;
       const xe = x[e]!;
       const ze = z[e]!;
-      const softrelu = softreluOfMinusAbs(xe);
+      const ex = Math.exp(-Math.abs(xe));
+      const softrelu = Math.fround(Math.log1p(ex));
       const loss = Math.fround(Math.fround(relu(xe) - Math.fround(xe * ze)) + softrelu);
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // relu's term, then -x*z's, then softrelu(-|x|)'s through -abs (sign(x)).
-      const softreluGrad = Math.fround(gw * Math.fround(-Math.expm1(-softrelu)));
+      const softreluGrad = Math.fround(gw * Math.fround(ex / (1 + ex)));
       gx[e] = Math.fround(Math.fround(gw * reluGrad(xe)) - Math.fround(gw * ze)) - softreluGrad * sign(xe);
       gz[e] = -Math.fround(gw * xe);
       if (weightGrad !== null) weightGrad[e] = loss * g;
@@ -112,7 +119,12 @@ function probabilityForward(
       const logP = Math.fround(Math.log(Math.fround(pe + EPS)));
       const logQ = Math.fround(Math.log(Math.fround(Math.fround(1 - pe) + EPS)));
       const loss = -Math.fround(Math.fround(logP * ze) + Math.fround(logQ * Math.fround(1 - ze)));
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -145,7 +157,7 @@ function probabilityForwardBackward(
       const logQ = Math.fround(Math.log(shiftedQ));
       const oneMinusZ = Math.fround(1 - ze);
       const loss = -Math.fround(Math.fround(logP * ze) + Math.fround(logQ * oneMinusZ));
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // Through the negation, each product, each log (times 1/its argument), and 1 - p.
@@ -179,7 +191,12 @@ function logitsWithPosWeightForward(
       const logWeight = Math.fround(1 + Math.fround(Math.fround(pw[e]! - 1) * ze));
       const softplus = Math.fround(softreluOfMinusAbs(xe) + relu(-xe));
       const loss = Math.fround(Math.fround(xe - Math.fround(xe * ze)) + Math.fround(logWeight * softplus));
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -209,18 +226,19 @@ function logitsWithPosWeightForwardBackward(
       const xe = x[e]!;
       const ze = z[e]!;
       const pwe = pw[e]!;
-      const softrelu = softreluOfMinusAbs(xe);
+      const ex = Math.exp(-Math.abs(xe));
+      const softrelu = Math.fround(Math.log1p(ex));
       const pwMinusOne = Math.fround(pwe - 1);
       const logWeight = Math.fround(1 + Math.fround(pwMinusOne * ze));
       const softplus = Math.fround(softrelu + relu(-xe));
       const loss = Math.fround(Math.fround(xe - Math.fround(xe * ze)) + Math.fround(logWeight * softplus));
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // x's own term, -x*z's, then softrelu(-|x|) + relu(-x) times the log weight, with
       // abs'(0) = relu'(0) = 0; each step a float32 product as autograd forms it.
       const gSoftplus = Math.fround(gw * logWeight);
-      const softreluGrad = Math.fround(gSoftplus * Math.fround(-Math.expm1(-softrelu)));
+      const softreluGrad = Math.fround(gSoftplus * Math.fround(ex / (1 + ex)));
       const reluPart = Math.fround(gSoftplus * reluGrad(-xe));
       gx[e] = Math.fround(Math.fround(gw - Math.fround(gw * ze)) - softreluGrad * sign(xe)) - reluPart;
       const gLogWeight = Math.fround(gw * softplus);
@@ -252,7 +270,12 @@ function probabilityWithPosWeightForward(
       const logP = Math.fround(Math.log(Math.fround(pe + EPS)));
       const logQ = Math.fround(Math.log(Math.fround(Math.fround(1 - pe) + EPS)));
       const loss = -Math.fround(Math.fround(Math.fround(logP * ze) * pw[e]!) + Math.fround(logQ * Math.fround(1 - ze)));
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -289,7 +312,7 @@ function probabilityWithPosWeightForwardBackward(
       const oneMinusZ = Math.fround(1 - ze);
       const logPz = Math.fround(logP * ze);
       const loss = -Math.fround(Math.fround(logPz * pwe) + Math.fround(logQ * oneMinusZ));
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       const gw = Math.fround(g * w);
       // As without pos_weight, with the extra product by pos_weight on the log(p) term.

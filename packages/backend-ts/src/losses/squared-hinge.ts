@@ -22,7 +22,12 @@ function squaredHingeForward(
     for (let e = start; e < end; e++) {
       const r = relu(Math.fround(margin32 - Math.fround(pred[e]! * label[e]!)));
       const loss = Math.fround(r * r);
-      sum += Math.fround(Math.fround(loss * (weights === null ? 1 : weights[e]!)) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
     acc[group] = sum;
@@ -54,7 +59,7 @@ function squaredHingeForwardBackward(
       const t = Math.fround(margin32 - Math.fround(x * y));
       const r = relu(t);
       const loss = Math.fround(r * r);
-      sum += Math.fround(Math.fround(loss * w) * weight);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       // d(r^2)/dr = 2r, then relu's gradient, then d(t)/d(x*y) = -1; each a float32 product.
       const gt = -Math.fround(Math.fround(Math.fround(g * w) * Math.fround(2 * r)) * reluGrad(t));
