@@ -8,9 +8,6 @@
  */
 import { addFloat32 } from './mxnet-ops.js';
 
-/** log(float32 max) in float32: MXNet's log of a row sum that its exp made from a NaN. */
-const LOG_FLOAT32_MAX = Math.fround(Math.log(3.4028234663852886e38));
-
 export function logSoftmax(x: Float32Array, outer: number, classes: number, inner: number, out: Float32Array): void {
   const stride = inner;
   for (let o = 0; o < outer; o++) {
@@ -20,9 +17,7 @@ export function logSoftmax(x: Float32Array, outer: number, classes: number, inne
       for (let c = 0, k = base; c < classes; c++, k += stride) if (x[k]! > max) max = x[k]!;
       let sum = 0;
       for (let c = 0, k = base; c < classes; c++, k += stride) sum += Math.exp(x[k]! - max);
-      // A NaN in the row: MXNet's vectorised exp turns it into float32's largest value, so
-      // the row's other entries come out finite near -88.7 (measured), not NaN.
-      const logSum = sum === sum ? Math.log(sum) : LOG_FLOAT32_MAX;
+      const logSum = Math.log(sum);
       for (let c = 0, k = base; c < classes; c++, k += stride) out[k] = x[k]! - max - logSum;
     }
   }

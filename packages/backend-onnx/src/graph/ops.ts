@@ -27,9 +27,6 @@ export interface TapeEntry {
 
 export type Operand = Value | number;
 
-/** log(float32 max) in float32: MXNet's log of a softmax row sum that its exp made from a NaN. */
-const LOG_FLOAT32_MAX = Math.fround(Math.log(3.4028234663852886e38));
-
 export interface GraphOpsOptions {
   /**
    * Builds Log as `where(x > 0, Log(x), where(x == 0, -inf, NaN))`, with the gradient
@@ -483,12 +480,8 @@ export class GraphOps {
   logSoftmax(x: Value, axis: number): Value {
     const a = normalizeAxis(axis, x.shape.length);
     const out = this.untaped(() => {
-      // MXNet's maximum skips NaN, and a NaN in the row makes its (vectorised) exp give
-      // float32's largest value, so the row's other entries come out near -88.7, not NaN.
-      const isNumber = this.equal(x, x);
-      const shifted = this.sub(x, this.reduceMax(this.where(isNumber, x, -Infinity), [a], true));
-      const sum = this.reduceSum(this.exp(shifted), [a], true);
-      return this.sub(shifted, this.where(this.equal(sum, sum), this.log(sum), LOG_FLOAT32_MAX));
+      const shifted = this.sub(x, this.reduceMax(x, [a], true));
+      return this.sub(shifted, this.log(this.reduceSum(this.exp(shifted), [a], true)));
     });
     return this.record([x], out, (g) => [this.sub(g, this.mul(this.exp(out), this.reduceSum(g, [a], true)))]);
   }
