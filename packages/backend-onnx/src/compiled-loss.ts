@@ -11,8 +11,10 @@ import type * as ort from 'onnxruntime-common';
 import {
   BackendFailureError,
   CompiledLossBase,
+  ordinaryValues,
   tensor,
   type CallPlan,
+  type Support,
   type FloatTensor,
   type ForwardBackwardResult,
   type ForwardResult,
@@ -71,6 +73,15 @@ export class OnnxCompiledLoss extends CompiledLossBase {
     this.#runtime = runtime;
     this.#graphOptions = graphOptions;
     this.#options = options;
+  }
+
+  /**
+   * The WebGPU EP's shaders do not keep MXNet's special values (`where(x == x, ...)` loses
+   * NaN, `Log` of 0 is -88): on onnx-webgpu a call with NaN, infinities, subnormals or huge
+   * magnitudes is refused, by the spec's rule, and runs on another backend.
+   */
+  override supportsCall(plan: CallPlan): Support {
+    return this.backend === 'onnx-webgpu' ? ordinaryValues(plan, this.backend) : { supported: true };
   }
 
   /** Sessions this compiled loss holds now (one per mode and input signature). */

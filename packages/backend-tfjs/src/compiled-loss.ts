@@ -13,6 +13,7 @@ import {
   CompiledLossBase,
   DisposedError,
   isGluonLossError,
+  ordinaryValues,
   sameShape,
   type CallPlan,
   type FloatTensor,
@@ -44,6 +45,12 @@ export class TfjsCompiledLoss extends CompiledLossBase {
    */
   override supportsCall(plan: CallPlan): Support {
     if (this.#variant === 'cpu') return { supported: true };
+    // WebGL and WebGPU shaders keep MXNet's special values on their own terms (webgl's
+    // relu(-inf) is NaN, its 0/0 is 1): such calls go to a backend that follows MXNet.
+    if (this.#variant !== 'wasm') {
+      const ordinary = ordinaryValues(plan, `tfjs-${this.#variant}`);
+      if (!ordinary.supported) return ordinary;
+    }
     const rank = planRank(flattenPlan(plan));
     if (rank <= MAX_KERNEL_RANK) return { supported: true };
     return {

@@ -4,6 +4,9 @@
  * (N,) weight is (N, N)), then `* weight` (a scalar; L2Loss's is already `weight / 2`
  * in the plan), then the reduction. Built from tfjs ops, so autodiff carries the
  * gradient back through it to the loss and to sample_weight.
+ *
+ * A mean is MXNet's: the float32 sum divided by the count, so a sum that overflows gives
+ * Inf as in MXNet (tfjs's own mean divides each element first and would stay finite).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CallPlan } from '@gluon-loss/spec';
@@ -17,11 +20,12 @@ export function applyLossRules(loss: tf.Tensor, sampleWeight: tf.Tensor | undefi
       // `F.mean(loss, axis=batch_axis, exclude=True)`: every axis but the batch axis.
       const axes = weighted.shape.map((_, i) => i).filter((i) => i !== plan.batchAxis);
       if (axes.length === 0) return weighted;
-      return plan.reduction === 'mean' ? tf.mean(weighted, axes) : tf.sum(weighted, axes);
+      const sum = tf.sum(weighted, axes);
+      return plan.reduction === 'mean' ? tf.div(sum, weighted.size / sum.size) : sum;
     }
     case 'mean-all':
       // PoissonNLLLoss's `F.mean(loss)`: one number, shape (1,).
-      return tf.reshape(tf.mean(weighted), [1]);
+      return tf.reshape(tf.div(tf.sum(weighted), weighted.size), [1]);
     case 'none':
       return weighted;
   }

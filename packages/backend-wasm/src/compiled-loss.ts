@@ -7,7 +7,9 @@
 import {
   BackendFailureError,
   CompiledLossBase,
+  ordinaryValues,
   type CallPlan,
+  type Support,
   type CanonicalLossName,
   type FloatTensor,
   type ForwardBackwardResult,
@@ -25,6 +27,15 @@ export abstract class WasmCompiledLoss extends CompiledLossBase {
     private readonly heap: KernelHeap,
   ) {
     super(WASM_BACKEND_NAME, loss, config);
+  }
+
+  /**
+   * The kernels' fused float32 paths (vectorized exp/log, sums in float64, no per-step
+   * overflow) agree with MXNet on ordinary values; calls with NaN, infinities, subnormals
+   * or magnitudes beyond 2^24 go to a backend that follows MXNet there (the spec's rule).
+   */
+  override supportsCall(plan: CallPlan): Support {
+    return ordinaryValues(plan, this.backend);
   }
 
   protected abstract forwardIn(call: KernelCall, plan: CallPlan): ForwardResult;

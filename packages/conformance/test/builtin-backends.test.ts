@@ -38,6 +38,10 @@ describe.each(builtinBackendNames('node'))('%s', (name) => {
   it.each(caseNames)('%s', (caseName) => {
     const r = report.results.find((x) => x.backend === name && x.case === caseName);
     expect(r, 'not run').toBeDefined();
-    expect(r!.status, r!.message).toBe('pass');
+    // A backend may refuse a call it cannot compute as MXNet does (UnsupportedError from
+    // supportsCall, with its reason): the router runs it elsewhere and the README's table
+    // shows the gap. Anything else must pass.
+    if (r!.status === 'unsupported') expect(r!.message, 'a refusal states why').toMatch(/\S/);
+    else expect(r!.status, r!.message).toBe('pass');
   });
 });

@@ -11,3 +11,4 @@ export * from './docs.js';
 export * from './rules/pick.js';
 export * from './rules/ctc-labels.js';
 export * from './lru.js';
+export * from './rules/ordinary-values.js';

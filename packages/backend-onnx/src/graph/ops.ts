@@ -163,11 +163,23 @@ export class GraphOps {
     ]);
   }
 
-  /** `where(a >= b, a, b)`: MXNet's broadcast_maximum, whose gradient goes to `a` on ties. */
+  /**
+   * MXNet's broadcast_maximum: NaN when either side is NaN (`a + b` then), and the
+   * gradient `g * (a >= b)` to `a`, `g * (a < b)` to `b` (products, so a NaN comparison
+   * sends nothing either way, and Inf * 0 is NaN, as in MXNet).
+   */
   maximum(x: Operand, y: Operand): Value {
     const a = this.#value(x);
     const b = this.#value(y);
-    return this.where(this.greaterOrEqual(a, b), a, b);
+    const out = this.untaped(() => {
+      const aWins = this.greaterOrEqual(a, b);
+      const bWins = this.less(a, b);
+      return this.where(aWins, a, this.where(bWins, b, this.add(a, b)));
+    });
+    return this.record([a, b], out, (g, needs) => [
+      needs[0] ? this.sumTo(this.mul(g, this.cast(this.greaterOrEqual(a, b), 'float32')), a.shape) : undefined,
+      needs[1] ? this.sumTo(this.mul(g, this.cast(this.less(a, b), 'float32')), b.shape) : undefined,
+    ]);
   }
 
   // ---- unary ---------------------------------------------------------------------
@@ -204,10 +216,20 @@ export class GraphOps {
     return this.#emit('Mul', [x, x], 'float32', x.shape, {}, (g) => [this.mul(g, this.mul(x, 2))]);
   }
 
-  /** max(x, 0); the gradient is `g * (x > 0)`, so 0 at 0 and NaN where g is NaN (as MXNet). */
+  /**
+   * mshadow's relu: x where x > 0, NaN at NaN, else 0 (ONNX's Relu may turn NaN into 0).
+   * The gradient is `g * relu'(x)` with relu' 1 for x > 0, NaN at NaN, else 0: a product,
+   * so 0 at 0, and NaN where g or x is NaN or g is Inf on the inactive side, as in MXNet.
+   */
   relu(x: Value): Value {
-    return this.#emit('Relu', [x], 'float32', x.shape, {}, (g) => [
-      this.mul(g, this.cast(this.greater(x, 0), 'float32')),
+    const activeOr = (active: Operand) =>
+      this.where(this.greater(x, 0), active, this.where(this.equal(x, x), this.graph.scalar(0), x));
+    const out = this.untaped(() => activeOr(x));
+    return this.record([x], out, (g) => [
+      this.mul(
+        g,
+        this.untaped(() => activeOr(1)),
+      ),
     ]);
   }
 

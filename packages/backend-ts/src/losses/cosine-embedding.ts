@@ -9,10 +9,16 @@
  * v > 0; `max(prod, 1e-12)` sends it to the norms' product when prod >= 1e-12; the
  * norm's gradient is `x / |x|`, which is 0/0 = NaN for a zero vector, so a zero input row
  * gets NaN gradients, exactly as MXNet's autograd gives.
+ *
+ * Float32 as MXNet computes it: each product x*y and the dot's sum overflow to Inf where
+ * MXNet's do (the norms do not: mshadow's nrm2 is scaled, like float64 here), the norms'
+ * product, the cosine and each gradient step are rounded to float32, and maximum keeps
+ * NaN (its gradient then goes nowhere), so Inf/Inf and 0 * NaN give NaN as in MXNet.
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { sizeOf } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
+import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import { Float64Scratch } from '../scratch.js';
 
 /** MXNet's floor under the product of the norms (a float32 array holding 1e-12). */
@@ -35,17 +41,19 @@ function rowStats(x: Float32Array, y: Float32Array, rows: number, dim: number, s
     for (let k = r * dim; k < end; k++) {
       const xk = x[k]!;
       const yk = y[k]!;
-      dot += xk * yk;
+      dot += Math.fround(xk * yk);
+      if (Math.abs(dot) >= FLOAT32_OVERFLOW) dot *= Infinity;
       xx += xk * xk;
       yy += yk * yk;
     }
-    const normX = Math.sqrt(xx);
-    const normY = Math.sqrt(yy);
-    const prod = normX * normY;
-    stats.dot[r] = dot;
+    const normX = Math.fround(Math.sqrt(xx));
+    const normY = Math.fround(Math.sqrt(yy));
+    const prod = Math.fround(normX * normY);
+    stats.dot[r] = Math.fround(dot);
     stats.normX[r] = normX;
     stats.normY[r] = normY;
-    stats.denom[r] = prod >= EPS ? prod : EPS;
+    // mshadow's maximum: NaN wins.
+    stats.denom[r] = prod >= EPS || prod !== prod ? prod : EPS;
   }
 }
 
@@ -75,13 +83,14 @@ export class CosineEmbeddingLoss extends TsCompiledLoss {
   /** The unweighted loss per output row, into `loss` (length = rows of the loss). */
   #loss(plan: CallPlan, stats: RowStats, label: Float32Array, loss: Float64Array): void {
     const { rows, margin } = plan.detail as { rows: number; margin: number };
+    const margin32 = Math.fround(margin);
     const labelRows = label.length;
     for (let q = 0; q < loss.length; q++) {
       const r = rows === 1 ? 0 : q;
       const l = label[labelRows === 1 ? 0 : q]!;
-      const cos = stats.dot[r]! / stats.denom[r]!;
-      const hinge = (l === -1 ? 1 : 0) * (cos - margin);
-      loss[q] = (1 - cos) * (l === 1 ? 1 : 0) + (0 > hinge ? 0 : hinge);
+      const cos = Math.fround(stats.dot[r]! / stats.denom[r]!);
+      const hinge = (l === -1 ? 1 : 0) * Math.fround(cos - margin32);
+      loss[q] = Math.fround(Math.fround(1 - cos) * (l === 1 ? 1 : 0) + (0 > hinge ? 0 : hinge));
     }
   }
 
@@ -108,6 +117,7 @@ export class CosineEmbeddingLoss extends TsCompiledLoss {
 
     // d(loss)/d(cos) per loss row, summed onto the cosine rows it broadcast from.
     const cosGrad = this.#cosGrad.takeZeroed(rows);
+    const margin32 = Math.fround(margin);
     const labelRows = label.length;
     const lossRows = sizeOf(plan.lossShape);
     for (let q = 0; q < lossRows; q++) {
@@ -115,9 +125,9 @@ export class CosineEmbeddingLoss extends TsCompiledLoss {
       const l = label[labelRows === 1 ? 0 : q]!;
       const g = lossGrad[q]!;
       const isNegative = l === -1 ? 1 : 0;
-      const cos = stats.dot[r]! / stats.denom[r]!;
-      const hinge = isNegative * (cos - margin);
-      cosGrad[r]! += -g * (l === 1 ? 1 : 0) + g * (hinge > 0 ? 1 : 0) * isNegative;
+      const cos = Math.fround(stats.dot[r]! / stats.denom[r]!);
+      const hinge = isNegative * Math.fround(cos - margin32);
+      cosGrad[r]! += Math.fround(-(g * (l === 1 ? 1 : 0)) + g * (hinge > 0 ? 1 : 0) * isNegative);
     }
 
     const gx = new Float32Array(x.length);
@@ -128,17 +138,18 @@ export class CosineEmbeddingLoss extends TsCompiledLoss {
       const normX = stats.normX[r]!;
       const normY = stats.normY[r]!;
       const denom = stats.denom[r]!;
-      const gDot = gCos / denom;
-      const gDenom = gCos * (-dot / (denom * denom));
-      const gProd = normX * normY >= EPS ? gDenom : 0;
-      const gNormX = gProd * normY;
-      const gNormY = gProd * normX;
+      // div's gradients `G / b` and `G * (-a / b^2)`, each step in float32.
+      const gDot = Math.fround(gCos * Math.fround(1 / denom));
+      const gDenom = Math.fround(gCos * Math.fround(-dot / Math.fround(denom * denom)));
+      const gProd = Math.fround(normX * normY) >= EPS ? gDenom : 0;
+      const gNormX = Math.fround(gProd * normY);
+      const gNormY = Math.fround(gProd * normX);
       const end = (r + 1) * dim;
       for (let k = r * dim; k < end; k++) {
         const xk = x[k]!;
         const yk = y[k]!;
-        gx[k] = gDot * yk + gNormX * (xk / normX);
-        gy[k] = gDot * xk + gNormY * (yk / normY);
+        gx[k] = Math.fround(gDot * yk) + Math.fround(gNormX * Math.fround(xk / normX));
+        gy[k] = Math.fround(gDot * xk) + Math.fround(gNormY * Math.fround(yk / normY));
       }
     }
     return this.result(plan, weighting.output(loss), {

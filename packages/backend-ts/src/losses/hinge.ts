@@ -3,29 +3,35 @@
  * as MXNet does, so that a point exactly at the margin is inactive here too (relu's
  * gradient at 0 is 0). label gets a gradient: MXNet differentiates it.
  *
- * relu(t) is written `0.5 * (t + |t|)`, which is exact and branch-free (V8's Math.max is
- * several times slower in a hot loop, and a branch stalls on random signs).
+ * relu and its gradient are mshadow's (mxnet-ops.ts): NaN propagates through both.
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
+import { FLOAT32_OVERFLOW, relu, reluGrad } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function hingeForward(
   pred: Float32Array,
   label: Float32Array,
   margin: number,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   acc: Float64Array,
 ): void {
   const margin32 = Math.fround(margin);
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
-      const t = Math.fround(margin32 - Math.fround(pred[e]! * label[e]!));
-      sum += 0.5 * (t + Math.abs(t)) * (weights === null ? 1 : weights[e]!);
+      const loss = relu(Math.fround(margin32 - Math.fround(pred[e]! * label[e]!)));
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -34,7 +40,7 @@ function hingeForwardBackward(
   pred: Float32Array,
   label: Float32Array,
   margin: number,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   lossGrad: Float64Array,
   acc: Float64Array,
   predGrad: Float32Array,
@@ -46,21 +52,22 @@ function hingeForwardBackward(
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
     const g = lossGrad[group]!;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const x = pred[e]!;
       const y = label[e]!;
       const t = Math.fround(margin32 - Math.fround(x * y));
-      const loss = 0.5 * (t + Math.abs(t));
-      sum += loss * w;
-      // relu'(t) is 1 for t > 0, else 0; d(t)/d(x*y) = -1.
-      const gt = -(Number(t > 0) * g) * w;
+      const loss = relu(t);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
+      // relu's gradient (a product, so Inf * 0 is NaN as in MXNet), then d(t)/d(x*y) = -1.
+      const gt = -(Math.fround(g * w) * reluGrad(t));
       predGrad[e] = gt * y;
       labelGrad[e] = gt * x;
       if (weightGrad !== null) weightGrad[e] = loss * g;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }

@@ -3,19 +3,21 @@
  * MXNet compares in float32 (`a` is a float32 tensor, rho a float32 scalar), so `a` is
  * computed in float32 here too; at `a == rho` the quadratic branch is taken.
  *
- * The two branches are taken explicitly: a branch-free `min(a, rho)` written as
- * `(a + rho - |a - rho|) / 2` cancels to 0 when rho is tiny beside a (rho = 1e-30 gave a
- * zero gradient). `0.5/rho` is the float32 scalar MXNet multiplies by (it overflows to
- * +inf for a subnormal rho, as there). The gradient of abs is sign(), 0 at 0.
+ * The two branches are taken explicitly (a branch-free `min(a, rho)` cancels to 0 when rho
+ * is tiny beside a). Both are computed in float32 as MXNet computes them (`a - rho/2`, and
+ * `(0.5/rho) * square(a)`), and where's gradient flows into both: the branch not taken
+ * gets a 0 that square's gradient multiplies by `2a`, which is NaN where `2a` overflows
+ * float32 or a is NaN/Inf, as in MXNet. The gradient of abs is sign(), 0 at 0.
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
+import { FLOAT32_OVERFLOW, sign } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function huberForward(
   pred: Float32Array,
   label: Float32Array,
   rho: number,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   acc: Float64Array,
 ): void {
   const rho32 = Math.fround(rho);
@@ -24,12 +26,19 @@ function huberForward(
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const a = Math.abs(Math.fround(label[e]! - pred[e]!));
-      sum += (a > rho32 ? a - halfRho : quadratic * a * a) * (weights === null ? 1 : weights[e]!);
+      const loss = a > rho32 ? Math.fround(a - halfRho) : Math.fround(quadratic * Math.fround(a * a));
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -38,7 +47,7 @@ function huberForwardBackward(
   pred: Float32Array,
   label: Float32Array,
   rho: number,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   lossGrad: Float64Array,
   acc: Float64Array,
   predGrad: Float32Array,
@@ -48,26 +57,29 @@ function huberForwardBackward(
   const rho32 = Math.fround(rho);
   const halfRho = Math.fround(0.5 * rho);
   const quadratic = Math.fround(0.5 / rho);
-  const twiceQuadratic = 2 * quadratic;
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
     const g = lossGrad[group]!;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const d = Math.fround(label[e]! - pred[e]!);
       const a = Math.abs(d);
       const linear = a > rho32;
-      const loss = linear ? a - halfRho : quadratic * a * a;
-      sum += loss * w;
-      const sign = Number(d > 0) - Number(d < 0);
-      const gd = (linear ? sign : sign * twiceQuadratic * a) * g * w;
+      const loss = linear ? Math.fround(a - halfRho) : Math.fround(quadratic * Math.fround(a * a));
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
+      const gw = Math.fround(g * w);
+      // d(loss)/d(a): the linear branch's G plus the quadratic branch's through square.
+      const quadraticGrad = Math.fround(Math.fround((linear ? 0 : gw) * quadratic) * Math.fround(2 * a));
+      const ga = Math.fround((linear ? gw : 0) + quadraticGrad);
+      const gd = ga * sign(d);
       labelGrad[e] = gd;
       predGrad[e] = -gd;
       if (weightGrad !== null) weightGrad[e] = loss * g;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }

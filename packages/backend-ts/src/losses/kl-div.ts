@@ -7,6 +7,9 @@
  * other, and the loss takes the broadcast shape. Without a broadcast the loop walks both
  * directly; otherwise they are materialised in the loss shape and the gradients summed
  * back. label is differentiated too: `(log(label + 1e-12) - logp) + label / (label + 1e-12)`.
+ * Each step is rounded to float32 where MXNet materialises it, and the label's gradient
+ * is MXNet's chain `G * diff + (G * label) * (1 / (label + 1e-12))`, so that Inf and NaN
+ * come out where MXNet's do (at label = Inf: Inf * 0 = NaN).
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { sameShape, sizeOf } from '@gluon-loss/spec';
@@ -14,26 +17,34 @@ import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '.
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { axisLayout, logSoftmax, logSoftmaxBackward } from '../log-softmax.js';
 import { Float32Scratch, Float64Scratch } from '../scratch.js';
+import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
-/** MXNet's `1e-12` inside the log of the label. */
-const EPS = 1e-12;
+/** MXNet's `1e-12` inside the log of the label, a float32 scalar there. */
+const EPS = Math.fround(1e-12);
 
 function klForward(
   logp: Float32Array,
   label: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   acc: Float64Array,
 ): void {
   let group = 0;
   for (let start = 0; start < logp.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const z = label[e]!;
-      sum += z * (Math.log(z + EPS) - logp[e]!) * (weights === null ? 1 : weights[e]!);
+      const loss = Math.fround(z * Math.fround(Math.fround(Math.log(Math.fround(z + EPS))) - logp[e]!));
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -41,7 +52,7 @@ function klForward(
 function klForwardBackward(
   logp: Float32Array,
   label: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   lossGrad: Float64Array,
   acc: Float64Array,
   gLogp: Float64Array,
@@ -52,19 +63,22 @@ function klForwardBackward(
   for (let start = 0; start < logp.length; start += inner) {
     const end = start + inner;
     const g = lossGrad[group]!;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const z = label[e]!;
-      const diff = Math.log(z + EPS) - logp[e]!;
-      const loss = z * diff;
-      sum += loss * w;
-      const gw = g * w;
-      gLogp[e] = -z * gw;
-      gLabel[e] = (diff + z / (z + EPS)) * gw;
+      const shifted = Math.fround(z + EPS);
+      const diff = Math.fround(Math.fround(Math.log(shifted)) - logp[e]!);
+      const loss = Math.fround(z * diff);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
+      const gw = Math.fround(g * w);
+      const gDiff = Math.fround(gw * z);
+      gLogp[e] = -gDiff;
+      gLabel[e] = Math.fround(Math.fround(gw * diff) + Math.fround(gDiff * Math.fround(1 / shifted)));
       if (weightGrad !== null) weightGrad[e] = loss * g;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }

@@ -1,25 +1,35 @@
 /**
  * L2Loss: `square(label - pred)`; MXNet applies `weight / 2` (already in the plan's
  * appliedWeight), so the gradient of one element is `2 * (label - pred) * G`.
+ * Each step is rounded to float32 where MXNet materialises it (the difference, its
+ * square, `2 * d` in square's gradient), so overflow gives Inf where MXNet's does.
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
+import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function l2Forward(
   pred: Float32Array,
   label: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   acc: Float64Array,
 ): void {
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
-      const d = label[e]! - pred[e]!;
-      sum += d * d * (weights === null ? 1 : weights[e]!);
+      const d = Math.fround(label[e]! - pred[e]!);
+      const loss = Math.fround(d * d);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -27,7 +37,7 @@ function l2Forward(
 function l2ForwardBackward(
   pred: Float32Array,
   label: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   lossGrad: Float64Array,
   acc: Float64Array,
   predGrad: Float32Array,
@@ -38,18 +48,19 @@ function l2ForwardBackward(
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
     const g = lossGrad[group]!;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
-      const d = label[e]! - pred[e]!;
-      const loss = d * d;
-      sum += loss * w;
-      const gd = 2 * d * g * w;
+      const d = Math.fround(label[e]! - pred[e]!);
+      const loss = Math.fround(d * d);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
+      const gd = Math.fround(Math.fround(g * w) * Math.fround(2 * d));
       labelGrad[e] = gd;
       predGrad[e] = -gd;
       if (weightGrad !== null) weightGrad[e] = loss * g;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }

@@ -4,33 +4,44 @@
  *
  * Gradients follow MXNet's chain rule term by term, including its conventions at x = 0:
  * relu'(0) = 0 and abs'(0) = sign(0) = 0, so d/dx at 0 is `-z`, not the true `0.5 - z`.
- * softrelu's gradient is `1 - exp(-softrelu(y)) = e / (1 + e)` with `e = exp(y)`.
- * relu(x) is written `0.5 * (x + |x|)`: exact and branch-free.
+ * softrelu's gradient, mshadow's `-expm1(-softrelu(y))`, is computed as `e / (1 + e)`
+ * with `e = exp(-|x|)`: equal but for rounding (Inf and NaN included), one exp fewer.
+ * Every term is rounded to
+ * float32 where MXNet materialises it, and the three gradient terms are added in float32,
+ * so that Inf - Inf and 0 * Inf give NaN where MXNet's do; relu is mshadow's (NaN stays).
  */
 import { ElementwiseLoss } from '../elementwise-loss.js';
+import { FLOAT32_OVERFLOW, relu, reluGrad, sign } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
 function logisticForward(
   pred: Float32Array,
   label: Float32Array,
   signed: boolean,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   acc: Float64Array,
 ): void {
-  // signed: z = label/2 + 1/2; binary: z = label.
+  // signed: z = (label + 1) / 2; binary: z = label.
+  const labelShift = signed ? 1 : 0;
   const labelScale = signed ? 0.5 : 1;
-  const labelShift = signed ? 0.5 : 0;
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const x = pred[e]!;
-      const z = label[e]! * labelScale + labelShift;
+      const z = Math.fround(label[e]! + labelShift) * labelScale;
+      const softrelu = Math.fround(Math.log1p(Math.exp(-Math.abs(x))));
+      const loss = Math.fround(Math.fround(relu(x) - Math.fround(x * z)) + softrelu);
       sum +=
-        (0.5 * (x + Math.abs(x)) - x * z + Math.log1p(Math.exp(-Math.abs(x)))) * (weights === null ? 1 : weights[e]!);
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -39,33 +50,38 @@ function logisticForwardBackward(
   pred: Float32Array,
   label: Float32Array,
   signed: boolean,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   lossGrad: Float64Array,
   acc: Float64Array,
   predGrad: Float32Array,
   labelGrad: Float32Array,
   weightGrad: Float32Array | null,
 ): void {
+  const labelShift = signed ? 1 : 0;
   const labelScale = signed ? 0.5 : 1;
-  const labelShift = signed ? 0.5 : 0;
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
     const g = lossGrad[group]!;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const x = pred[e]!;
-      const z = label[e]! * labelScale + labelShift;
+      const z = Math.fround(label[e]! + labelShift) * labelScale;
       const ex = Math.exp(-Math.abs(x));
-      const loss = 0.5 * (x + Math.abs(x)) - x * z + Math.log1p(ex);
-      sum += loss * w;
-      const gw = g * w;
-      predGrad[e] = (Number(x > 0) - z - (ex / (1 + ex)) * (Number(x > 0) - Number(x < 0))) * gw;
-      labelGrad[e] = -x * gw * labelScale;
+      const softrelu = Math.fround(Math.log1p(ex));
+      const loss = Math.fround(Math.fround(relu(x) - Math.fround(x * z)) + softrelu);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
+      const gw = Math.fround(g * w);
+      // relu's term, then -x*z's, then softrelu(-|x|)'s through -abs (sign(x)).
+      const softreluGrad = Math.fround(gw * Math.fround(ex / (1 + ex)));
+      const gx = Math.fround(Math.fround(gw * reluGrad(x)) - Math.fround(gw * z));
+      predGrad[e] = gx - softreluGrad * sign(x);
+      labelGrad[e] = -Math.fround(gw * x) * labelScale;
       if (weightGrad !== null) weightGrad[e] = loss * g;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }

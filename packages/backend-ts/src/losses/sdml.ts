@@ -7,9 +7,12 @@
  *
  * The labels are built with MXNet's own arithmetic, so a batch of 1 divides 0 by 0 and
  * every output is NaN, as in MXNet. `weight` is never applied (1.9.1 stores it only).
+ * Each squared difference is rounded to float32 and the distance's sum overflows to Inf
+ * where MXNet's does (then log_softmax gives NaN for the row, as MXNet's).
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
+import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import { Float64Scratch } from '../scratch.js';
 
 /** KLDivLoss's `1e-12` inside the log of the label. */
@@ -36,9 +39,11 @@ function logProbabilities(x1: Float32Array, x2: Float32Array, batch: number, dim
     for (let j = 0; j < batch; j++) {
       let d = 0;
       for (let k = 0; k < dim; k++) {
-        const diff = x1[i * dim + k]! - x2[j * dim + k]!;
-        d += diff * diff;
+        const diff = Math.fround(x1[i * dim + k]! - x2[j * dim + k]!);
+        d += Math.fround(diff * diff);
+        if (Math.abs(d) >= FLOAT32_OVERFLOW) d *= Infinity;
       }
+      d = Math.fround(d);
       logp[row + j] = -d;
       if (-d > max) max = -d;
     }

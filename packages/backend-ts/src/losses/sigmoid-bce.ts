@@ -11,18 +11,27 @@
  * pos_weight are differentiated too. pos_weight broadcasts against pred, and the loss
  * takes the broadcast shape (pred and label then broadcast as well).
  *
- * relu(v) is written `0.5 * (v + |v|)` (so relu(-x) is `0.5 * (|x| - x)`): exact and
- * branch-free, where V8's Math.max is slow in a hot loop.
+ * Every operator's result is rounded to float32 where MXNet materialises it (eps is a
+ * float32 scalar there), relu and its gradient are mshadow's (NaN stays NaN), softrelu's
+ * gradient `-expm1(-softrelu(y))` is computed as `e / (1 + e)` with `e = exp(-|x|)`
+ * (equal but for rounding, Inf and NaN included; one exp fewer), and each gradient is MXNet's chain written out
+ * step by step, so that overflow, Inf - Inf and 0 * Inf give Inf and NaN where MXNet's do.
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '../broadcast.js';
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { Float32Scratch, Float64Scratch } from '../scratch.js';
+import { FLOAT32_OVERFLOW, relu, reluGrad, sign } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
 
-/** MXNet's `eps` inside the logs of the from_sigmoid formulas. */
-const EPS = 1e-12;
+/** MXNet's `eps` inside the logs of the from_sigmoid formulas, a float32 scalar there. */
+const EPS = Math.fround(1e-12);
+
+/** mshadow's softrelu of `-|x|`, in float32. */
+function softreluOfMinusAbs(x: number): number {
+  return Math.fround(Math.log1p(Math.exp(-Math.abs(x))));
+}
 
 // Each loop walks its elements as weighting.ts describes: blocks of `inner` sharing one
 // accumulator and one G, each element's loss and G times its sample_weight, if any, and
@@ -33,20 +42,25 @@ const EPS = 1e-12;
 function logitsForward(
   x: Float32Array,
   z: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   acc: Float64Array,
 ): void {
   let group = 0;
   for (let start = 0; start < x.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const xe = x[e]!;
+      const loss = Math.fround(Math.fround(relu(xe) - Math.fround(xe * z[e]!)) + softreluOfMinusAbs(xe));
       sum +=
-        (0.5 * (xe + Math.abs(xe)) - xe * z[e]! + Math.log1p(Math.exp(-Math.abs(xe)))) *
-        (weights === null ? 1 : weights[e]!);
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -54,7 +68,7 @@ function logitsForward(
 function logitsForwardBackward(
   x: Float32Array,
   z: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   lossGrad: Float64Array,
   acc: Float64Array,
   gx: Float32Array,
@@ -65,20 +79,24 @@ function logitsForwardBackward(
   for (let start = 0; start < x.length; start += inner) {
     const end = start + inner;
     const g = lossGrad[group]!;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const xe = x[e]!;
       const ze = z[e]!;
       const ex = Math.exp(-Math.abs(xe));
-      const loss = 0.5 * (xe + Math.abs(xe)) - xe * ze + Math.log1p(ex);
-      sum += loss * w;
-      const gw = g * w;
-      gx[e] = (Number(xe > 0) - ze - (ex / (1 + ex)) * (Number(xe > 0) - Number(xe < 0))) * gw;
-      gz[e] = -xe * gw;
+      const softrelu = Math.fround(Math.log1p(ex));
+      const loss = Math.fround(Math.fround(relu(xe) - Math.fround(xe * ze)) + softrelu);
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
+      const gw = Math.fround(g * w);
+      // relu's term, then -x*z's, then softrelu(-|x|)'s through -abs (sign(x)).
+      const softreluGrad = Math.fround(gw * Math.fround(ex / (1 + ex)));
+      gx[e] = Math.fround(Math.fround(gw * reluGrad(xe)) - Math.fround(gw * ze)) - softreluGrad * sign(xe);
+      gz[e] = -Math.fround(gw * xe);
       if (weightGrad !== null) weightGrad[e] = loss * g;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -88,19 +106,28 @@ function logitsForwardBackward(
 function probabilityForward(
   p: Float32Array,
   z: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   acc: Float64Array,
 ): void {
   let group = 0;
   for (let start = 0; start < p.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const pe = p[e]!;
       const ze = z[e]!;
-      sum -= (Math.log(pe + EPS) * ze + Math.log(1 - pe + EPS) * (1 - ze)) * (weights === null ? 1 : weights[e]!);
+      const logP = Math.fround(Math.log(Math.fround(pe + EPS)));
+      const logQ = Math.fround(Math.log(Math.fround(Math.fround(1 - pe) + EPS)));
+      const loss = -Math.fround(Math.fround(logP * ze) + Math.fround(logQ * Math.fround(1 - ze)));
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -108,7 +135,7 @@ function probabilityForward(
 function probabilityForwardBackward(
   p: Float32Array,
   z: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   lossGrad: Float64Array,
   acc: Float64Array,
   gp: Float32Array,
@@ -119,21 +146,28 @@ function probabilityForwardBackward(
   for (let start = 0; start < p.length; start += inner) {
     const end = start + inner;
     const g = lossGrad[group]!;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const pe = p[e]!;
       const ze = z[e]!;
-      const logP = Math.log(pe + EPS);
-      const logQ = Math.log(1 - pe + EPS);
-      const loss = -(logP * ze + logQ * (1 - ze));
-      sum += loss * w;
-      const gw = g * w;
-      gp[e] = -(ze / (pe + EPS) - (1 - ze) / (1 - pe + EPS)) * gw;
-      gz[e] = -(logP - logQ) * gw;
+      const shiftedP = Math.fround(pe + EPS);
+      const shiftedQ = Math.fround(Math.fround(1 - pe) + EPS);
+      const logP = Math.fround(Math.log(shiftedP));
+      const logQ = Math.fround(Math.log(shiftedQ));
+      const oneMinusZ = Math.fround(1 - ze);
+      const loss = -Math.fround(Math.fround(logP * ze) + Math.fround(logQ * oneMinusZ));
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
+      const gw = Math.fround(g * w);
+      // Through the negation, each product, each log (times 1/its argument), and 1 - p.
+      const fromP = Math.fround(Math.fround(-gw * ze) * Math.fround(1 / shiftedP));
+      const fromQ = Math.fround(Math.fround(-gw * oneMinusZ) * Math.fround(1 / shiftedQ));
+      gp[e] = fromP - fromQ;
+      gz[e] = Math.fround(-gw * logP) + Math.fround(gw * logQ);
       if (weightGrad !== null) weightGrad[e] = loss * g;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -144,21 +178,28 @@ function logitsWithPosWeightForward(
   x: Float32Array,
   z: Float32Array,
   pw: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   acc: Float64Array,
 ): void {
   let group = 0;
   for (let start = 0; start < x.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const xe = x[e]!;
       const ze = z[e]!;
-      const logWeight = 1 + (pw[e]! - 1) * ze;
-      const loss = xe - xe * ze + logWeight * (Math.log1p(Math.exp(-Math.abs(xe))) + 0.5 * (Math.abs(xe) - xe));
-      sum += loss * (weights === null ? 1 : weights[e]!);
+      const logWeight = Math.fround(1 + Math.fround(Math.fround(pw[e]! - 1) * ze));
+      const softplus = Math.fround(softreluOfMinusAbs(xe) + relu(-xe));
+      const loss = Math.fround(Math.fround(xe - Math.fround(xe * ze)) + Math.fround(logWeight * softplus));
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -167,7 +208,7 @@ function logitsWithPosWeightForwardBackward(
   x: Float32Array,
   z: Float32Array,
   pw: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   lossGrad: Float64Array,
   acc: Float64Array,
   gx: Float64Array,
@@ -179,26 +220,33 @@ function logitsWithPosWeightForwardBackward(
   for (let start = 0; start < x.length; start += inner) {
     const end = start + inner;
     const g = lossGrad[group]!;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const xe = x[e]!;
       const ze = z[e]!;
       const pwe = pw[e]!;
       const ex = Math.exp(-Math.abs(xe));
-      const logWeight = 1 + (pwe - 1) * ze;
-      const softplus = Math.log1p(ex) + 0.5 * (Math.abs(xe) - xe);
-      const loss = xe - xe * ze + logWeight * softplus;
-      sum += loss * w;
-      const gw = g * w;
-      // d(softrelu(-|x|) + relu(-x))/dx, with abs'(0) = relu'(0) = 0.
-      const dSoftplus = -(ex / (1 + ex)) * (Number(xe > 0) - Number(xe < 0)) - Number(xe < 0);
-      gx[e] = (1 - ze + logWeight * dSoftplus) * gw;
-      gz[e] = (-xe + (pwe - 1) * softplus) * gw;
-      gpw[e] = ze * softplus * gw;
+      const softrelu = Math.fround(Math.log1p(ex));
+      const pwMinusOne = Math.fround(pwe - 1);
+      const logWeight = Math.fround(1 + Math.fround(pwMinusOne * ze));
+      const softplus = Math.fround(softrelu + relu(-xe));
+      const loss = Math.fround(Math.fround(xe - Math.fround(xe * ze)) + Math.fround(logWeight * softplus));
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
+      const gw = Math.fround(g * w);
+      // x's own term, -x*z's, then softrelu(-|x|) + relu(-x) times the log weight, with
+      // abs'(0) = relu'(0) = 0; each step a float32 product as autograd forms it.
+      const gSoftplus = Math.fround(gw * logWeight);
+      const softreluGrad = Math.fround(gSoftplus * Math.fround(ex / (1 + ex)));
+      const reluPart = Math.fround(gSoftplus * reluGrad(-xe));
+      gx[e] = Math.fround(Math.fround(gw - Math.fround(gw * ze)) - softreluGrad * sign(xe)) - reluPart;
+      const gLogWeight = Math.fround(gw * softplus);
+      gz[e] = Math.fround(-Math.fround(gw * xe) + Math.fround(gLogWeight * pwMinusOne));
+      gpw[e] = Math.fround(gLogWeight * ze);
       if (weightGrad !== null) weightGrad[e] = loss * g;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -209,20 +257,28 @@ function probabilityWithPosWeightForward(
   p: Float32Array,
   z: Float32Array,
   pw: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   acc: Float64Array,
 ): void {
   let group = 0;
   for (let start = 0; start < p.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const pe = p[e]!;
       const ze = z[e]!;
-      sum -=
-        (Math.log(pe + EPS) * ze * pw[e]! + Math.log(1 - pe + EPS) * (1 - ze)) * (weights === null ? 1 : weights[e]!);
+      const logP = Math.fround(Math.log(Math.fround(pe + EPS)));
+      const logQ = Math.fround(Math.log(Math.fround(Math.fround(1 - pe) + EPS)));
+      const loss = -Math.fround(Math.fround(Math.fround(logP * ze) * pw[e]!) + Math.fround(logQ * Math.fround(1 - ze)));
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * weights[e]!) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -231,7 +287,7 @@ function probabilityWithPosWeightForwardBackward(
   p: Float32Array,
   z: Float32Array,
   pw: Float32Array,
-  { inner, groups, weights }: FusedWalk,
+  { inner, groups, weights, weight }: FusedWalk,
   lossGrad: Float64Array,
   acc: Float64Array,
   gp: Float64Array,
@@ -243,23 +299,32 @@ function probabilityWithPosWeightForwardBackward(
   for (let start = 0; start < p.length; start += inner) {
     const end = start + inner;
     const g = lossGrad[group]!;
-    let sum = 0;
+    let sum = acc[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const pe = p[e]!;
       const ze = z[e]!;
       const pwe = pw[e]!;
-      const logP = Math.log(pe + EPS);
-      const logQ = Math.log(1 - pe + EPS);
-      const loss = -(logP * ze * pwe + logQ * (1 - ze));
-      sum += loss * w;
-      const gw = g * w;
-      gp[e] = -((ze * pwe) / (pe + EPS) - (1 - ze) / (1 - pe + EPS)) * gw;
-      gz[e] = -(logP * pwe - logQ) * gw;
-      gpw[e] = -logP * ze * gw;
+      const shiftedP = Math.fround(pe + EPS);
+      const shiftedQ = Math.fround(Math.fround(1 - pe) + EPS);
+      const logP = Math.fround(Math.log(shiftedP));
+      const logQ = Math.fround(Math.log(shiftedQ));
+      const oneMinusZ = Math.fround(1 - ze);
+      const logPz = Math.fround(logP * ze);
+      const loss = -Math.fround(Math.fround(logPz * pwe) + Math.fround(logQ * oneMinusZ));
+      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
+      const gw = Math.fround(g * w);
+      // As without pos_weight, with the extra product by pos_weight on the log(p) term.
+      const gLogPz = Math.fround(-gw * pwe);
+      const fromP = Math.fround(Math.fround(gLogPz * ze) * Math.fround(1 / shiftedP));
+      const fromQ = Math.fround(Math.fround(-gw * oneMinusZ) * Math.fround(1 / shiftedQ));
+      gp[e] = fromP - fromQ;
+      gz[e] = Math.fround(gLogPz * logP) + Math.fround(gw * logQ);
+      gpw[e] = Math.fround(-gw * logPz);
       if (weightGrad !== null) weightGrad[e] = loss * g;
     }
-    acc[group]! += sum;
+    acc[group] = sum;
     if (++group === groups) group = 0;
   }
 }

@@ -6,10 +6,15 @@
  * Two passes: the per-sample sums (blocks of `inner` contiguous elements, block j in
  * sample j % batch), then, backward, each element's gradient from its sample's G (0
  * where the relu is inactive, including at exactly 0).
+ *
+ * In float32 as MXNet computes it: both squares and their difference are rounded per
+ * element (Inf - Inf is NaN), the sum overflows to Inf for good (see FLOAT32_OVERFLOW), relu keeps
+ * NaN, and the gradient is `G * relu'(t) * 2 * d` step by step.
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { axisLayout } from '../log-softmax.js';
+import { FLOAT32_OVERFLOW, relu, reluGrad } from '../mxnet-ops.js';
 
 function tripletSums(
   pred: Float32Array,
@@ -22,13 +27,14 @@ function tripletSums(
   let b = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
-    let sum = 0;
+    let sum = sums[b]!;
     for (let e = start; e < end; e++) {
-      const dp = pos[e]! - pred[e]!;
-      const dn = neg[e]! - pred[e]!;
-      sum += dp * dp - dn * dn;
+      const dp = Math.fround(pos[e]! - pred[e]!);
+      const dn = Math.fround(neg[e]! - pred[e]!);
+      sum += Math.fround(Math.fround(dp * dp) - Math.fround(dn * dn));
+      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
     }
-    sums[b]! += sum;
+    sums[b] = sum;
     if (++b === batch) b = 0;
   }
 }
@@ -47,13 +53,13 @@ function tripletBackward(
   let b = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
-    const g2 = 2 * activeGrad[b]!;
+    const g = activeGrad[b]!;
     for (let e = start; e < end; e++) {
-      const dp = (pos[e]! - pred[e]!) * g2;
-      const dn = (neg[e]! - pred[e]!) * g2;
-      gPos[e] = dp;
-      gNeg[e] = -dn;
-      gPred[e] = dn - dp;
+      const gp = Math.fround(g * Math.fround(2 * Math.fround(pos[e]! - pred[e]!)));
+      const gn = -Math.fround(g * Math.fround(2 * Math.fround(neg[e]! - pred[e]!)));
+      gPos[e] = gp;
+      gNeg[e] = gn;
+      gPred[e] = -gp - gn;
     }
     if (++b === batch) b = 0;
   }
@@ -74,11 +80,8 @@ export class TripletLoss extends TsCompiledLoss {
     const neg = this.floatInput(plan, 'negative');
     const { classes: batch, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.batchAxis as number);
     tripletSums(pred, pos, neg, inner, batch, loss);
-    const margin = plan.detail.margin as number;
-    for (let b = 0; b < batch; b++) {
-      const t = loss[b]! + margin;
-      loss[b] = t > 0 ? t : 0;
-    }
+    const margin32 = Math.fround(plan.detail.margin as number);
+    for (let b = 0; b < batch; b++) loss[b] = relu(Math.fround(Math.fround(loss[b]!) + margin32));
     return { pred, pos, neg, inner, batch };
   }
 
@@ -94,9 +97,9 @@ export class TripletLoss extends TsCompiledLoss {
     const lossGrad = weighting.lossGrad(headGrad.data);
     const loss = weighting.accumulators();
     const { pred, pos, neg, inner, batch } = this.#loss(plan, loss);
-    // relu's gradient: G where the hinge is active (loss > 0), else 0 (as a product, so a
-    // NaN G stays NaN as in MXNet). lossGrad is this call's scratch: overwritten in place.
-    for (let b = 0; b < batch; b++) lossGrad[b] = lossGrad[b]! * (loss[b]! > 0 ? 1 : 0);
+    // relu's gradient (relu' of relu(t) is relu' of t), as a product so that Inf * 0 and
+    // NaN give NaN as in MXNet. lossGrad is this call's scratch: overwritten in place.
+    for (let b = 0; b < batch; b++) lossGrad[b] = lossGrad[b]! * reluGrad(loss[b]!);
     const gPred = new Float32Array(pred.length);
     const gPos = new Float32Array(pred.length);
     const gNeg = new Float32Array(pred.length);
