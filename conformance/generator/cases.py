@@ -7,7 +7,7 @@ MXNet 1.9.1 and records what MXNet does; nothing here states an expected value.
 
 Adding a loss: one function below, registered in LOSSES, plus its entry in INPUTS.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional
 import zlib
 
@@ -96,6 +96,8 @@ class Case:
     # and the gradient from the same operators written out of place (generate.py checks the
     # two forwards are identical).
     out_of_place_grad: bool = False
+    # `out.backward()` with no head gradient: MXNet's default, a head gradient of ones.
+    default_head_grad: bool = False
 
 
 def f32(x):
@@ -654,19 +656,30 @@ def sdml_cases():
     ]
 
 
+def with_default_head_grad(cases: Callable[[], List[Case]]) -> Callable[[], List[Case]]:
+    """The loss's first call case once more, differentiated the way `loss.backward()` is
+    written in MXNet's own examples: with no head gradient (MXNet then uses ones)."""
+    def all_cases():
+        listed = cases()
+        first = next(c for c in listed if not c.error)
+        return listed + [replace(first, name=f'{first.name}-default-head-grad', default_head_grad=True,
+                                 description=f'{first.description} Differentiated with no head gradient (ones).')]
+    return all_cases
+
+
 LOSSES = {
-    'L2Loss': l2_cases,
-    'L1Loss': l1_cases,
-    'SigmoidBinaryCrossEntropyLoss': bce_cases,
-    'SoftmaxCrossEntropyLoss': softmax_ce_cases,
-    'KLDivLoss': kl_div_cases,
-    'CTCLoss': ctc_cases,
-    'HuberLoss': huber_cases,
-    'HingeLoss': hinge_like_cases,
-    'SquaredHingeLoss': hinge_like_cases,
-    'LogisticLoss': logistic_cases,
-    'TripletLoss': triplet_cases,
-    'PoissonNLLLoss': poisson_cases,
-    'CosineEmbeddingLoss': cosine_cases,
-    'SDMLLoss': sdml_cases,
+    'L2Loss': with_default_head_grad(l2_cases),
+    'L1Loss': with_default_head_grad(l1_cases),
+    'SigmoidBinaryCrossEntropyLoss': with_default_head_grad(bce_cases),
+    'SoftmaxCrossEntropyLoss': with_default_head_grad(softmax_ce_cases),
+    'KLDivLoss': with_default_head_grad(kl_div_cases),
+    'CTCLoss': with_default_head_grad(ctc_cases),
+    'HuberLoss': with_default_head_grad(huber_cases),
+    'HingeLoss': with_default_head_grad(hinge_like_cases),
+    'SquaredHingeLoss': with_default_head_grad(hinge_like_cases),
+    'LogisticLoss': with_default_head_grad(logistic_cases),
+    'TripletLoss': with_default_head_grad(triplet_cases),
+    'PoissonNLLLoss': with_default_head_grad(poisson_cases),
+    'CosineEmbeddingLoss': with_default_head_grad(cosine_cases),
+    'SDMLLoss': with_default_head_grad(sdml_cases),
 }

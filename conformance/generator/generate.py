@@ -3,7 +3,8 @@
 
 Each case of cases.py is built with the real `mxnet.gluon.loss` class, called
 imperatively on NDArrays in MXNet's classic (not `npx.set_np`) mode, and differentiated
-with `autograd` against a random head gradient. MXNet's engine runs single-threaded
+with `autograd` against a random head gradient (or, for the cases marked `headGradDefault`,
+with `backward()` and no head gradient, which MXNet fills with ones). MXNet's engine runs single-threaded
 (NaiveEngine, one OpenMP thread) and oneDNN is held to its AVX2 kernels, so every run on
 an AVX2 host writes the same bytes. A host whose CPU lacks AVX2 would round the last bit
 of some results differently, so `--check` holds the inputs, head gradients and structure
@@ -48,7 +49,7 @@ from cases import INPUTS, LOSSES, Case, Rand, differentiable  # noqa: E402
 CHECK_ULPS = 8
 
 FORMAT = 'gluon-loss-golden'
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / 'golden'
 
 
@@ -260,8 +261,12 @@ def run_case(loss_name: str, case: Case) -> dict:
         out_np = out.asnumpy()
         if case.out_of_place_grad and not np.array_equal(out_np, real_forward, equal_nan=True):
             raise GeneratorError(f'{full_name}: the out-of-place restatement differs from MXNet: {out_np} vs {real_forward}')
-        head = rand.normal(out_np.shape).astype(np.float32)
-        out.backward(nd.array(head))
+        if case.default_head_grad:
+            head = np.ones(out_np.shape, dtype=np.float32)  # what MXNet's backward() uses
+            out.backward()
+        else:
+            head = rand.normal(out_np.shape).astype(np.float32)
+            out.backward(nd.array(head))
         grads = {k: arrays[k].grad.asnumpy() for k in grads_of}
         mx.nd.waitall()
     except Exception as e:  # MXNet raised: only error cases may do that
@@ -274,6 +279,8 @@ def run_case(loss_name: str, case: Case) -> dict:
     if case.check is not None:
         case.check(out_np)
 
+    if case.default_head_grad:
+        record['headGradDefault'] = True
     record['headGrad'] = tensor_json(head)
     expected_grads = {}
     for k, g in grads.items():

@@ -77,10 +77,15 @@ export function decodeGoldenFile(json: unknown, source = 'golden file'): GoldenS
     const expectedGrads: Record<string, ExpectedTensor> = {};
     for (const [name, g] of Object.entries(c.expected.grads))
       expectedGrads[name] = decodeExpected(g, `${c.name} grad ${name}`);
+    const headGrad = decodeInputTensor(c.headGrad, `${c.name} headGrad`) as Tensor<Float32Array>;
+    const headGradDefault = c.headGradDefault === true;
+    if (headGradDefault && !headGrad.data.every((v) => v === 1))
+      throw new GoldenFormatError(`${c.name}: headGradDefault with a head gradient that is not all ones`);
     return {
       kind: 'call',
       ...common,
-      headGrad: decodeInputTensor(c.headGrad, `${c.name} headGrad`) as Tensor<Float32Array>,
+      headGrad,
+      headGradDefault,
       expectedLoss: decodeExpected(c.expected.loss, `${c.name} loss`),
       expectedGrads,
     } as const;

@@ -6,7 +6,7 @@
 import type { Dtype, Shape, Tensor } from '@gluon-loss/spec';
 
 export const GOLDEN_FORMAT = 'gluon-loss-golden';
-export const GOLDEN_FORMAT_VERSION = 1;
+export const GOLDEN_FORMAT_VERSION = 2;
 
 /** A JSON number, or the strings that stand for the values JSON cannot hold. */
 export type GoldenNumber = number | 'NaN' | 'Infinity' | '-Infinity';
@@ -26,6 +26,8 @@ export interface GoldenCaseJson {
   readonly config: Readonly<Record<string, unknown>>;
   readonly inputs: Readonly<Record<string, GoldenTensorJson | GoldenNumber>>;
   readonly headGrad?: GoldenTensorJson;
+  /** Since version 2: MXNet ran `backward()` with no head gradient; headGrad holds the ones it used. */
+  readonly headGradDefault?: boolean;
   readonly expected?: {
     readonly loss: GoldenTensorJson;
     readonly grads: Readonly<Record<string, GoldenTensorJson>>;
@@ -57,6 +59,8 @@ export interface GoldenCall {
   readonly config: Readonly<Record<string, unknown>>;
   readonly inputs: Readonly<Record<string, Tensor | number>>;
   readonly headGrad: Tensor<Float32Array>;
+  /** MXNet was given no head gradient (`backward()`, ones): call forwardBackward without one. */
+  readonly headGradDefault: boolean;
   readonly expectedLoss: ExpectedTensor;
   readonly expectedGrads: Readonly<Record<string, ExpectedTensor>>;
 }

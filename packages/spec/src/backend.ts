@@ -34,7 +34,11 @@ export interface CompiledLoss {
   /** The parsed config, MXNet's defaults filled in. */
   readonly config: Readonly<Record<string, unknown>>;
   forward(inputs: LossInputs): Promise<ForwardResult>;
-  forwardBackward(inputs: LossInputs, headGrad: FloatTensor): Promise<ForwardBackwardResult>;
+  /**
+   * The loss and the gradients for the head gradient `headGrad` (the output's shape);
+   * without one, ones, as MXNet's `loss.backward()`.
+   */
+  forwardBackward(inputs: LossInputs, headGrad?: FloatTensor): Promise<ForwardBackwardResult>;
   /** Frees buffers, tensors and sessions. Idempotent; later calls throw DisposedError. */
   dispose(): void;
 }
@@ -81,7 +85,7 @@ export abstract class CompiledLossBase implements CompiledLoss {
     return this.runForward(plan);
   }
 
-  async forwardBackward(inputs: LossInputs, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+  async forwardBackward(inputs: LossInputs, headGrad?: FloatTensor): Promise<ForwardBackwardResult> {
     this.#assertLive();
     const plan = planCall(this.loss, this.config, inputs);
     return this.runForwardBackward(plan, checkHeadGrad(plan, headGrad));
