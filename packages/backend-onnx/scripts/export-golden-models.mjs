@@ -2,7 +2,7 @@
 /**
  * Writes the ONNX model of every golden call case (exportOnnx with gradients, from the
  * case's input shapes) into a folder, with manifest.json naming each model's case, inputs
- * and outputs, for conformance/generator/test_onnx_export.py to run in Python's
+ * and outputs, for conformance/generator/onnx_export_check.py to run in Python's
  * onnxruntime. Usage: node packages/backend-onnx/scripts/export-golden-models.mjs OUT_DIR
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

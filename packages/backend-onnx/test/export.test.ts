@@ -3,7 +3,7 @@
  * alone, run as a plain ONNX model in onnxruntime-node (no gluon-loss code in the loop),
  * matches MXNet's loss and gradients within the conformance tolerance (rtol 1e-4,
  * atol 1e-5, NaN and infinities exactly; CTC's undefined gradient elements are 0).
- * The same models run in Python's onnxruntime: conformance/generator/test_onnx_export.py.
+ * The same models run in Python's onnxruntime: conformance/generator/onnx_export_check.py.
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';

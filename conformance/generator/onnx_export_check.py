@@ -9,7 +9,7 @@ within the conformance tolerance (rtol 1e-4, atol 1e-5; NaN and infinities exact
 gradient elements MXNet leaves undefined are 0, as every backend returns).
 
     python3 -m venv .venv-onnx && .venv-onnx/bin/pip install -r conformance/generator/requirements-onnx.txt
-    .venv-onnx/bin/python conformance/generator/test_onnx_export.py
+    .venv-onnx/bin/python conformance/generator/onnx_export_check.py
 """
 import json
 import subprocess
