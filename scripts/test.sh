@@ -16,7 +16,12 @@ echo "== lint";       pnpm lint
 echo "== goldens match mxnet==1.9.1"
 .venv/bin/python -m unittest discover -s conformance/generator -p 'test_*.py'
 .venv/bin/python conformance/generator/generate.py --check
+echo "== training goldens match mxnet==1.9.1"
+.venv/bin/python conformance/generator/training.py --check
 echo "== tests";      pnpm test
+echo "== exported ONNX models pass the ONNX checker and the goldens in Python's onnxruntime"
+[ -x .venv-onnx/bin/python ] || { python3 -m venv .venv-onnx && .venv-onnx/bin/pip install -q -r conformance/generator/requirements-onnx.txt; }
+.venv-onnx/bin/python conformance/generator/onnx_export_check.py
 echo "== the README's coverage table is the one this run's conformance reports give"
 node scripts/readme-table.mjs --check test-output/conformance-node.json test-output/conformance-browser.json
 echo "== the router's shipped eligibility table is the one this run's conformance reports give"

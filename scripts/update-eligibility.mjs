@@ -59,7 +59,9 @@ if (opts.only !== undefined && opts.only !== 'node' && opts.only !== 'browser') 
 for (const f of [ruleModule, backendsModule]) if (!existsSync(f)) usage(`${f} is missing: run \`pnpm build\` first`);
 
 const { eligibilityFromReport, renderEligibilityModule } = await import(pathToFileURL(ruleModule).href);
-const { builtinBackendNames } = await import(pathToFileURL(backendsModule).href);
+const { builtinBackendNames, CONFORMANCE_ADAPTERS } = await import(pathToFileURL(backendsModule).href);
+// The conformance suite also runs test adapters (tfjs-ops-*), which are never routed.
+const adapters = new Set(CONFORMANCE_ADAPTERS.map((a) => a.name));
 
 // Golden cases per loss, straight from the golden files (calls and rejections alike).
 const goldenCases = {};
@@ -115,7 +117,9 @@ function rowsFrom(reports, environment) {
   for (const report of reports) {
     const where = report.environment.runtime === 'browser' ? 'browser' : 'node';
     if (where !== environment) throw new Error(`a ${where} report was given as a ${environment} report`);
-    Object.assign(rows, eligibilityFromReport(report, goldenCases));
+    for (const [backend, row] of Object.entries(eligibilityFromReport(report, goldenCases))) {
+      if (!adapters.has(backend)) rows[backend] = row;
+    }
   }
   const order = builtinBackendNames(environment);
   const rank = (b) => (order.includes(b) ? order.indexOf(b) : order.length);

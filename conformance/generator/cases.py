@@ -7,7 +7,7 @@ MXNet 1.9.1 and records what MXNet does; nothing here states an expected value.
 
 Adding a loss: one function below, registered in LOSSES, plus its entry in INPUTS.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional
 import zlib
 
@@ -96,6 +96,8 @@ class Case:
     # and the gradient from the same operators written out of place (generate.py checks the
     # two forwards are identical).
     out_of_place_grad: bool = False
+    # `out.backward()` with no head gradient: MXNet's default, a head gradient of ones.
+    default_head_grad: bool = False
 
 
 def f32(x):
@@ -924,19 +926,30 @@ def with_ieee(loss: str, cases: Callable[[], List[Case]]) -> Callable[[], List[C
     return lambda: cases() + IEEE_CASES.get(loss, [])
 
 
+def with_default_head_grad(cases: Callable[[], List[Case]]) -> Callable[[], List[Case]]:
+    """The loss's first call case once more, differentiated the way `loss.backward()` is
+    written in MXNet's own examples: with no head gradient (MXNet then uses ones)."""
+    def all_cases():
+        listed = cases()
+        first = next(c for c in listed if not c.error)
+        return listed + [replace(first, name=f'{first.name}-default-head-grad', default_head_grad=True,
+                                 description=f'{first.description} Differentiated with no head gradient (ones).')]
+    return all_cases
+
+
 LOSSES = {
-    'L2Loss': with_ieee('L2Loss', l2_cases),
-    'L1Loss': with_ieee('L1Loss', l1_cases),
-    'SigmoidBinaryCrossEntropyLoss': with_ieee('SigmoidBinaryCrossEntropyLoss', bce_cases),
-    'SoftmaxCrossEntropyLoss': softmax_ce_cases,
-    'KLDivLoss': with_ieee('KLDivLoss', kl_div_cases),
-    'CTCLoss': ctc_cases,
-    'HuberLoss': with_ieee('HuberLoss', huber_cases),
-    'HingeLoss': with_ieee('HingeLoss', hinge_like_cases),
-    'SquaredHingeLoss': with_ieee('SquaredHingeLoss', hinge_like_cases),
-    'LogisticLoss': with_ieee('LogisticLoss', logistic_cases),
-    'TripletLoss': with_ieee('TripletLoss', triplet_cases),
-    'PoissonNLLLoss': with_ieee('PoissonNLLLoss', poisson_cases),
-    'CosineEmbeddingLoss': with_ieee('CosineEmbeddingLoss', cosine_cases),
-    'SDMLLoss': with_ieee('SDMLLoss', sdml_cases),
+    'L2Loss': with_default_head_grad(with_ieee('L2Loss', l2_cases)),
+    'L1Loss': with_default_head_grad(with_ieee('L1Loss', l1_cases)),
+    'SigmoidBinaryCrossEntropyLoss': with_default_head_grad(with_ieee('SigmoidBinaryCrossEntropyLoss', bce_cases)),
+    'SoftmaxCrossEntropyLoss': with_default_head_grad(softmax_ce_cases),
+    'KLDivLoss': with_default_head_grad(with_ieee('KLDivLoss', kl_div_cases)),
+    'CTCLoss': with_default_head_grad(ctc_cases),
+    'HuberLoss': with_default_head_grad(with_ieee('HuberLoss', huber_cases)),
+    'HingeLoss': with_default_head_grad(with_ieee('HingeLoss', hinge_like_cases)),
+    'SquaredHingeLoss': with_default_head_grad(with_ieee('SquaredHingeLoss', hinge_like_cases)),
+    'LogisticLoss': with_default_head_grad(with_ieee('LogisticLoss', logistic_cases)),
+    'TripletLoss': with_default_head_grad(with_ieee('TripletLoss', triplet_cases)),
+    'PoissonNLLLoss': with_default_head_grad(with_ieee('PoissonNLLLoss', poisson_cases)),
+    'CosineEmbeddingLoss': with_default_head_grad(with_ieee('CosineEmbeddingLoss', cosine_cases)),
+    'SDMLLoss': with_default_head_grad(with_ieee('SDMLLoss', sdml_cases)),
 }

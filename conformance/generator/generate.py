@@ -3,8 +3,10 @@
 
 Each case of cases.py is built with the real `mxnet.gluon.loss` class, called
 imperatively on NDArrays in MXNet's classic (not `npx.set_np`) mode, and differentiated
-with `autograd` against a random head gradient; each call case also records the same
-computation in float64 (`expected.ref64`, from reference64.py). MXNet's engine runs single-threaded
+with `autograd` against a random head gradient (or, for the cases marked `headGradDefault`,
+with `backward()` and no head gradient, which MXNet fills with ones); each call case also
+records the same computation in float64 (`expected.ref64`, from reference64.py). MXNet's
+engine runs single-threaded
 (NaiveEngine, one OpenMP thread) and oneDNN is held to its AVX2 kernels, so every run on
 an AVX2 host writes the same bytes. A host whose CPU lacks AVX2 would round the last bit
 of some results differently, so `--check` holds the inputs, head gradients and structure
@@ -248,14 +250,14 @@ def run_case(loss_name: str, case: Case) -> dict:
                    for k, v in inputs.items()},
     }
     return run_mxnet(loss_name, record, inputs, rand, expect=case.error or 'result', check=case.check,
-                     out_of_place_grad=case.out_of_place_grad)
+                     out_of_place_grad=case.out_of_place_grad, default_head_grad=case.default_head_grad)
 
 
 ALIASES = {'SigmoidBCELoss': 'SigmoidBinaryCrossEntropyLoss', 'SoftmaxCELoss': 'SoftmaxCrossEntropyLoss'}
 
 
 def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=None, check=None,
-              out_of_place_grad=False, head=None, encode=None) -> dict:
+              out_of_place_grad=False, head=None, encode=None, default_head_grad=False) -> dict:
     """Runs one call of `record['loss']` (the name the block is built by) through MXNet and
     completes `record`: `expected` (the loss and the gradient of every differentiable input
     for `head`, or a head gradient drawn from `rand`) and `headGrad`, or `error` when MXNet raises.
@@ -282,9 +284,13 @@ def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=Non
         out_np = out.asnumpy()
         if out_of_place_grad and not np.array_equal(out_np, real_forward, equal_nan=True):
             raise GeneratorError(f'{full_name}: the out-of-place restatement differs from MXNet: {out_np} vs {real_forward}')
-        if head is None or tuple(np.shape(head)) != out_np.shape:
-            head = rand.normal(out_np.shape).astype(np.float32)
-        out.backward(nd.array(head))
+        if default_head_grad:
+            head = np.ones(out_np.shape, dtype=np.float32)  # what MXNet's backward() uses
+            out.backward()
+        else:
+            if head is None or tuple(np.shape(head)) != out_np.shape:
+                head = rand.normal(out_np.shape).astype(np.float32)
+            out.backward(nd.array(head))
         grads = {k: arrays[k].grad.asnumpy() for k in grads_of}
         mx.nd.waitall()
     except GeneratorError:
@@ -299,6 +305,8 @@ def run_mxnet(loss_name: str, record: dict, inputs: dict, rand: Rand, expect=Non
     if check is not None:
         check(out_np)
 
+    if default_head_grad:
+        record['headGradDefault'] = True
     record['headGrad'] = encode(head)
     expected_grads = {}
     for k, g in grads.items():

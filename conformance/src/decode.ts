@@ -80,10 +80,15 @@ export function decodeGoldenFile(json: unknown, source = 'golden file'): GoldenS
     for (const [name, g] of Object.entries(c.expected.grads))
       expectedGrads[name] = decodeExpected(g, `${c.name} grad ${name}`);
     const expectedLoss = decodeExpected(c.expected.loss, `${c.name} loss`);
+    const headGrad = decodeInputTensor(c.headGrad, `${c.name} headGrad`) as Tensor<Float32Array>;
+    const headGradDefault = c.headGradDefault === true;
+    if (headGradDefault && !headGrad.data.every((v) => v === 1))
+      throw new GoldenFormatError(`${c.name}: headGradDefault with a head gradient that is not all ones`);
     const call = {
       kind: 'call',
       ...common,
-      headGrad: decodeInputTensor(c.headGrad, `${c.name} headGrad`) as Tensor<Float32Array>,
+      headGrad,
+      headGradDefault,
       expectedLoss,
       expectedGrads,
     } as const;

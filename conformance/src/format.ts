@@ -34,6 +34,8 @@ export interface GoldenCaseJson {
   readonly config: Readonly<Record<string, unknown>>;
   readonly inputs: Readonly<Record<string, GoldenTensorJson | GoldenNumber>>;
   readonly headGrad?: GoldenTensorJson;
+  /** Since version 2: MXNet ran `backward()` with no head gradient; headGrad holds the ones it used. */
+  readonly headGradDefault?: boolean;
   readonly expected?: {
     readonly loss: GoldenTensorJson;
     readonly grads: Readonly<Record<string, GoldenTensorJson>>;
@@ -70,6 +72,8 @@ export interface GoldenCall {
   readonly config: Readonly<Record<string, unknown>>;
   readonly inputs: Readonly<Record<string, Tensor | number>>;
   readonly headGrad: Tensor<Float32Array>;
+  /** MXNet was given no head gradient (`backward()`, ones): call forwardBackward without one. */
+  readonly headGradDefault: boolean;
   readonly expectedLoss: ExpectedTensor;
   readonly expectedGrads: Readonly<Record<string, ExpectedTensor>>;
   /**

@@ -1,2 +1,3 @@
 export * from './format.js';
 export * from './decode.js';
+export * from './training.js';

@@ -1,3 +1,11 @@
 export { createTfjsBackend } from './backend.js';
-export { TFJS_VARIANTS, VARIANT_ENVIRONMENTS, type TfjsBackendOptions, type TfjsVariant } from './runtime.js';
+export {
+  activate,
+  exclusive,
+  initialiseVariant,
+  TFJS_VARIANTS,
+  VARIANT_ENVIRONMENTS,
+  type TfjsBackendOptions,
+  type TfjsVariant,
+} from './runtime.js';
 export { WASM_FILE_NAMES, type WasmPaths } from './wasm-files.js';

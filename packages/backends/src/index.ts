@@ -200,13 +200,54 @@ async function defaultThreads(): Promise<number> {
   return Math.max(1, Math.min(8, os.availableParallelism()));
 }
 
+/**
+ * Adapters that the conformance suite runs beside the backends but the router and the
+ * bench do not: `@gluon-loss/tfjs`'s functions behind the Backend interface, so that
+ * they are held to the same goldens (a call uploads, runs the function, reads back).
+ */
+export const CONFORMANCE_ADAPTERS: readonly BackendEntry[] = (['cpu', 'wasm', 'webgl', 'webgpu'] as const).map(
+  (variant): BackendEntry => ({
+    name: `tfjs-ops-${variant}`,
+    environments: variant === 'cpu' || variant === 'wasm' ? ['node', 'browser'] : ['browser'],
+    description: `@gluon-loss/tfjs's functions on TensorFlow.js's ${variant} backend`,
+    load: async (options) =>
+      (await importConformanceAdapter()).createTfjsOpsBackend(variant, factoryOptions('tfjs', options)),
+  }),
+);
+
+interface TfjsOpsAdapter {
+  createTfjsOpsBackend(variant: 'cpu' | 'wasm' | 'webgl' | 'webgpu', options?: object): Backend;
+}
+
+let conformanceAdapter: (() => Promise<TfjsOpsAdapter>) | undefined;
+
+/** Hands the registry @gluon-loss/tfjs's conformance adapter (a page that runs the suite does). */
+export function provideConformanceAdapter(load: () => Promise<TfjsOpsAdapter>): void {
+  conformanceAdapter = load;
+}
+
+/** Not a literal import in Node: the adapter is a dev-only package a bundler must not follow. */
+async function importConformanceAdapter(): Promise<TfjsOpsAdapter> {
+  if (conformanceAdapter !== undefined) return conformanceAdapter();
+  const specifier: string = '@gluon-loss/tfjs/conformance-backend';
+  return (await import(/* @vite-ignore */ specifier)) as TfjsOpsAdapter;
+}
+
 /** The built-in backends that can run in this environment (before probing). */
 export function builtinBackendNames(environment: Environment = currentEnvironment()): string[] {
   return BUILTIN_BACKENDS.filter((b) => b.environments.includes(environment)).map((b) => b.name);
 }
 
+/** What the conformance suite runs here: the built-in backends, then the adapters. */
+export function conformanceBackendNames(environment: Environment = currentEnvironment()): string[] {
+  return [
+    ...builtinBackendNames(environment),
+    ...CONFORMANCE_ADAPTERS.filter((b) => b.environments.includes(environment)).map((b) => b.name),
+  ];
+}
+
 export function findBackendEntry(name: string): BackendEntry | undefined {
-  return BUILTIN_BACKENDS.find((b) => b.name === name);
+  return BUILTIN_BACKENDS.find((b) => b.name === name) ?? CONFORMANCE_ADAPTERS.find((b) => b.name === name);
 }
 
 /**
@@ -219,7 +260,7 @@ export async function loadBuiltinBackend(name: string, options?: BackendOptions)
   if (entry === undefined) {
     throw new BackendUnavailableError(
       name,
-      `no built-in backend of that name (known: ${BUILTIN_BACKENDS.map((b) => b.name).join(', ')})`,
+      `no built-in backend of that name (known: ${[...BUILTIN_BACKENDS, ...CONFORMANCE_ADAPTERS].map((b) => b.name).join(', ')})`,
     );
   }
   try {

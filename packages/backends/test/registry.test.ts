@@ -1,6 +1,12 @@
 import { BackendUnavailableError } from '@gluon-loss/spec';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_BACKENDS, builtinBackendNames, findBackendEntry, loadBuiltinBackend } from '../src/index.js';
+import {
+  BUILTIN_BACKENDS,
+  builtinBackendNames,
+  conformanceBackendNames,
+  findBackendEntry,
+  loadBuiltinBackend,
+} from '../src/index.js';
 
 describe('the built-in backend registry', () => {
   it('lists the Node and the browser variants', () => {
@@ -26,8 +32,19 @@ describe('the built-in backend registry', () => {
     expect(new Set(BUILTIN_BACKENDS.map((b) => b.name)).size).toBe(BUILTIN_BACKENDS.length);
   });
 
+  it('adds the @gluon-loss/tfjs adapters for the conformance suite only', () => {
+    expect(conformanceBackendNames('node')).toEqual([...builtinBackendNames('node'), 'tfjs-ops-cpu', 'tfjs-ops-wasm']);
+    expect(conformanceBackendNames('browser').slice(-4)).toEqual([
+      'tfjs-ops-cpu',
+      'tfjs-ops-wasm',
+      'tfjs-ops-webgl',
+      'tfjs-ops-webgpu',
+    ]);
+    expect(BUILTIN_BACKENDS.some((b) => b.name.startsWith('tfjs-ops'))).toBe(false);
+  });
+
   it('loads a backend whose name matches its entry', async () => {
-    for (const name of ['ts', 'tfjs-cpu', 'onnx-wasm', 'wasm-simd', 'wasm-simd-mt']) {
+    for (const name of ['ts', 'tfjs-cpu', 'onnx-wasm', 'wasm-simd', 'wasm-simd-mt', 'tfjs-ops-cpu']) {
       const backend = await loadBuiltinBackend(name);
       expect(backend.name).toBe(name);
       expect(backend.environments).toEqual(findBackendEntry(name)!.environments);

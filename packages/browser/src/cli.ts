@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { builtinBackendNames } from '@gluon-loss/backends';
+import { conformanceBackendNames } from '@gluon-loss/backends';
 import { formatTable } from '@gluon-loss/conformance';
 import { chromiumAvailable } from './chromium.js';
 import { PLACEMENT_CASES, formatPlacement, type PlacementSummary } from './placement.js';
@@ -18,7 +18,10 @@ const program = new Command()
   .name('gluon-browser-conformance')
   .description("Run MXNet 1.9.1's golden cases on gluon-loss backends in headless Chromium.")
   .addOption(
-    new Option('-b, --backend <name>', 'a built-in backend; repeatable (default: every browser backend)')
+    new Option(
+      '-b, --backend <name>',
+      'a built-in backend or adapter; repeatable (default: every browser backend, then the tfjs-ops adapters)',
+    )
       .argParser(collect)
       .default([]),
   )
@@ -34,7 +37,7 @@ async function main(): Promise<number> {
     console.log(`browser conformance skipped: ${chromium.reason}`);
     return opts.backend.length > 0 ? 1 : 0;
   }
-  const backends = opts.backend.length > 0 ? opts.backend : builtinBackendNames('browser');
+  const backends = opts.backend.length > 0 ? opts.backend : conformanceBackendNames('browser');
   const { report } = await runBrowserConformance({ backends, filter: opts.filter });
   console.log(`MXNet ${report.reference.mxnet} golden cases in ${report.environment.userAgent ?? 'Chromium'}`);
   console.log(formatTable(report));

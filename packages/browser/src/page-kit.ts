@@ -6,6 +6,7 @@
  */
 import { decodeGoldenFile, mergeSuites, type GoldenSuite } from '@gluon-loss/golden';
 import type { BackendOptions } from '@gluon-loss/backends';
+import { provideConformanceAdapter } from '@gluon-loss/backends';
 import { provideEveryBackendPackage } from '@gluon-loss/backends/all';
 import { HARNESS_PATHS } from './protocol.js';
 
@@ -21,6 +22,8 @@ export async function loadGoldenSuite(): Promise<GoldenSuite> {
 
 /** A page bundles every built-in backend package (the registry imports none by itself in a browser). */
 provideEveryBackendPackage();
+// The conformance suite also runs @gluon-loss/tfjs's functions (the tfjs-ops-* adapters).
+provideConformanceAdapter(() => import('@gluon-loss/tfjs/conformance-backend'));
 
 export function backendOptions(name: string): BackendOptions {
   if (name.startsWith('tfjs-')) return { tfjs: { wasmPaths: HARNESS_PATHS.tfjsWasm } };

@@ -4,13 +4,13 @@
  * SwiftShader) and hands back the report; each case is its own test.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { builtinBackendNames } from '@gluon-loss/backends';
+import { conformanceBackendNames } from '@gluon-loss/backends';
 import { readGoldenDir } from '@gluon-loss/golden/node';
 import type { ConformanceReport } from '@gluon-loss/conformance';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PLACEMENT_CASES, parsePlacementLog, runBrowserConformance, runOnnxWebGpuPlacement } from '../src/index.js';
 
-const backends = builtinBackendNames('browser');
+const backends = conformanceBackendNames('browser');
 const caseNames = readGoldenDir().cases.map((c) => c.name);
 let report: ConformanceReport;
 let consoleLines: string[] = [];

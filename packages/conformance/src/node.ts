@@ -1,7 +1,7 @@
 /** Node-side helpers of the runner: backends named on a command line, and golden folders. */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { builtinBackendNames, loadBuiltinBackend } from '@gluon-loss/backends';
+import { conformanceBackendNames, loadBuiltinBackend } from '@gluon-loss/backends';
 import { BackendUnavailableError, type Backend } from '@gluon-loss/spec';
 import { unavailableBackend } from './unavailable.js';
 
@@ -45,7 +45,7 @@ export async function loadBackendSpecifier(spec: string): Promise<Backend> {
 /** Every built-in backend for Node, loaded; one that fails to load is reported unavailable. */
 export async function loadBuiltinNodeBackends(): Promise<Backend[]> {
   const out: Backend[] = [];
-  for (const name of builtinBackendNames('node')) {
+  for (const name of conformanceBackendNames('node')) {
     try {
       out.push(await loadBuiltinBackend(name));
     } catch (e) {

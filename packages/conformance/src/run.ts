@@ -113,7 +113,11 @@ async function runCall(
     const fwd = await withTimeout(compiled.forward(c.inputs), cache.timeoutMs, 'forward');
     const fwdCmp = compareTensor(fwd.loss, c.expectedLoss, tol, c.ref64?.loss);
     stage = 'forwardBackward';
-    const fb = await withTimeout(compiled.forwardBackward(c.inputs, c.headGrad), cache.timeoutMs, 'forwardBackward');
+    const fb = await withTimeout(
+      compiled.forwardBackward(c.inputs, c.headGradDefault ? undefined : c.headGrad),
+      cache.timeoutMs,
+      'forwardBackward',
+    );
     const fbCmp = compareTensor(fb.loss, c.expectedLoss, tol, c.ref64?.loss);
     const messages: string[] = [];
     if (!fwdCmp.ok) messages.push(`forward loss: ${fwdCmp.mismatch}`);

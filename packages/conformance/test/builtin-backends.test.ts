@@ -1,12 +1,12 @@
 /**
  * The conformance suite under vitest: every golden case on every built-in backend that
- * runs in Node. A backend that cannot run here fails the suite (CI must run them all);
+ * runs in Node, and on the `@gluon-loss/tfjs` adapters (tfjs-ops-*). A backend that cannot run here fails the suite (CI must run them all);
  * each case is its own test, named `backend › Loss/case`. The report is also written to
  * test-output/conformance-node.json, from which CI checks the README's coverage table and
  * the router's eligibility table.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { builtinBackendNames } from '@gluon-loss/backends';
+import { conformanceBackendNames } from '@gluon-loss/backends';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance, type ConformanceReport } from '../src/index.js';
 import { loadBuiltinNodeBackends, readGoldenDir } from '../src/node.js';
@@ -29,7 +29,7 @@ afterAll(async () => {
   for (const b of backends) await b.dispose?.();
 });
 
-describe.each(builtinBackendNames('node'))('%s', (name) => {
+describe.each(conformanceBackendNames('node'))('%s', (name) => {
   it('is available here', () => {
     const status = report.backends.find((b) => b.name === name);
     expect(status?.available, status?.reason).toBe(true);

@@ -8,20 +8,20 @@ import type { EligibilityTable } from './eligibility-rule.js';
 export const GENERATED_ELIGIBILITY: EligibilityTable = {
   "reference": {"mxnet":"1.9.1"},
   "goldenCases": {
-    "L2Loss": 28,
-    "L1Loss": 27,
-    "SigmoidBinaryCrossEntropyLoss": 37,
-    "SoftmaxCrossEntropyLoss": 27,
-    "KLDivLoss": 18,
-    "CTCLoss": 36,
-    "HuberLoss": 28,
-    "HingeLoss": 28,
-    "SquaredHingeLoss": 28,
-    "LogisticLoss": 28,
-    "TripletLoss": 17,
-    "PoissonNLLLoss": 19,
-    "CosineEmbeddingLoss": 19,
-    "SDMLLoss": 18
+    "L2Loss": 29,
+    "L1Loss": 28,
+    "SigmoidBinaryCrossEntropyLoss": 38,
+    "SoftmaxCrossEntropyLoss": 28,
+    "KLDivLoss": 19,
+    "CTCLoss": 37,
+    "HuberLoss": 29,
+    "HingeLoss": 29,
+    "SquaredHingeLoss": 29,
+    "LogisticLoss": 29,
+    "TripletLoss": 18,
+    "PoissonNLLLoss": 20,
+    "CosineEmbeddingLoss": 20,
+    "SDMLLoss": 19
   },
   "environments": {
     "node": {

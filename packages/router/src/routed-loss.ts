@@ -128,7 +128,7 @@ export class RoutedLoss {
     return this.#call('forward', inputs, undefined);
   }
 
-  forwardBackward(inputs: LossInputs, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+  forwardBackward(inputs: LossInputs, headGrad?: FloatTensor): Promise<ForwardBackwardResult> {
     return this.#call('forwardBackward', inputs, headGrad) as Promise<ForwardBackwardResult>;
   }
 

@@ -41,7 +41,11 @@ export interface CompiledLoss {
    */
   supportsCall?(plan: CallPlan): Support;
   forward(inputs: LossInputs): Promise<ForwardResult>;
-  forwardBackward(inputs: LossInputs, headGrad: FloatTensor): Promise<ForwardBackwardResult>;
+  /**
+   * The loss and the gradients for the head gradient `headGrad` (the output's shape);
+   * without one, ones, as MXNet's `loss.backward()`.
+   */
+  forwardBackward(inputs: LossInputs, headGrad?: FloatTensor): Promise<ForwardBackwardResult>;
   /** Frees buffers, tensors and sessions. Idempotent; later calls throw DisposedError. */
   dispose(): void;
 }
@@ -105,7 +109,7 @@ export abstract class CompiledLossBase implements CompiledLoss {
     return this.runForward(this.#snapshot ? snapshotPlan(plan) : plan);
   }
 
-  async forwardBackward(inputs: LossInputs, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+  async forwardBackward(inputs: LossInputs, headGrad?: FloatTensor): Promise<ForwardBackwardResult> {
     this.#assertLive();
     const plan = planCall(this.loss, this.config, inputs);
     const grad = checkHeadGrad(plan, headGrad);

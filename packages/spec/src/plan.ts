@@ -175,8 +175,15 @@ export function planCall(lossName: string, config: Readonly<Record<string, unkno
   };
 }
 
-/** The head gradient of forwardBackward: float32, the output's shape. */
+/**
+ * The head gradient of forwardBackward: float32, the output's shape. None given means
+ * ones, as MXNet's `loss.backward()` without an argument (the gradient of the sum of
+ * the output; for a mean over the batch pass 1/B).
+ */
 export function checkHeadGrad(plan: CallPlan, headGrad: unknown): FloatTensor {
+  if (headGrad === undefined) {
+    return { data: new Float32Array(sizeOf(plan.outputShape)).fill(1), shape: [...plan.outputShape] };
+  }
   if (!isTensor(headGrad) || !(headGrad.data instanceof Float32Array)) {
     throw new DtypeError({
       loss: plan.loss,

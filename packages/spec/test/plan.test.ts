@@ -193,6 +193,17 @@ describe('planCall applies the Loss base-class rules', () => {
     );
     expect(() => checkHeadGrad(plan, { data: new Float64Array(2), shape: [2] } as never)).toThrow(DtypeError);
   });
+
+  it("gives ones, the output's shape, when no head gradient is given (MXNet's backward())", () => {
+    const plan = planCall('SoftmaxCrossEntropyLoss', parseConfig('SoftmaxCrossEntropyLoss'), {
+      pred: f32([0, 2, 1, 4, 3, 5], [3, 2]),
+      label: f32([0, 1, 1]),
+    });
+    const head = checkHeadGrad(plan, undefined);
+    expect(head.shape).toEqual([3]);
+    expect([...head.data]).toEqual([1, 1, 1]);
+    expect(() => checkHeadGrad(plan, null)).toThrow(DtypeError);
+  });
 });
 
 class Recorder extends CompiledLossBase {

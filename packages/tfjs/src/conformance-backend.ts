@@ -1,0 +1,157 @@
+/**
+ * `createTfjsOpsBackend(variant)`: `tfLoss` behind the spec's Backend interface, so that
+ * the conformance runner holds the tfjs functions to the same goldens as every backend
+ * (`tfjs-ops-cpu`, `tfjs-ops-wasm`, `tfjs-ops-webgl`, `tfjs-ops-webgpu`). It is an
+ * adapter for testing, not a way to run losses: a call uploads the typed arrays, runs the
+ * tfjs function (and `tf.valueAndGrads` of it for forwardBackward) and reads the result
+ * back. Like the tfjs backends it activates its variant under backend-tfjs's
+ * process-wide lock, so it shares a process with them.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  VARIANT_ENVIRONMENTS,
+  activate,
+  createTfjsBackend,
+  exclusive,
+  type TfjsBackendOptions,
+  type TfjsVariant,
+} from '@gluon-loss/backend-tfjs';
+import {
+  BackendFailureError,
+  BackendUnavailableError,
+  CompiledLossBase,
+  DisposedError,
+  canonicalLossName,
+  isGluonLossError,
+  parseConfig,
+  type Availability,
+  type Backend,
+  type CallPlan,
+  type CompiledLoss,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type ForwardResult,
+  type Support,
+  type Tensor,
+} from '@gluon-loss/spec';
+import { tfLoss, type TfLossFunction } from './tf-loss.js';
+
+function upload(t: Tensor): tf.Tensor {
+  return t.data instanceof Float32Array
+    ? tf.tensor(t.data, [...t.shape], 'float32')
+    : tf.tensor(t.data, [...t.shape], 'int32');
+}
+
+class TfjsOpsCompiledLoss extends CompiledLossBase {
+  readonly #variant: TfjsVariant;
+  readonly #fn: TfLossFunction;
+
+  constructor(backendName: string, variant: TfjsVariant, loss: string, config: unknown) {
+    super(backendName, loss, config);
+    this.#variant = variant;
+    this.#fn = tfLoss(this.loss, this.config);
+  }
+
+  /**
+   * A tfjs function never reads its float inputs back, and MXNet's CTC result for a NaN or
+   * infinite activation depends on where it sits (the spec's ctcNanGradient reads pred): the
+   * function gives +Inf there, a deviation its README states. The adapter refuses such
+   * calls rather than hold the function to what it does not promise.
+   */
+  override supportsCall(plan: CallPlan): Support {
+    if (plan.loss !== 'CTCLoss') return { supported: true };
+    const pred = plan.tensors.pred!.data;
+    for (let i = 0; i < pred.length; i++) {
+      if (!Number.isFinite(pred[i]!)) {
+        return {
+          supported: false,
+          reason: `pred[${i}] is ${pred[i]}: @gluon-loss/tfjs's CTCLoss reads no activation back, so it cannot give MXNet's NaN pattern`,
+        };
+      }
+    }
+    return { supported: true };
+  }
+
+  /** The positional arguments of the tfjs function, with `replace` standing in for some inputs. */
+  #args(plan: CallPlan, replace: ReadonlyMap<string, tf.Tensor>): Array<tf.Tensor | number | undefined> {
+    return this.#fn.inputNames.map((name) => {
+      const given = replace.get(name);
+      if (given !== undefined) return given;
+      const t = plan.tensors[name];
+      if (t !== undefined) return upload(t);
+      return plan.scalars[name];
+    });
+  }
+
+  protected async runForward(plan: CallPlan): Promise<ForwardResult> {
+    const [loss] = await this.#run(() => [this.#fn(...this.#args(plan, new Map()))]);
+    return { loss: loss! };
+  }
+
+  protected async runForwardBackward(plan: CallPlan, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+    const names = plan.gradInputs;
+    const [loss, ...grads] = await this.#run(() => {
+      const xs = names.map((name) => upload(plan.tensors[name]!));
+      const dy = tf.tensor(headGrad.data, [...headGrad.shape], 'float32');
+      const f = (...tracked: tf.Tensor[]) =>
+        this.#fn(...this.#args(plan, new Map(names.map((n, i) => [n, tracked[i]!]))));
+      const { value, grads: inputGrads } = tf.valueAndGrads(f)(xs, dy);
+      // An input with no path to the loss gets no gradient from tfjs; its gradient is 0.
+      return [value, ...xs.map((x, i) => inputGrads[i] ?? tf.zerosLike(x))];
+    });
+    return { loss: loss!, grads: Object.fromEntries(names.map((name, i) => [name, grads[i]!])) };
+  }
+
+  protected override release(): void {
+    this.#fn.dispose();
+  }
+
+  async #run(build: () => tf.Tensor[]): Promise<FloatTensor[]> {
+    let outputs: tf.Tensor[];
+    try {
+      outputs = await exclusive(async () => {
+        await activate(this.#variant);
+        if (this.disposed) throw new DisposedError(this.loss, this.backend);
+        return tf.tidy(build);
+      });
+    } catch (e) {
+      throw this.#failure(e);
+    }
+    try {
+      const values = await Promise.all(outputs.map((o) => o.data()));
+      return outputs.map((o, i) => ({ data: new Float32Array(values[i] as Float32Array), shape: [...o.shape] }));
+    } catch (e) {
+      throw this.#failure(e);
+    } finally {
+      tf.dispose(outputs);
+    }
+  }
+
+  #failure(e: unknown): Error {
+    if (isGluonLossError(e)) return e;
+    return new BackendFailureError(this.backend, this.loss, e instanceof Error ? e.message : String(e), e);
+  }
+}
+
+export function createTfjsOpsBackend(variant: TfjsVariant, options: TfjsBackendOptions = {}): Backend {
+  const engine = createTfjsBackend(variant, options);
+  const name = `tfjs-ops-${variant}`;
+  let availability: Promise<Availability> | undefined;
+  const backend: Backend = {
+    name,
+    environments: VARIANT_ENVIRONMENTS[variant],
+    probe(): Promise<Availability> {
+      availability ??= engine.probe();
+      return availability;
+    },
+    supports: () => ({ supported: true }),
+    async compile(loss: string, config?: unknown): Promise<CompiledLoss> {
+      const canonical = canonicalLossName(loss);
+      parseConfig(canonical, config);
+      const available = await backend.probe();
+      if (!available.available) throw new BackendUnavailableError(name, available.reason);
+      return new TfjsOpsCompiledLoss(name, variant, canonical, config);
+    },
+  };
+  return backend;
+}

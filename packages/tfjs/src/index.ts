@@ -1,0 +1,2 @@
+export { tfLoss, REDUCTIONS, type Reduction, type TfLossFunction, type TfLossOptions } from './tf-loss.js';
+export { asLayersLoss, type LayersLoss } from './layers-loss.js';

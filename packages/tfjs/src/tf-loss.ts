@@ -1,0 +1,158 @@
+/**
+ * `tfLoss(name, config)`: one of MXNet Gluon's losses as a synchronous TensorFlow.js
+ * function of tf.Tensors. It builds backend-tfjs's graph for the loss (the same graph,
+ * customGrad ops and Loss base-class rules the tfjs backends are held to the goldens
+ * with) on the caller's tensors, on whatever tfjs backend the application runs, so
+ * `tf.grad`, `tf.variableGrads` and `optimizer.minimize` differentiate through it.
+ *
+ * Each call runs in its own `tf.tidy` that returns only the output, so it leaves no
+ * tensor behind inside or outside the caller's tidy. Between calls it keeps only a few
+ * shape-keyed constants (CTC's state shifts, SDML's smoothed labels), bounded, freed by
+ * `dispose()`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ConstantCache,
+  LossCall,
+  MAX_KERNEL_RANK,
+  TFJS_LOSSES,
+  applyLossRules,
+  flattenPlan,
+  planRank,
+} from '@gluon-loss/backend-tfjs/graphs';
+import {
+  BackendFailureError,
+  ConfigError,
+  DisposedError,
+  UnsupportedError,
+  canonicalLossName,
+  isGluonLossError,
+  parseConfig,
+  sameShape,
+  type CallPlan,
+  type CanonicalLossName,
+  type LossConfigInput,
+  type LossName,
+} from '@gluon-loss/spec';
+import { detached } from './detached.js';
+import { declaredInputs, planTensorCall } from './tensor-plan.js';
+
+/** How the per-sample output is reduced: `'none'` (MXNet's output, the default), or to a scalar. */
+export type Reduction = 'none' | 'mean' | 'sum';
+
+export const REDUCTIONS: readonly Reduction[] = ['none', 'mean', 'sum'];
+
+export interface TfLossOptions {
+  readonly reduction?: Reduction;
+}
+
+/** A loss as a tfjs function: the inputs in MXNet's positional order, then the loss tensor. */
+export interface TfLossFunction {
+  (...inputs: Array<tf.Tensor | number | undefined>): tf.Tensor;
+  readonly loss: CanonicalLossName;
+  /** The parsed config, MXNet's defaults filled in. */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly reduction: Reduction;
+  /** The input names in positional order (`['pred', 'label', 'sample_weight']`). */
+  readonly inputNames: readonly string[];
+  /** Frees the constants kept between calls; later calls throw DisposedError. Idempotent. */
+  dispose(): void;
+}
+
+/** Backend name used in errors: the tfjs backend the call ran on. */
+function backendName(): string {
+  return `tfjs-ops-${tf.getBackend()}`;
+}
+
+/** The graphs' view of one call on the caller's tensors. */
+class TensorLossCall extends LossCall {
+  readonly #detached = new Map<string, tf.Tensor>();
+
+  /** Off-tape copies on the device, where backend-tfjs would upload the JS values again. */
+  override constant(name: string): tf.Tensor {
+    let t = this.#detached.get(name);
+    if (t === undefined) {
+      t = detached(this.input(name));
+      this.#detached.set(name, t);
+    }
+    return t;
+  }
+}
+
+function checkReduction(loss: CanonicalLossName, options: TfLossOptions | undefined): Reduction {
+  const reduction = options?.reduction ?? 'none';
+  if (!REDUCTIONS.includes(reduction)) {
+    throw new ConfigError({
+      loss,
+      argument: 'reduction',
+      expected: REDUCTIONS.map((r) => `'${r}'`).join(', '),
+      received: JSON.stringify(reduction),
+    });
+  }
+  return reduction;
+}
+
+export function tfLoss<L extends LossName>(
+  name: L,
+  config?: LossConfigInput<L>,
+  options?: TfLossOptions,
+): TfLossFunction;
+export function tfLoss(name: string, config?: unknown, options?: TfLossOptions): TfLossFunction;
+export function tfLoss(name: string, config?: unknown, options?: TfLossOptions): TfLossFunction {
+  const loss = canonicalLossName(name);
+  const parsed = Object.freeze(parseConfig(loss, config));
+  const reduction = checkReduction(loss, options);
+  const graph = TFJS_LOSSES[loss];
+  const constants = new ConstantCache();
+  let disposed = false;
+
+  const output = (call: TensorLossCall, plan: CallPlan, outputShape: readonly number[]): tf.Tensor => {
+    const raw = graph(call);
+    const weighted = applyLossRules(raw, call.has('sample_weight') ? call.input('sample_weight') : undefined, plan);
+    const out = sameShape(weighted.shape, outputShape) ? weighted : tf.reshape(weighted, [...outputShape]);
+    if (reduction === 'mean') return tf.mean(out);
+    if (reduction === 'sum') return tf.sum(out);
+    return out;
+  };
+
+  const fn = (...args: Array<tf.Tensor | number | undefined>): tf.Tensor => {
+    if (disposed) throw new DisposedError(loss, 'tfjs-ops');
+    const { plan: given, tensors } = planTensorCall(loss, parsed, args);
+    // tfjs's wasm, webgl and webgpu kernels stop at 6 axes (XNNPACK returns garbage past
+    // them): the call runs on as few axes as its broadcasts allow (backend-tfjs's rule),
+    // and one that still needs more is refused, never computed wrong.
+    const plan = tf.getBackend() === 'cpu' ? given : flattenPlan(given);
+    if (tf.getBackend() !== 'cpu' && planRank(plan) > MAX_KERNEL_RANK) {
+      throw new UnsupportedError(
+        backendName(),
+        loss,
+        `rank ${planRank(plan)} after flattening: tfjs's ${tf.getBackend()} kernels take at most ${MAX_KERNEL_RANK} axes`,
+      );
+    }
+    try {
+      // Constants from earlier calls may still be on a pending tape only if more than
+      // the cache's limit of shapes were used since; the cache drops them all then.
+      constants.trim();
+      return tf.tidy(() => {
+        const view = new Map<string, tf.Tensor>();
+        for (const [n, t] of tensors) view.set(n, t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
+        return output(new TensorLossCall(plan, view, constants), plan, given.outputShape);
+      });
+    } catch (e) {
+      if (isGluonLossError(e)) throw e;
+      throw new BackendFailureError(backendName(), loss, e instanceof Error ? e.message : String(e), e);
+    }
+  };
+
+  return Object.assign(fn, {
+    loss,
+    config: parsed,
+    reduction,
+    inputNames: Object.freeze(declaredInputs(loss, parsed).map((d) => d.name)),
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      constants.clear();
+    },
+  });
+}
