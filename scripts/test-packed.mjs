@@ -319,9 +319,11 @@ test('an outside backend (the spec README example) passes conformance via npx -p
     tarballOf(p),
   ]);
   const t0 = Date.now();
+  // The README's example rounds once (float64 inside); the `ieee-*` cases need MXNet's
+  // float32 steps (packages/conformance/test/spec-readme-backend.test.ts says more).
   const out = run(
     'npx',
-    ['--yes', ...packages, 'gluon-conformance', '--backend', './my-l2.mjs', '--filter', 'L2Loss/*'],
+    ['--yes', ...packages, 'gluon-conformance', '--backend', './my-l2.mjs', '--filter', 'L2Loss/!(ieee-*)'],
     dir,
     { npm_config_cache: join(work, 'npx-cache') },
   );

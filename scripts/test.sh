@@ -22,6 +22,14 @@ echo "== tests";      pnpm test
 echo "== exported ONNX models pass the ONNX checker and the goldens in Python's onnxruntime"
 [ -x .venv-onnx/bin/python ] || { python3 -m venv .venv-onnx && .venv-onnx/bin/pip install -q -r conformance/generator/requirements-onnx.txt; }
 .venv-onnx/bin/python conformance/generator/onnx_export_check.py
+echo "== packed tarballs installed with npm outside the workspace"
+node scripts/test-packed.mjs
+echo "== differential: the CI sample (seed 1), MXNet 1.9.1 against every Node backend"
+node packages/differential/dist/cli.js --cases 2800 --seed 1 --min-per-class 20 \
+  --open-list packages/differential/open-disagreements-node.json --json test-output/differential-node.json
+echo "== differential: the Chromium sample (seed 1) on tfjs-webgl, tfjs-webgpu and onnx-webgpu"
+node packages/differential/dist/cli.js --browser --cases 420 --seed 1 \
+  --open-list packages/differential/open-disagreements-browser.json --json test-output/differential-browser.json
 echo "== the README's coverage table is the one this run's conformance reports give"
 node scripts/readme-table.mjs --check test-output/conformance-node.json test-output/conformance-browser.json
 echo "== the router's shipped eligibility table is the one this run's conformance reports give"

@@ -63,6 +63,8 @@ export interface DifferentialReport {
   readonly backends: readonly BackendStatus[];
   /** Cases MXNet's oracle died on (its out-of-bounds reads): not run on any backend. */
   readonly oracleCrashes: readonly string[];
+  /** Cases MXNet answered differently when asked twice (uninitialised memory): not run either. */
+  readonly mxnetNondeterministic: readonly string[];
   /** Loss -> backend -> counts of case results. */
   readonly perLoss: Readonly<Record<string, Readonly<Record<string, Counts>>>>;
   /** Loss -> coverage class -> number of cases. */
@@ -91,6 +93,7 @@ export async function goldenRecords(
   oracle: Oracle,
   cases: readonly DrawnCase[],
   crashed: string[] = [],
+  nondeterministic: string[] = [],
 ): Promise<(GoldenCaseJson | undefined)[]> {
   const out: (GoldenCaseJson | undefined)[] = new Array(cases.length).fill(undefined);
   const WINDOW = 64;
@@ -101,6 +104,10 @@ export async function goldenRecords(
     for (let i = 0; i < window.length; i++) {
       try {
         const answer = await asked[i]!;
+        if (answer.nondeterministic) {
+          nondeterministic.push(window[i]!.name);
+          continue;
+        }
         const request = requestOf(window[i]!);
         const error =
           answer.error === undefined
@@ -149,10 +156,13 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
   const cases = drawCases(options.seed, options.count, options.losses);
   progress(`${cases.length} cases drawn (seed ${options.seed}); asking MXNet`);
   const crashed: string[] = [];
-  const records = await goldenRecords(options.oracle, cases, crashed);
+  const nondeterministic: string[] = [];
+  const records = await goldenRecords(options.oracle, cases, crashed, nondeterministic);
   const byName = new Map(cases.map((c) => [c.name, c]));
   const answered = records.filter((r): r is GoldenCaseJson => r !== undefined);
-  progress(`MXNet answered ${answered.length} (${crashed.length} crashed it); running the backends`);
+  progress(
+    `MXNet answered ${answered.length} (${crashed.length} crashed it, ${nondeterministic.length} answered two ways); running the backends`,
+  );
   const report = options.execute
     ? await options.execute(answered)
     : await runConformance({ backends: options.backends, suite: suiteOf(answered) });
@@ -199,6 +209,7 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
     caseNames: cases.map((c) => c.name),
     backends: report.backends,
     oracleCrashes: crashed,
+    mxnetNondeterministic: nondeterministic,
     perLoss,
     coverage,
     findings,

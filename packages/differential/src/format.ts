@@ -22,7 +22,8 @@ export function formatReport(report: DifferentialReport): string {
   for (const f of report.findings) signatures.set(f.signature, (signatures.get(f.signature) ?? 0) + 1);
   lines.push(
     `${report.cases} cases (seed ${report.seed}) in ${report.seconds.toFixed(0)} s: ` +
-      `${report.findings.length} disagreements of ${signatures.size} kinds, ${report.oracleCrashes.length} MXNet crashes`,
+      `${report.findings.length} disagreements of ${signatures.size} kinds, ${report.oracleCrashes.length} MXNet crashes, ` +
+      `${report.mxnetNondeterministic.length} cases MXNet answered two ways (left out)`,
   );
   for (const f of report.findings.filter((x) => x.minimized !== undefined)) {
     const m = f.minimized!;

@@ -15,7 +15,7 @@ import { FakeClock, l2Call, scriptedBackend } from './fixtures/scripted-backends
 const goldenCases = { L2Loss: 2, L1Loss: 1 };
 
 function report(
-  results: { backend?: string; loss: string; case: string; status: string }[],
+  results: { backend?: string; loss: string; case: string; status: string; message?: string }[],
   available = true,
 ): ConformanceReportLike {
   return {
@@ -46,6 +46,16 @@ describe('the rule: every golden case of the loss passed', () => {
     }
     const filtered = report([{ loss: 'L2Loss', case: 'L2Loss/a', status: 'pass' }]);
     expect(lossesPassedCompletely(filtered, 'x', goldenCases)).toEqual([]);
+  });
+
+  it('counts a call the backend refused before computing (supportsCall) as covered, not a loss-level gap', () => {
+    const refused = 'forward: UnsupportedError: L2Loss: backend x does not support it: pred[0] is NaN';
+    const r = report([
+      { loss: 'L2Loss', case: 'L2Loss/a', status: 'pass' },
+      { loss: 'L2Loss', case: 'L2Loss/b', status: 'unsupported', message: refused },
+      { loss: 'L1Loss', case: 'L1Loss/a', status: 'unsupported', message: 'does not implement L1Loss' },
+    ]);
+    expect(lossesPassedCompletely(r, 'x', goldenCases)).toEqual(['L2Loss']);
   });
 
   it('an unavailable backend, or another backend in the report, is eligible for nothing', () => {

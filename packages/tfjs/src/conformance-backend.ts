@@ -23,6 +23,7 @@ import {
   DisposedError,
   canonicalLossName,
   isGluonLossError,
+  ordinaryValues,
   parseConfig,
   type Availability,
   type Backend,
@@ -59,6 +60,12 @@ class TfjsOpsCompiledLoss extends CompiledLossBase {
    * calls rather than hold the function to what it does not promise.
    */
   override supportsCall(plan: CallPlan): Support {
+    // As backend-tfjs's webgl and webgpu variants: their shaders keep special values on
+    // their own terms (the spec's ordinary-values rule).
+    if (this.#variant === 'webgl' || this.#variant === 'webgpu') {
+      const ordinary = ordinaryValues(plan, this.backend);
+      if (!ordinary.supported) return ordinary;
+    }
     if (plan.loss !== 'CTCLoss') return { supported: true };
     const pred = plan.tensors.pred!.data;
     for (let i = 0; i < pred.length; i++) {
