@@ -154,7 +154,10 @@ async function main(): Promise<number> {
       console.log(
         `open list: ${open.length} known disagreements, ${check.unexpected.length} new, ${check.stale.length} fixed`,
       );
-      disagreements = check.unexpected.length + check.stale.length;
+      // Only a new disagreement fails the run. A listed one that agrees now is reported for
+      // taking off, not failed: MXNet answers a few cases from uninitialised memory, so such a
+      // case can agree in one run and not in the next (the oracle leaves out what it catches).
+      disagreements = check.unexpected.length;
     }
     return disagreements > 0 || thin > 0 || failedBackends.length > 0 ? 1 : 0;
   } finally {

@@ -58,7 +58,7 @@ type Counts = Record<CaseStatus, number>;
 export interface DifferentialReport {
   readonly seed: number;
   readonly cases: number;
-  /** The names of the cases drawn. */
+  /** The names of the cases run on the backends (drawn, and answered by MXNet). */
   readonly caseNames: readonly string[];
   readonly backends: readonly BackendStatus[];
   /** Cases MXNet's oracle died on (its out-of-bounds reads): not run on any backend. */
@@ -206,7 +206,7 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
   return {
     seed: options.seed,
     cases: cases.length,
-    caseNames: cases.map((c) => c.name),
+    caseNames: answered.map((c) => c.name),
     backends: report.backends,
     oracleCrashes: crashed,
     mxnetNondeterministic: nondeterministic,

@@ -1,8 +1,8 @@
 /**
  * The disagreements of the CI sample that are known and not yet fixed, by (backend, case):
  * a ratchet. A run against the list fails on any disagreement that is not on it (a
- * regression, or a new input class) and on any entry that now passes (a fix: take it off).
- * The list only shrinks; issue 9 is done when it is empty.
+ * regression, or a new input class) and names every entry that now passes (a fix: take it
+ * off). The list only shrinks; issue 9 is done when it is empty.
  */
 import type { Finding } from './differential.js';
 
