@@ -84,7 +84,12 @@ class EveryGoldenCase(unittest.TestCase):
         self.assertEqual(ref['loss'].dtype, np.float64)
         self.assertEqual(set(ref['grads']), set(expected['grads']))
         mx_loss, _ = decode(expected['loss'])
-        assert_matches_float32(self, mx_loss, ref['loss'], f'{case["name"]} loss')
+        # The `ieee-*` cases pin where MXNet's float32 arithmetic overflows or cancels (Inf,
+        # NaN, a wrong sign where float64 is finite and exact): there the reference is meant
+        # to differ from MXNet, so only its recomputation is checked.
+        float32_effects = '/ieee-' in case['name']
+        if not float32_effects:
+            assert_matches_float32(self, mx_loss, ref['loss'], f'{case["name"]} loss')
         recorded, _ = decode(expected['ref64']['loss'])
         np.testing.assert_array_equal(recorded, ref['loss'])
         for k, g in expected['grads'].items():
@@ -92,7 +97,8 @@ class EveryGoldenCase(unittest.TestCase):
             ref_undefined = ref.get('undefined', {}).get(k, np.zeros(mx_grad.shape, dtype=bool))
             np.testing.assert_array_equal(ref_undefined, undefined, err_msg=f'{case["name"]} grad {k}: undefined')
             self.assertTrue(np.isnan(ref['grads'][k][undefined]).all())
-            assert_matches_float32(self, mx_grad, ref['grads'][k], f'{case["name"]} grad {k}', undefined)
+            if not float32_effects:
+                assert_matches_float32(self, mx_grad, ref['grads'][k], f'{case["name"]} grad {k}', undefined)
             recorded, _ = decode(expected['ref64']['grads'][k])
             np.testing.assert_array_equal(recorded, ref['grads'][k])
 
