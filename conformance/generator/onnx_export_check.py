@@ -61,7 +61,9 @@ def main() -> int:
             session = ort.InferenceSession(model_path, options, providers=['CPUExecutionProvider'])
             feeds = {}
             for f in entry['inputs']:
-                if f['source'] == 'headGrad':
+                if 'values' in f:  # computed on the host by the spec's index rules (export-golden-models.mjs)
+                    feeds[f['name']] = np.asarray(f['values'], dtype=np.int32 if f['dtype'] == 'int32' else np.float32).reshape(f['shape'])
+                elif f['source'] == 'headGrad':
                     feeds[f['name']] = decode(c['headGrad'])
                 elif f['source'] == 'scalar':
                     feeds[f['name']] = np.asarray(c['inputs'].get(f['name'], 1e-08), dtype=np.float32)  # default: PoissonNLLLoss's epsilon

@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readGoldenDir } from '@gluon-loss/golden/node';
+import { parseConfig, planCall } from '@gluon-loss/spec';
 import { exportOnnx } from '../dist/index.js';
 
 const out = process.argv[2];
@@ -30,7 +31,13 @@ for (const c of readGoldenDir().cases) {
   manifest.push({
     case: c.name,
     file,
-    inputs: exported.inputs,
+    // Feeds the spec's index rules compute on the host (sparse labels, CTC label rows) carry
+    // their values for this case: a model needs them fed, from `feed.prepare(plan)`.
+    inputs: exported.inputs.map((f) => {
+      if (f.prepare === undefined) return f;
+      const plan = planCall(c.loss, parseConfig(c.loss, c.config), c.inputs);
+      return { ...f, values: Array.from(f.prepare(plan)) };
+    }),
     lossOutput: exported.lossOutput,
     gradOutputs: exported.gradOutputs,
   });

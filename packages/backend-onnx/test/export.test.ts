@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { readGoldenDir } from '@gluon-loss/golden/node';
 import type { ExpectedTensor, GoldenCall } from '@gluon-loss/golden';
-import { ConfigError, InputError, ShapeError, lossSpec, parseConfig, type Tensor } from '@gluon-loss/spec';
+import { ConfigError, InputError, ShapeError, lossSpec, parseConfig, planCall, type Tensor } from '@gluon-loss/spec';
 import { exportOnnx, type ExportInputShape } from '../src/index.js';
 
 const RTOL = 1e-4;
@@ -53,8 +53,16 @@ describe('exportOnnx', () => {
       try {
         const declared = lossSpec(c.loss).inputs(parseConfig(c.loss, c.config) as never);
         const feeds: Record<string, ort.Tensor> = {};
+        const callPlan = planCall(c.loss, parseConfig(c.loss, c.config), c.inputs);
         for (const f of exported.inputs) {
-          if (f.source === 'headGrad') feeds[f.name] = new ort.Tensor('float32', c.headGrad.data, [...f.shape]);
+          // MXNet's index rules (sparse labels, CTC label rows) are computed on the host.
+          if (f.prepare !== undefined) {
+            const values = f.prepare(callPlan);
+            feeds[f.name] =
+              f.dtype === 'int32'
+                ? new ort.Tensor('int32', Int32Array.from(values), [...f.shape])
+                : new ort.Tensor('float32', Float32Array.from(values), [...f.shape]);
+          } else if (f.source === 'headGrad') feeds[f.name] = new ort.Tensor('float32', c.headGrad.data, [...f.shape]);
           else if (f.source === 'scalar') {
             const given = c.inputs[f.name];
             const value = typeof given === 'number' ? given : declared.find((d) => d.name === f.name)!.defaultValue!;
