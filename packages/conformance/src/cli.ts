@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * gluon-conformance: runs MXNet 1.9.1's golden cases on backends and prints a loss ×
- * backend table. Exits 1 if any selected case fails, errors or is unsupported, or a
+ * backend table. Exits 1 if any selected case fails, errors or is unsupported (a call the
+ * backend refuses at call time, with its reason, is a stated gap and does not count), or a
  * backend named with --backend is unavailable; 2 on bad usage.
  */
 import { writeFileSync } from 'node:fs';
@@ -82,8 +83,15 @@ async function main(): Promise<number> {
   }
   // Backends found unavailable on their own are listed, not failed; ones asked for by name must run.
   const failedBackends = explicit ? report.backends.filter((b) => !b.available) : [];
+  // A call the backend refused before computing it (supportsCall: a rank or a value class it
+  // does not compute as MXNet does; the router runs it elsewhere) is a stated gap, shown in
+  // the table; a loss it does not implement, a failure or an error fails the run.
+  const refusedAtCall = (r: (typeof report.results)[number]) =>
+    r.status === 'unsupported' && /^forward(Backward)?: /.test(r.message ?? '');
   const ok =
-    report.results.every((r) => r.status === 'pass') && failedBackends.length === 0 && report.results.length > 0;
+    report.results.every((r) => r.status === 'pass' || refusedAtCall(r)) &&
+    failedBackends.length === 0 &&
+    report.results.length > 0;
   if (!ok) console.log(report.results.length === 0 ? 'no case ran' : 'conformance FAILED');
   return ok ? 0 : 1;
 }
