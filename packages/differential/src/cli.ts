@@ -17,7 +17,7 @@ import type { Backend } from '@gluon-loss/spec';
 import { loadBackendSpecifier, loadBuiltinNodeBackends, unavailableBackend } from '@gluon-loss/conformance/node';
 import type { GoldenCaseJson } from '@gluon-loss/golden';
 import { runBrowserConformance } from '@gluon-loss/browser-harness';
-import { runDifferential, suiteOf } from './differential.js';
+import { recordsByLoss, runDifferential, suiteOf } from './differential.js';
 import { goldenFile, stringifyGolden } from './encode.js';
 import { formatReport } from './format.js';
 import { checkOpenList, openListOf, type OpenDisagreement } from './open-list.js';
@@ -42,11 +42,8 @@ function browserExecutor(names: readonly string[]) {
   return async (records: readonly GoldenCaseJson[]) => {
     const dir = mkdtempSync(join(tmpdir(), 'gluon-differential-'));
     try {
-      const suite = suiteOf(records); // validates the records before the page sees them
-      void suite;
-      const byLoss = new Map<string, GoldenCaseJson[]>();
-      for (const r of records) byLoss.set(r.name.split('/')[0]!, [...(byLoss.get(r.name.split('/')[0]!) ?? []), r]);
-      for (const [loss, cases] of byLoss)
+      suiteOf(records); // decoding validates the records before the page sees them
+      for (const [loss, cases] of recordsByLoss(records))
         writeFileSync(join(dir, `${loss}.json`), stringifyGolden(goldenFile(loss, cases)));
       return (await runBrowserConformance({ backends: names }, { goldenDir: dir })).report;
     } finally {

@@ -99,7 +99,9 @@ export async function goldenRecords(
   const WINDOW = 64;
   for (let start = 0; start < cases.length;) {
     const window = cases.slice(start, start + WINDOW);
-    const asked = window.map((c) => oracle.ask(requestOf(c)));
+    // Each request is encoded once (a 64K-element case is a large JSON text), then reused for the record.
+    const requests = window.map((c) => requestOf(c));
+    const asked = requests.map((r) => oracle.ask(r));
     let next = start + window.length;
     for (let i = 0; i < window.length; i++) {
       try {
@@ -108,7 +110,7 @@ export async function goldenRecords(
           nondeterministic.push(window[i]!.name);
           continue;
         }
-        const request = requestOf(window[i]!);
+        const request = requests[i]!;
         const error =
           answer.error === undefined
             ? undefined
@@ -128,13 +130,22 @@ export async function goldenRecords(
   return out;
 }
 
-export function suiteOf(records: readonly GoldenCaseJson[]): GoldenSuite {
+/** The records grouped by canonical loss, in their order (one golden file each). */
+export function recordsByLoss(records: readonly GoldenCaseJson[]): Map<string, GoldenCaseJson[]> {
   const byLoss = new Map<string, GoldenCaseJson[]>();
   for (const r of records) {
     const loss = canonicalLossName(r.loss);
-    byLoss.set(loss, [...(byLoss.get(loss) ?? []), r]);
+    const list = byLoss.get(loss);
+    if (list === undefined) byLoss.set(loss, [r]);
+    else list.push(r);
   }
-  return mergeSuites([...byLoss].map(([loss, cs]) => decodeGoldenFile(goldenFile(loss, cs), `differential ${loss}`)));
+  return byLoss;
+}
+
+export function suiteOf(records: readonly GoldenCaseJson[]): GoldenSuite {
+  return mergeSuites(
+    [...recordsByLoss(records)].map(([loss, cs]) => decodeGoldenFile(goldenFile(loss, cs), `differential ${loss}`)),
+  );
 }
 
 /** Backend, loss and the message with its numbers taken out: one cause, however many cases show it. */
