@@ -9,12 +9,13 @@ import {
   CompiledLossBase,
   tensor,
   type CallPlan,
+  type CanonicalLossName,
   type FloatTensor,
   type ForwardBackwardResult,
   type ForwardResult,
 } from '@gluon-loss/spec';
 import { buildLossGraph, type GraphMode, type LossGraph, type LossGraphOptions } from './loss-graph.js';
-import { LOSS_GRAPHS } from './losses/registry.js';
+import { lossGraphBuilder } from './loss-table.js';
 import type { OnnxBackendOptions, OnnxRuntime } from './runtime.js';
 
 interface LossSession {
@@ -42,7 +43,7 @@ export class OnnxCompiledLoss extends CompiledLossBase {
 
   constructor(
     backend: string,
-    loss: string,
+    loss: CanonicalLossName,
     config: unknown,
     runtime: OnnxRuntime,
     graphOptions: LossGraphOptions,
@@ -115,7 +116,7 @@ export class OnnxCompiledLoss extends CompiledLossBase {
     let graph: LossGraph;
     let session: ort.InferenceSession;
     try {
-      graph = buildLossGraph(plan, mode, LOSS_GRAPHS[plan.loss], this.#graphOptions);
+      graph = buildLossGraph(plan, mode, lossGraphBuilder(plan.loss), this.#graphOptions);
       session = await this.#runtime.createSession(graph.model);
     } catch (cause) {
       throw new BackendFailureError(

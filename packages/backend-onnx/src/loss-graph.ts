@@ -6,7 +6,7 @@
  * gradient and returns the vector-Jacobian product of every differentiable input
  * (derived by `autodiff.ts`, so the weighting rules get their gradients for free).
  */
-import type { CallPlan, Shape } from '@gluon-loss/spec';
+import type { CallPlan, CanonicalLossName, Shape } from '@gluon-loss/spec';
 import { formatShape, sameShape } from '@gluon-loss/spec';
 import { gradients } from './graph/autodiff.js';
 import { GraphBuilder, type Value } from './graph/onnx-graph.js';
@@ -23,9 +23,9 @@ export interface LossGraphOptions {
   readonly guardLog: boolean;
 }
 
-export interface LossContext {
+export interface LossContext<L extends CanonicalLossName = CanonicalLossName> {
   readonly ops: GraphOps;
-  readonly plan: CallPlan;
+  readonly plan: CallPlan<L>;
   /** Every given tensor as float32, with its view shape (`plan.views`). */
   readonly inputs: Readonly<Record<string, Value>>;
   /** Call-time scalars (PoissonNLLLoss's epsilon), fed as rank-0 inputs. */
@@ -34,7 +34,7 @@ export interface LossContext {
 }
 
 /** A loss file's one job: the unweighted loss tensor, shaped `plan.lossShape`. */
-export type UnweightedLossBuilder = (ctx: LossContext) => Value;
+export type UnweightedLossBuilder<L extends CanonicalLossName = CanonicalLossName> = (ctx: LossContext<L>) => Value;
 
 /** One graph input and the call data it is fed from. */
 export interface FeedSpec {
@@ -91,10 +91,10 @@ export function applyWeightingAndReduction(
 }
 
 /** Builds the forward or gradient graph of one call plan. */
-export function buildLossGraph(
-  plan: CallPlan,
+export function buildLossGraph<L extends CanonicalLossName>(
+  plan: CallPlan<L>,
   mode: GraphMode,
-  unweighted: UnweightedLossBuilder,
+  unweighted: UnweightedLossBuilder<L>,
   options: LossGraphOptions,
 ): LossGraph {
   const graph = new GraphBuilder(`${plan.loss}_${mode}`);

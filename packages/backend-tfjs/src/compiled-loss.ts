@@ -15,32 +15,33 @@ import {
   isGluonLossError,
   sameShape,
   type CallPlan,
+  type CanonicalLossName,
   type FloatTensor,
   type ForwardBackwardResult,
   type ForwardResult,
 } from '@gluon-loss/spec';
 import { applyLossRules } from './loss-rules.js';
 import { ConstantCache, LossCall, asFloat32, type TfjsLoss } from './loss-call.js';
-import { TFJS_LOSSES } from './loss-table.js';
+import { LOSSES } from './loss-table.js';
 import { activate, describeError, exclusive, type TfjsVariant } from './runtime.js';
 
-export class TfjsCompiledLoss extends CompiledLossBase {
+export class TfjsCompiledLoss<L extends CanonicalLossName = CanonicalLossName> extends CompiledLossBase<L> {
   readonly #variant: TfjsVariant;
-  readonly #graph: TfjsLoss;
+  readonly #graph: TfjsLoss<L>;
   readonly #constants = new ConstantCache();
 
-  constructor(backendName: string, variant: TfjsVariant, loss: string, config: unknown) {
+  constructor(backendName: string, variant: TfjsVariant, loss: L, config: unknown) {
     super(backendName, loss, config);
     this.#variant = variant;
-    this.#graph = TFJS_LOSSES[this.loss];
+    this.#graph = LOSSES[this.loss];
   }
 
-  protected async runForward(plan: CallPlan): Promise<ForwardResult> {
+  protected async runForward(plan: CallPlan<L>): Promise<ForwardResult> {
     const [loss] = await this.#run(() => [this.#output(new LossCall(plan, new Map(), this.#constants), plan)]);
     return { loss: loss! };
   }
 
-  protected async runForwardBackward(plan: CallPlan, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+  protected async runForwardBackward(plan: CallPlan<L>, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
     const names = plan.gradInputs;
     const [loss, ...grads] = await this.#run(() => {
       const tracked = names.map((name) => {
@@ -62,7 +63,7 @@ export class TfjsCompiledLoss extends CompiledLossBase {
   }
 
   /** The loss graph, then the shared rules, shaped as MXNet returns it. */
-  #output(call: LossCall, plan: CallPlan): tf.Tensor {
+  #output(call: LossCall<L>, plan: CallPlan<L>): tf.Tensor {
     const loss = this.#graph(call);
     const out = applyLossRules(loss, call.has('sample_weight') ? call.input('sample_weight') : undefined, plan);
     return sameShape(out.shape, plan.outputShape) ? out : tf.reshape(out, [...plan.outputShape]);

@@ -51,6 +51,8 @@ export type Canonical<L extends LossName> = L extends LossAlias ? (typeof LOSS_A
 
 /** A loss's parsed config: every key present, MXNet's defaults filled in. */
 export type LossConfig<L extends LossName = LossName> = z.output<(typeof LOSSES)[Canonical<L>]['config']>;
+/** The facts a loss's `shape` derives for its backends (normalised axes, sizes). */
+export type LossDetail<L extends LossName = LossName> = ReturnType<(typeof LOSSES)[Canonical<L>]['shape']>['detail'];
 /** What a caller may pass: any subset of the keys. */
 export type LossConfigInput<L extends LossName = LossName> = z.input<(typeof LOSSES)[Canonical<L>]['config']>;
 

@@ -10,15 +10,6 @@ import type { CtcRecursion, LossContext } from '../loss-graph.js';
  */
 const NEG = -1e30;
 
-interface CtcDetail {
-  readonly n: number;
-  readonly t: number;
-  readonly c: number;
-  readonly labelLength: number;
-  readonly timeMajor: boolean;
-  readonly labelTimeMajor: boolean;
-}
-
 /** One step of a recursion: the new log-probabilities of the S states. */
 type Step = (ops: GraphOps, previous: Value, emission: Value, active: Value | undefined) => Value;
 
@@ -43,8 +34,8 @@ type Step = (ops: GraphOps, previous: Value, emission: Value, active: Value | un
  * one-hot (N, S, C) matrix, so every op has a WebGPU kernel. The recursion over T is
  * either unrolled (plain ops, kept on the WebGPU EP) or a Scan (no WebGPU kernel).
  */
-export function ctcLoss({ ops, inputs, plan, options }: LossContext): Value {
-  const { n: N, t: T, c: C, labelLength: L, timeMajor, labelTimeMajor } = plan.detail as unknown as CtcDetail;
+export function ctcLoss({ ops, inputs, plan, options }: LossContext<'CTCLoss'>): Value {
+  const { n: N, t: T, c: C, labelLength: L, timeMajor, labelTimeMajor } = plan.detail;
   const S = 2 * L + 1;
   const pred = inputs.pred!;
   const shape: RecursionShape = { N, S, T, strategy: options.ctcRecursion };

@@ -35,7 +35,7 @@ const NO_PATH = LOG_ZERO / 2;
  *   pred_length with an empty label) has loss +inf, as in MXNet;
  * - past pred_length the gradient is 0.
  */
-export function ctcLoss(call: LossCall): tf.Tensor {
+export function ctcLoss(call: LossCall<'CTCLoss'>): tf.Tensor {
   const alignment = prepareAlignment(call);
   const pred = call.input('pred');
   // The recursions step through time, so they work time-major: (T, N, C).
@@ -74,14 +74,8 @@ interface Alignment {
   readonly fits: Float32Array;
 }
 
-function prepareAlignment(call: LossCall): Alignment {
-  const { n, t, c, labelLength, labelTimeMajor } = call.detail as {
-    n: number;
-    t: number;
-    c: number;
-    labelLength: number;
-    labelTimeMajor: boolean;
-  };
+function prepareAlignment(call: LossCall<'CTCLoss'>): Alignment {
+  const { n, t, c, labelLength, labelTimeMajor } = call.detail;
   const labels = call.data('label');
   const labelLengths = call.has('label_lengths') ? call.data('label_lengths') : undefined;
   const predLengths = call.has('pred_lengths') ? call.data('pred_lengths') : undefined;
@@ -244,7 +238,7 @@ function betaRecursion(a: Alignment, shifts: StateShifts, emissions: tf.Tensor):
  */
 class StateShifts {
   constructor(
-    private readonly call: LossCall,
+    private readonly call: LossCall<'CTCLoss'>,
     private readonly states: number,
   ) {}
 

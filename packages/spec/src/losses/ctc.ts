@@ -95,7 +95,7 @@ export const CTCLoss = defineLoss({
     };
   },
   checkValues: (config, inputs, shape) => {
-    const { n, t, c, labelLength } = shape.detail as { n: number; t: number; c: number; labelLength: number };
+    const { n, t, c, labelLength } = shape.detail;
     const predLengths = inputs.pred_lengths?.data;
     const labelLengths = inputs.label_lengths?.data;
     const labels = inputs.label!.data;
