@@ -41,4 +41,24 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // A loss file reads its config and detail with the types the spec gives them
+    // (CallPlan<L>); a cast there would hide a typo such as `detail.fromLogit`.
+    files: ['packages/backend-*/src/**/*.ts', 'packages/tfjs/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['TSAsExpression', 'TSTypeAssertion'].flatMap((assertion) =>
+          [
+            `${assertion} > MemberExpression.expression[property.name=/^(detail|config)$/]`,
+            `${assertion} > MemberExpression.expression > MemberExpression.object[property.name=/^(detail|config)$/]`,
+            `${assertion} > Identifier.expression[name=/^(detail|config)$/]`,
+          ].map((selector) => ({
+            selector,
+            message: "No type assertion on a plan's detail or config: CallPlan<L> types them from the spec.",
+          })),
+        ),
+      ],
+    },
+  },
 );

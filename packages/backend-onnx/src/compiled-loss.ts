@@ -15,12 +15,13 @@ import {
   tensor,
   type CallPlan,
   type Support,
+  type CanonicalLossName,
   type FloatTensor,
   type ForwardBackwardResult,
   type ForwardResult,
 } from '@gluon-loss/spec';
 import { buildLossGraph, type GraphMode, type LossGraph, type LossGraphOptions } from './loss-graph.js';
-import { LOSS_GRAPHS } from './losses/registry.js';
+import { lossGraphBuilder } from './loss-table.js';
 import type { OnnxBackendOptions, OnnxRuntime } from './runtime.js';
 
 interface LossSession {
@@ -62,7 +63,7 @@ export class OnnxCompiledLoss extends CompiledLossBase {
 
   constructor(
     backend: string,
-    loss: string,
+    loss: CanonicalLossName,
     config: unknown,
     runtime: OnnxRuntime,
     graphOptions: LossGraphOptions,
@@ -198,7 +199,7 @@ export class OnnxCompiledLoss extends CompiledLossBase {
     let graph: LossGraph;
     let created: { session: ort.InferenceSession; threads: number };
     try {
-      graph = buildLossGraph(plan, mode, LOSS_GRAPHS[plan.loss], this.#graphOptions);
+      graph = buildLossGraph(plan, mode, lossGraphBuilder(plan.loss), this.#graphOptions);
       created = await this.#runtime.createSession(graph.model, elementsOf(plan));
     } catch (cause) {
       throw new BackendFailureError(

@@ -27,7 +27,7 @@ import {
   type Tensor,
 } from '@gluon-loss/spec';
 import { buildLossGraph, type CtcRecursion, type FeedSpec } from './loss-graph.js';
-import { LOSS_GRAPHS } from './losses/registry.js';
+import { lossGraphBuilder } from './loss-table.js';
 
 /** An input's shape, or its shape and dtype (int32 for an integer input fed as such). */
 export type ExportInputShape = Shape | { readonly shape: Shape; readonly dtype: 'float32' | 'int32' };
@@ -89,7 +89,7 @@ export function exportOnnx(
     inputs[name] = { data: spec.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size), shape: spec.shape };
   }
   const plan = planCall(canonical, parsed, inputs);
-  const graph = buildLossGraph(plan, options.gradients === true ? 'backward' : 'forward', LOSS_GRAPHS[canonical], {
+  const graph = buildLossGraph(plan, options.gradients === true ? 'backward' : 'forward', lossGraphBuilder(plan.loss), {
     ctcRecursion: options.ctcRecursion ?? 'scan',
     guardLog: options.guardLog ?? false,
   });

@@ -6,7 +6,7 @@
  * gradient and returns the vector-Jacobian product of every differentiable input
  * (derived by `autodiff.ts`, so the weighting rules get their gradients for free).
  */
-import type { CallPlan, Shape } from '@gluon-loss/spec';
+import type { CallPlan, CanonicalLossName, Shape } from '@gluon-loss/spec';
 import { formatShape, sameShape } from '@gluon-loss/spec';
 import { gradients } from './graph/autodiff.js';
 import { GraphBuilder, type Value } from './graph/onnx-graph.js';
@@ -23,9 +23,9 @@ export interface LossGraphOptions {
   readonly guardLog: boolean;
 }
 
-export interface LossContext {
+export interface LossContext<L extends CanonicalLossName = CanonicalLossName> {
   readonly ops: GraphOps;
-  readonly plan: CallPlan;
+  readonly plan: CallPlan<L>;
   /** Every given tensor as float32, with its view shape (`plan.views`). */
   readonly inputs: Readonly<Record<string, Value>>;
   /** Call-time scalars (PoissonNLLLoss's epsilon), fed as rank-0 inputs. */
@@ -36,30 +36,30 @@ export interface LossContext {
    * index rules (the spec's `pickIndex`, CTC's rounding) applied on the host, since
    * labels and lengths are never differentiated.
    */
-  prepare(name: string, prepare: HostValues): void;
+  prepare(name: string, prepare: HostValues<L>): void;
   /** A float32 graph input of `shape` fed with `prepare(plan)` on every call. */
-  hostInput(name: string, shape: Shape, prepare: HostValues): Value;
+  hostInput(name: string, shape: Shape, prepare: HostValues<L>): Value;
 }
 
 /** Values computed on the host from a call plan (never from the plan the graph was built for). */
-export type HostValues = (plan: CallPlan) => ArrayLike<number>;
+export type HostValues<L extends CanonicalLossName = CanonicalLossName> = (plan: CallPlan<L>) => ArrayLike<number>;
 
 /** A loss file's one job: the unweighted loss tensor, shaped `plan.lossShape`. */
-export type UnweightedLossBuilder = (ctx: LossContext) => Value;
+export type UnweightedLossBuilder<L extends CanonicalLossName = CanonicalLossName> = (ctx: LossContext<L>) => Value;
 
 /** One graph input and the call data it is fed from. */
-export interface FeedSpec {
+export interface FeedSpec<L extends CanonicalLossName = CanonicalLossName> {
   readonly name: string;
   readonly source: 'tensor' | 'scalar' | 'headGrad' | 'host';
   readonly dtype: 'float32' | 'int32';
   readonly shape: Shape;
   /** For 'host' feeds, and tensors whose values the loss prepares (LossContext.prepare). */
-  readonly prepare?: HostValues;
+  readonly prepare?: HostValues<L>;
 }
 
-export interface LossGraph {
+export interface LossGraph<L extends CanonicalLossName = CanonicalLossName> {
   readonly model: Uint8Array;
-  readonly feeds: readonly FeedSpec[];
+  readonly feeds: readonly FeedSpec<L>[];
   readonly lossOutput: string;
   /** Input name → graph output name, for `plan.gradInputs` (backward graphs only). */
   readonly gradOutputs: Readonly<Record<string, string>>;
@@ -104,15 +104,15 @@ export function applyWeightingAndReduction(
 }
 
 /** Builds the forward or gradient graph of one call plan. */
-export function buildLossGraph(
-  plan: CallPlan,
+export function buildLossGraph<L extends CanonicalLossName>(
+  plan: CallPlan<L>,
   mode: GraphMode,
-  unweighted: UnweightedLossBuilder,
+  unweighted: UnweightedLossBuilder<L>,
   options: LossGraphOptions,
-): LossGraph {
+): LossGraph<L> {
   const graph = new GraphBuilder(`${plan.loss}_${mode}`);
   const ops = new GraphOps(graph, { guardLog: options.guardLog });
-  const feeds: FeedSpec[] = [];
+  const feeds: FeedSpec<L>[] = [];
   const inputs: Record<string, Value> = {};
   const raw: Record<string, Value> = {};
   for (const [name, t] of Object.entries(plan.tensors)) {
@@ -130,11 +130,11 @@ export function buildLossGraph(
     feeds.push({ name, source: 'scalar', dtype: 'float32', shape: [] });
   }
 
-  const prepared: Record<string, HostValues> = {};
-  const prepare = (name: string, values: HostValues): void => {
+  const prepared: Record<string, HostValues<L>> = {};
+  const prepare = (name: string, values: HostValues<L>): void => {
     prepared[name] = values;
   };
-  const hostInput = (name: string, shape: Shape, values: HostValues): Value => {
+  const hostInput = (name: string, shape: Shape, values: HostValues<L>): Value => {
     feeds.push({ name, source: 'host', dtype: 'float32', shape, prepare: values });
     return graph.input(name, 'float32', shape);
   };

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readGoldenDir } from '@gluon-loss/golden/node';
 import { parseConfig, planCall, type CallPlan } from '@gluon-loss/spec';
 import { buildLossGraph, graphOptionsFor } from '../src/index.js';
-import { LOSS_GRAPHS } from '../src/losses/registry.js';
+import { lossGraphBuilder } from '../src/loss-table.js';
 
 /**
  * Ops with a kernel in onnxruntime-web's WebGPU EP at opset 13 (the registration table of
@@ -80,7 +80,7 @@ describe('graphs of the onnx-webgpu variant', () => {
   it.each(['forward', 'backward'] as const)('use only ops with WebGPU kernels (%s)', (mode) => {
     const outside = new Map<string, string>();
     for (const plan of calls) {
-      const graph = buildLossGraph(plan, mode, LOSS_GRAPHS[plan.loss], graphOptionsFor('webgpu'));
+      const graph = buildLossGraph(plan, mode, lossGraphBuilder(plan.loss), graphOptionsFor('webgpu'));
       for (const op of graph.opTypes) if (!WEBGPU_KERNELS.has(op)) outside.set(op, plan.loss);
     }
     expect(Object.fromEntries(outside)).toEqual({});
@@ -89,8 +89,8 @@ describe('graphs of the onnx-webgpu variant', () => {
 
   it('differ from the CPU variants in the layout of CTC', () => {
     for (const plan of calls) {
-      const ops = buildLossGraph(plan, 'backward', LOSS_GRAPHS[plan.loss], graphOptionsFor('wasm')).opTypes;
-      const longEnough = plan.loss === 'CTCLoss' && (plan.detail.t as number) > 1;
+      const ops = buildLossGraph(plan, 'backward', lossGraphBuilder(plan.loss), graphOptionsFor('wasm')).opTypes;
+      const longEnough = plan.loss === 'CTCLoss' && 't' in plan.detail && plan.detail.t > 1;
       expect(ops.includes('Scan'), plan.loss).toBe(longEnough);
     }
   });

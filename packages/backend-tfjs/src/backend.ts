@@ -42,7 +42,7 @@ export function createTfjsBackend(variant: TfjsVariant, options: TfjsBackendOpti
       assertSupported(backend, canonical, parseConfig(canonical, config));
       const available = await backend.probe();
       if (!available.available) throw new BackendUnavailableError(name, available.reason);
-      return new TfjsCompiledLoss(name, variant, loss, config);
+      return new TfjsCompiledLoss(name, variant, canonical, config);
     },
   };
   return backend;

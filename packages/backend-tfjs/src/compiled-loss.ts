@@ -16,6 +16,7 @@ import {
   ordinaryValues,
   sameShape,
   type CallPlan,
+  type CanonicalLossName,
   type FloatTensor,
   type ForwardBackwardResult,
   type ForwardResult,
@@ -24,26 +25,26 @@ import {
 import { MAX_KERNEL_RANK, flattenPlan, planRank } from './flatten.js';
 import { applyLossRules } from './loss-rules.js';
 import { ConstantCache, LossCall, asFloat32, type TfjsLoss } from './loss-call.js';
-import { TFJS_LOSSES } from './loss-table.js';
+import { LOSSES } from './loss-table.js';
 import { activate, describeError, exclusive, type TfjsVariant } from './runtime.js';
 
-export class TfjsCompiledLoss extends CompiledLossBase {
+export class TfjsCompiledLoss<L extends CanonicalLossName = CanonicalLossName> extends CompiledLossBase<L> {
   readonly #variant: TfjsVariant;
-  readonly #graph: TfjsLoss;
+  readonly #graph: TfjsLoss<L>;
   readonly #constants = new ConstantCache();
 
-  constructor(backendName: string, variant: TfjsVariant, loss: string, config: unknown) {
+  constructor(backendName: string, variant: TfjsVariant, loss: L, config: unknown) {
     // It reads the inputs inside the engine lock, after an await: each call copies them first.
     super(backendName, loss, config, { readsAfterAwait: true });
     this.#variant = variant;
-    this.#graph = TFJS_LOSSES[this.loss];
+    this.#graph = LOSSES[this.loss];
   }
 
   /**
    * tfjs-cpu runs any rank; the other variants' kernels stop at rank 6 (flatten.ts), so a
    * call that still needs more axes after flattening is refused before it is computed.
    */
-  override supportsCall(plan: CallPlan): Support {
+  override supportsCall(plan: CallPlan<L>): Support {
     if (this.#variant === 'cpu') return { supported: true };
     // WebGL and WebGPU shaders keep MXNet's special values on their own terms (webgl's
     // relu(-inf) is NaN, its 0/0 is 1): such calls go to a backend that follows MXNet.
@@ -59,13 +60,13 @@ export class TfjsCompiledLoss extends CompiledLossBase {
     };
   }
 
-  protected async runForward(given: CallPlan): Promise<ForwardResult> {
+  protected async runForward(given: CallPlan<L>): Promise<ForwardResult> {
     const plan = flattenPlan(given);
     const [loss] = await this.#run(() => [this.#output(new LossCall(plan, new Map(), this.#constants), plan)]);
     return { loss: loss! };
   }
 
-  protected async runForwardBackward(given: CallPlan, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+  protected async runForwardBackward(given: CallPlan<L>, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
     const plan = flattenPlan(given);
     const names = plan.gradInputs;
     const [loss, ...grads] = await this.#run(() => {
@@ -93,7 +94,7 @@ export class TfjsCompiledLoss extends CompiledLossBase {
   }
 
   /** The loss graph, then the shared rules, shaped as MXNet returns it. */
-  #output(call: LossCall, plan: CallPlan): tf.Tensor {
+  #output(call: LossCall<L>, plan: CallPlan<L>): tf.Tensor {
     const loss = this.#graph(call);
     const out = applyLossRules(loss, call.has('sample_weight') ? call.input('sample_weight') : undefined, plan);
     return sameShape(out.shape, plan.outputShape) ? out : tf.reshape(out, [...plan.outputShape]);

@@ -12,7 +12,7 @@
  * back. A call whose plan still has more axes than the variant takes is refused up front
  * (`maxRank`), never computed.
  */
-import type { CallPlan, CanonicalLossName, Shape, Tensor } from '@gluon-loss/spec';
+import type { CallPlan, CanonicalLossName, LossDetail, Shape, Tensor } from '@gluon-loss/spec';
 
 /** The losses whose tfjs graphs only use element-wise ops, broadcasting and reductions. */
 const FLATTENABLE: ReadonlySet<CanonicalLossName> = new Set<CanonicalLossName>([
@@ -42,7 +42,7 @@ export const MAX_KERNEL_RANK = 6;
  * The same call on as few axes as its broadcasting allows, when it has more than
  * MAX_KERNEL_RANK (the plan itself otherwise, or when nothing merges).
  */
-export function flattenPlan(plan: CallPlan): CallPlan {
+export function flattenPlan<L extends CanonicalLossName>(plan: CallPlan<L>): CallPlan<L> {
   if (!FLATTENABLE.has(plan.loss) || planRank(plan) <= MAX_KERNEL_RANK) return plan;
   const rank = plan.weightedShape.length;
   const align = (s: Shape): number[] => [...new Array<number>(rank - s.length).fill(1), ...s];
@@ -50,7 +50,8 @@ export function flattenPlan(plan: CallPlan): CallPlan {
   const lossShape = align(plan.lossShape);
   const weighted = [...plan.weightedShape];
   // SoftmaxCE's and KLDivLoss's (from_logits=False) axis of pred; KLDivLoss's -1 means none.
-  const axis = plan.detail.axis;
+  const detail: LossDetail = plan.detail;
+  const axis = 'axis' in detail ? detail.axis : undefined;
   const classAxis = typeof axis === 'number' && axis >= 0 ? axis + (rank - plan.views.pred!.length) : undefined;
   const keep = (i: number) => i === plan.batchAxis || i === classAxis;
   const axes = weighted.map((_, i) => i).filter((i) => weighted[i] !== 1 || keep(i));

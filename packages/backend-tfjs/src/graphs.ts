@@ -4,7 +4,7 @@
  * graph reads its inputs through. Importing this loads no tfjs backend of this package
  * and activates none.
  */
-export { TFJS_LOSSES } from './loss-table.js';
+export { LOSSES } from './loss-table.js';
 export { applyLossRules } from './loss-rules.js';
 export { ConstantCache, LossCall, type TfjsLoss } from './loss-call.js';
 export { MAX_KERNEL_RANK, flattenPlan, planRank } from './flatten.js';

@@ -3,14 +3,14 @@
  * reads them (`CallPlan.views`), and a place for constants that outlive the call.
  */
 import * as tf from '@tensorflow/tfjs';
-import { sameShape, type CallPlan, type TypedData } from '@gluon-loss/spec';
+import { sameShape, type CallPlan, type CanonicalLossName, type LossDetail, type TypedData } from '@gluon-loss/spec';
 
 /**
  * A loss computes its *unweighted* loss tensor (shape `plan.lossShape`) from the call;
  * sample_weight, the scalar weight and the reduction are applied by `loss-rules.ts`.
  * Gradients come from tfjs's autodiff through whatever the loss builds.
  */
-export type TfjsLoss = (call: LossCall) => tf.Tensor;
+export type TfjsLoss<L extends CanonicalLossName = CanonicalLossName> = (call: LossCall<L>) => tf.Tensor;
 
 /**
  * Tensors kept by a compiled loss between calls (MXNet's hybridized block keeps its
@@ -43,17 +43,17 @@ export class ConstantCache {
   }
 }
 
-export class LossCall {
+export class LossCall<L extends CanonicalLossName = CanonicalLossName> {
   readonly #constants = new Map<string, tf.Tensor>();
 
   constructor(
-    readonly plan: CallPlan,
+    readonly plan: CallPlan<L>,
     /** The tensors autodiff differentiates, by input name, in each input's own shape. */
     private readonly tracked: ReadonlyMap<string, tf.Tensor>,
     private readonly cache: ConstantCache,
   ) {}
 
-  get detail(): CallPlan['detail'] {
+  get detail(): LossDetail<L> {
     return this.plan.detail;
   }
 

@@ -16,7 +16,8 @@ import { softmaxCrossEntropyLoss } from './losses/softmax-cross-entropy.js';
 import { squaredHingeLoss } from './losses/squared-hinge.js';
 import { tripletLoss } from './losses/triplet.js';
 
-export const TFJS_LOSSES: Readonly<Record<CanonicalLossName, TfjsLoss>> = {
+/** Typed per loss, so a loss missing here fails the type check, and each graph sees its own detail. */
+export const LOSSES: { readonly [L in CanonicalLossName]: TfjsLoss<L> } = {
   L2Loss: l2Loss,
   L1Loss: l1Loss,
   SigmoidBinaryCrossEntropyLoss: sigmoidBceLoss,

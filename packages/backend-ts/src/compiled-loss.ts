@@ -17,16 +17,16 @@ import { LossWeighting } from './weighting.js';
 
 export const TS_BACKEND_NAME = 'ts';
 
-export abstract class TsCompiledLoss extends CompiledLossBase {
+export abstract class TsCompiledLoss<L extends CanonicalLossName = CanonicalLossName> extends CompiledLossBase<L> {
   protected readonly weighting = new LossWeighting();
   readonly #integerInputs = new Map<string, Float32Scratch>();
 
-  constructor(loss: CanonicalLossName, config: unknown) {
+  constructor(loss: L, config: unknown) {
     super(TS_BACKEND_NAME, loss, config);
   }
 
-  protected abstract override runForward(plan: CallPlan): ForwardResult;
-  protected abstract override runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult;
+  protected abstract override runForward(plan: CallPlan<L>): ForwardResult;
+  protected abstract override runForwardBackward(plan: CallPlan<L>, headGrad: FloatTensor): ForwardBackwardResult;
 
   /**
    * A given input as float32 values. Labels and lengths may come as Int32Array; MXNet

@@ -25,10 +25,16 @@ export type BackwardBuffers = [
 ];
 
 /** A loss's two loops; `plan` gives them their config (rho, margin, label format, ...). */
-export interface ElementwiseLoops {
-  forward(plan: CallPlan, pred: Float32Array, label: Float32Array, walk: FusedWalk, accumulators: Float64Array): void;
+export interface ElementwiseLoops<L extends CanonicalLossName> {
+  forward(
+    plan: CallPlan<L>,
+    pred: Float32Array,
+    label: Float32Array,
+    walk: FusedWalk,
+    accumulators: Float64Array,
+  ): void;
   forwardBackward(
-    plan: CallPlan,
+    plan: CallPlan<L>,
     pred: Float32Array,
     label: Float32Array,
     walk: FusedWalk,
@@ -36,20 +42,20 @@ export interface ElementwiseLoops {
   ): void;
 }
 
-export abstract class ElementwiseLoss extends TsCompiledLoss {
+export abstract class ElementwiseLoss<L extends CanonicalLossName> extends TsCompiledLoss<L> {
   /**
    * @param labelName the name of the second input: `label`, or `target` for PoissonNLLLoss.
    */
   protected constructor(
-    loss: CanonicalLossName,
+    loss: L,
     config: unknown,
-    private readonly loops: ElementwiseLoops,
+    private readonly loops: ElementwiseLoops<L>,
     private readonly labelName = 'label',
   ) {
     super(loss, config);
   }
 
-  protected runForward(plan: CallPlan): ForwardResult {
+  protected runForward(plan: CallPlan<L>): ForwardResult {
     const pred = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, this.labelName);
     const weighting = this.weighting.begin(plan);
@@ -58,7 +64,7 @@ export abstract class ElementwiseLoss extends TsCompiledLoss {
     return { loss: weighting.output(accumulators) };
   }
 
-  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected runForwardBackward(plan: CallPlan<L>, headGrad: FloatTensor): ForwardBackwardResult {
     const pred = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, this.labelName);
     const weighting = this.weighting.begin(plan);

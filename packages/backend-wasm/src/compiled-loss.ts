@@ -18,11 +18,11 @@ import {
 import { WASM_BACKEND_NAME, type KernelCall, type KernelHeap } from './kernels.js';
 import { LossWeighting } from './weighting.js';
 
-export abstract class WasmCompiledLoss extends CompiledLossBase {
+export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLossName> extends CompiledLossBase<L> {
   protected readonly weighting = new LossWeighting();
 
   constructor(
-    loss: CanonicalLossName,
+    loss: L,
     config: unknown,
     private readonly heap: KernelHeap,
   ) {
@@ -34,30 +34,34 @@ export abstract class WasmCompiledLoss extends CompiledLossBase {
    * overflow) agree with MXNet on ordinary values; calls with NaN, infinities, subnormals
    * or magnitudes beyond 2^24 go to a backend that follows MXNet there (the spec's rule).
    */
-  override supportsCall(plan: CallPlan): Support {
+  override supportsCall(plan: CallPlan<L>): Support {
     return ordinaryValues(plan, this.backend);
   }
 
-  protected abstract forwardIn(call: KernelCall, plan: CallPlan): ForwardResult;
-  protected abstract forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult;
+  protected abstract forwardIn(call: KernelCall, plan: CallPlan<L>): ForwardResult;
+  protected abstract forwardBackwardIn(
+    call: KernelCall,
+    plan: CallPlan<L>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult;
 
   /**
    * The threaded variant's forms (a loss that spreads its work over the pool overrides
    * them); the others run on this thread, on the same memory.
    */
-  protected forwardInThreaded(call: KernelCall, plan: CallPlan): Promise<ForwardResult> | ForwardResult {
+  protected forwardInThreaded(call: KernelCall, plan: CallPlan<L>): Promise<ForwardResult> | ForwardResult {
     return this.forwardIn(call, plan);
   }
 
   protected forwardBackwardInThreaded(
     call: KernelCall,
-    plan: CallPlan,
+    plan: CallPlan<L>,
     headGrad: FloatTensor,
   ): Promise<ForwardBackwardResult> | ForwardBackwardResult {
     return this.forwardBackwardIn(call, plan, headGrad);
   }
 
-  protected runForward(plan: CallPlan): ForwardResult | Promise<ForwardResult> {
+  protected runForward(plan: CallPlan<L>): ForwardResult | Promise<ForwardResult> {
     if (this.heap.threaded)
       return this.heap.exclusive(() => this.#threaded((call) => this.forwardInThreaded(call, plan)));
     const call = this.heap.begin(this.loss);
@@ -69,7 +73,7 @@ export abstract class WasmCompiledLoss extends CompiledLossBase {
   }
 
   protected runForwardBackward(
-    plan: CallPlan,
+    plan: CallPlan<L>,
     headGrad: FloatTensor,
   ): ForwardBackwardResult | Promise<ForwardBackwardResult> {
     if (this.heap.threaded) {
@@ -93,13 +97,13 @@ export abstract class WasmCompiledLoss extends CompiledLossBase {
   }
 
   /** An input's values (Float32Array, or an Int32Array label read as float32). */
-  protected input(plan: CallPlan, name: string): Float32Array | Int32Array {
+  protected input(plan: CallPlan<L>, name: string): Float32Array | Int32Array {
     return plan.tensors[name]!.data;
   }
 
   /** Attaches each gradient to its input's own shape, in the order of `plan.gradInputs`. */
   protected result(
-    plan: CallPlan,
+    plan: CallPlan<L>,
     loss: FloatTensor,
     grads: Readonly<Record<string, Float32Array | undefined>>,
   ): ForwardBackwardResult {

@@ -211,21 +211,24 @@ export async function elementwiseForwardBackwardThreaded(
 }
 
 /** Which kernel a call runs, and with which scalars (from the plan's config). */
-export type KernelChoice = (plan: CallPlan) => { readonly kernel: string; readonly scalars: KernelScalars };
+export type KernelChoice<L extends CanonicalLossName> = (plan: CallPlan<L>) => {
+  readonly kernel: string;
+  readonly scalars: KernelScalars;
+};
 
-export class ElementwiseLoss extends WasmCompiledLoss {
+export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLoss<L> {
   /** @param labelName the name of the second input: `label`, or `target` for PoissonNLLLoss. */
   constructor(
-    loss: CanonicalLossName,
+    loss: L,
     config: unknown,
     heap: KernelHeap,
-    private readonly choose: KernelChoice,
+    private readonly choose: KernelChoice<L>,
     private readonly labelName = 'label',
   ) {
     super(loss, config, heap);
   }
 
-  protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
+  protected forwardIn(call: KernelCall, plan: CallPlan<L>): ForwardResult {
     const { kernel, scalars } = this.choose(plan);
     const weighting = this.weighting.begin(plan);
     const pred = this.input(plan, 'pred');
@@ -233,7 +236,7 @@ export class ElementwiseLoss extends WasmCompiledLoss {
     return { loss: weighting.output(elementwiseForward(call, kernel, pred, label, weighting, scalars)) };
   }
 
-  protected override async forwardInThreaded(call: KernelCall, plan: CallPlan): Promise<ForwardResult> {
+  protected override async forwardInThreaded(call: KernelCall, plan: CallPlan<L>): Promise<ForwardResult> {
     const { kernel, scalars } = this.choose(plan);
     const weighting = this.weighting.begin(plan);
     const pred = this.input(plan, 'pred');
@@ -241,7 +244,7 @@ export class ElementwiseLoss extends WasmCompiledLoss {
     return { loss: weighting.output(await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars)) };
   }
 
-  protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected forwardBackwardIn(call: KernelCall, plan: CallPlan<L>, headGrad: FloatTensor): ForwardBackwardResult {
     const { kernel, scalars } = this.choose(plan);
     const weighting = this.weighting.begin(plan);
     const pred = this.input(plan, 'pred');
@@ -255,7 +258,7 @@ export class ElementwiseLoss extends WasmCompiledLoss {
 
   protected override async forwardBackwardInThreaded(
     call: KernelCall,
-    plan: CallPlan,
+    plan: CallPlan<L>,
     headGrad: FloatTensor,
   ): Promise<ForwardBackwardResult> {
     const { kernel, scalars } = this.choose(plan);
@@ -266,7 +269,7 @@ export class ElementwiseLoss extends WasmCompiledLoss {
     return this.#result(plan, headGrad, r);
   }
 
-  #result(plan: CallPlan, headGrad: FloatTensor, r: ElementwiseGrads): ForwardBackwardResult {
+  #result(plan: CallPlan<L>, headGrad: FloatTensor, r: ElementwiseGrads): ForwardBackwardResult {
     return this.result(plan, this.weighting.output(r.accumulators), {
       pred: r.gx,
       [this.labelName]: r.gy,

@@ -5,47 +5,13 @@ import {
   canonicalLossName,
   type Availability,
   type Backend,
-  type CanonicalLossName,
   type CompiledLoss,
   type Support,
 } from '@gluon-loss/spec';
-import type { WasmCompiledLoss } from './compiled-loss.js';
 import { KernelHeap, kernelModule, WASM_BACKEND_NAME, WASM_MT_BACKEND_NAME } from './kernels.js';
 import { loadWorkerConstructor } from './pool.js';
 import { ThreadedHeap } from './threaded-heap.js';
-import { HingeLoss } from './losses/hinge.js';
-import { HuberLoss } from './losses/huber.js';
-import { L1Loss } from './losses/l1.js';
-import { L2Loss } from './losses/l2.js';
-import { LogisticLoss } from './losses/logistic.js';
-import { PoissonNLLLoss } from './losses/poisson-nll.js';
-import { SquaredHingeLoss } from './losses/squared-hinge.js';
-import { CTCLoss } from './losses/ctc.js';
-import { CosineEmbeddingLoss } from './losses/cosine-embedding.js';
-import { KLDivLoss } from './losses/kl-div.js';
-import { SDMLLoss } from './losses/sdml.js';
-import { SigmoidBinaryCrossEntropyLoss } from './losses/sigmoid-bce.js';
-import { SoftmaxCrossEntropyLoss } from './losses/softmax-cross-entropy.js';
-import { TripletLoss } from './losses/triplet.js';
-
-type Constructor = new (config: unknown, heap: KernelHeap) => WasmCompiledLoss;
-
-const COMPILED: Record<CanonicalLossName, Constructor> = {
-  L2Loss,
-  L1Loss,
-  HuberLoss,
-  HingeLoss,
-  SquaredHingeLoss,
-  LogisticLoss,
-  PoissonNLLLoss,
-  SigmoidBinaryCrossEntropyLoss,
-  SoftmaxCrossEntropyLoss,
-  KLDivLoss,
-  TripletLoss,
-  CosineEmbeddingLoss,
-  SDMLLoss,
-  CTCLoss,
-};
+import { LOSSES } from './loss-table.js';
 
 const SUPPORTED: Support = Object.freeze({ supported: true });
 
@@ -105,7 +71,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       const canonical = canonicalLossName(loss);
       const kernels = await start();
       // The constructor parses the config (ConfigError) before anything is allocated.
-      const compiled = new COMPILED[canonical](config, kernels);
+      const compiled = new LOSSES[canonical](config, kernels);
       assertSupported(backend, canonical, compiled.config);
       return compiled;
     },

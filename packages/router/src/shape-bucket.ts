@@ -17,7 +17,7 @@
  * Shapes that differ only within those powers of two share a bucket; the exact shape and
  * the batch/feature split of element-wise losses do not matter.
  */
-import type { CallPlan } from '@gluon-loss/spec';
+import type { CallPlan, LossDetailBase } from '@gluon-loss/spec';
 
 /** The smallest power of two >= n (1 for n <= 1). */
 export function ceilPow2(n: number): number {
@@ -30,7 +30,7 @@ const MAIN_INPUT: Readonly<Record<string, string>> = { CosineEmbeddingLoss: 'inp
 
 /** The structural sizes of a loss, from the plan's normalised facts. */
 function structure(plan: CallPlan): string {
-  const d = plan.detail;
+  const d: LossDetailBase = plan.detail;
   switch (plan.loss) {
     case 'SoftmaxCrossEntropyLoss':
       return ` classes<=${ceilPow2(d.classes as number)}`;

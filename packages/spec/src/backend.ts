@@ -5,7 +5,7 @@
  */
 import { DisposedError, UnsupportedError } from './errors.js';
 import { checkHeadGrad, planCall, snapshotPlan, snapshotTensor, type CallPlan } from './plan.js';
-import { canonicalLossName, parseConfig, type CanonicalLossName } from './registry.js';
+import { canonicalLossName, parseConfig, type CanonicalLossName, type LossConfig } from './registry.js';
 import type { FloatTensor, LossInputs } from './tensor.js';
 
 export type Environment = 'node' | 'browser';
@@ -70,11 +70,12 @@ export interface Backend {
 
 /**
  * What every compiled loss shares: config parsing at construction, the spec's checks on
- * each call (before any tensor is made), and use-after-dispose protection.
+ * each call (before any tensor is made), and use-after-dispose protection. `L` types the
+ * plans a subclass receives: a loss's own class sees its own config and detail.
  */
-export abstract class CompiledLossBase implements CompiledLoss {
-  readonly loss: CanonicalLossName;
-  readonly config: Readonly<Record<string, unknown>>;
+export abstract class CompiledLossBase<L extends CanonicalLossName = CanonicalLossName> implements CompiledLoss {
+  readonly loss: L;
+  readonly config: Readonly<LossConfig<L>>;
   #disposed = false;
 
   /** Whether each call's tensors are copied after validation (see the constructor). */
@@ -88,17 +89,18 @@ export abstract class CompiledLossBase implements CompiledLoss {
    */
   protected constructor(
     readonly backend: string,
-    loss: string,
+    loss: L,
     config: unknown,
     options: { readonly readsAfterAwait?: boolean } = {},
   ) {
-    this.loss = canonicalLossName(loss);
+    // Checked at run time too, for callers in plain JavaScript; a canonical name maps to itself.
+    this.loss = canonicalLossName(loss) as L;
     this.config = Object.freeze(parseConfig(this.loss, config));
     this.#snapshot = options.readsAfterAwait === true;
   }
 
   /** Every call by default; a backend with rank or size limits overrides it. */
-  supportsCall(_plan: CallPlan): Support {
+  supportsCall(_plan: CallPlan<L>): Support {
     return { supported: true };
   }
 
@@ -128,9 +130,9 @@ export abstract class CompiledLossBase implements CompiledLoss {
     return this.#disposed;
   }
 
-  protected abstract runForward(plan: CallPlan): Promise<ForwardResult> | ForwardResult;
+  protected abstract runForward(plan: CallPlan<L>): Promise<ForwardResult> | ForwardResult;
   protected abstract runForwardBackward(
-    plan: CallPlan,
+    plan: CallPlan<L>,
     headGrad: FloatTensor,
   ): Promise<ForwardBackwardResult> | ForwardBackwardResult;
   /** Frees what this compiled loss owns. */
@@ -140,7 +142,7 @@ export abstract class CompiledLossBase implements CompiledLoss {
     if (this.#disposed) throw new DisposedError(this.loss, this.backend);
   }
 
-  #assertCallSupported(plan: CallPlan): void {
+  #assertCallSupported(plan: CallPlan<L>): void {
     const support = this.supportsCall(plan);
     if (!support.supported) throw new UnsupportedError(this.backend, this.loss, support.reason);
   }

@@ -47,8 +47,17 @@ export type ReductionKind =
   /** The weighted loss is returned as it is (CTC, Cosine, Triplet, SDML). */
   | 'none';
 
-/** A loss's own shape rule, before the shared weighting rules are applied. */
-export interface LossShape {
+/**
+ * Facts a loss's backends need that follow from config and shapes (normalised axes,
+ * sizes): plain values, so a plan can be logged and compared.
+ */
+export type LossDetailBase = Readonly<Record<string, number | boolean | string>>;
+
+/**
+ * A loss's own shape rule, before the shared weighting rules are applied. `D` is the
+ * loss's own detail type, inferred by `defineLoss` from what its `shape` returns.
+ */
+export interface LossShape<D extends LossDetailBase = LossDetailBase> {
   /**
    * The shape each input is read as when MXNet reshapes it (`_reshape_like(label, pred)`
    * and friends). Inputs not listed are read with their own shape.
@@ -60,10 +69,10 @@ export interface LossShape {
   /** The scalar weight MXNet multiplies by (L2Loss's is `weight / 2`; SDML's is never applied). */
   readonly appliedWeight: number | null;
   /** Facts the backends need that follow from config and shapes (normalised axes, sizes). */
-  readonly detail: Readonly<Record<string, number | boolean | string>>;
+  readonly detail: Readonly<D>;
 }
 
-export interface LossSpec<S extends ConfigSchema = ConfigSchema> {
+export interface LossSpec<S extends ConfigSchema = ConfigSchema, D extends LossDetailBase = LossDetailBase> {
   readonly name: string;
   readonly aliases: readonly string[];
   /** One line, from MXNet's docs. */
@@ -72,15 +81,19 @@ export interface LossSpec<S extends ConfigSchema = ConfigSchema> {
   /** The inputs of a forward call, in MXNet's positional order. */
   inputs(config: z.output<S>): readonly InputSpec[];
   /** Checks the shapes against each other and derives the loss tensor's shape; throws ShapeError. */
-  shape(config: z.output<S>, shapes: Readonly<Record<string, Shape>>): LossShape;
+  shape(config: z.output<S>, shapes: Readonly<Record<string, Shape>>): LossShape<D>;
   /**
    * Checks the values that MXNet would read out of bounds (it crashes or returns garbage
    * there, so the spec rejects them); throws InputError. Runs after `shape`.
    */
-  checkValues?(config: z.output<S>, inputs: Readonly<Record<string, Tensor>>, shape: LossShape): void;
+  checkValues?(config: z.output<S>, inputs: Readonly<Record<string, Tensor>>, shape: LossShape<D>): void;
 }
 
-export function defineLoss<S extends ConfigSchema>(spec: LossSpec<S>): LossSpec<S> {
+/**
+ * Declares a loss. Generic in its config schema and its detail type, both inferred, so
+ * that `LossConfig<L>` and `LossDetail<L>` (registry.ts) reach every backend typed.
+ */
+export function defineLoss<S extends ConfigSchema, D extends LossDetailBase>(spec: LossSpec<S, D>): LossSpec<S, D> {
   return spec;
 }
 

@@ -6,8 +6,8 @@
  * way everywhere.
  */
 import { DtypeError, InputError, ShapeError } from './errors.js';
-import type { InputSpec, LossShape, ReductionKind } from './loss-spec.js';
-import { canonicalLossName, lossSpec, type CanonicalLossName } from './registry.js';
+import type { InputSpec, ReductionKind } from './loss-spec.js';
+import { canonicalLossName, lossSpec, type CanonicalLossName, type LossConfig, type LossDetail } from './registry.js';
 import { broadcastOrThrow, normalizeAxisOrThrow, sameShape } from './shape.js';
 import {
   describeData,
@@ -22,9 +22,13 @@ import {
   type TypedData,
 } from './tensor.js';
 
-export interface CallPlan {
-  readonly loss: CanonicalLossName;
-  readonly config: Readonly<Record<string, unknown>>;
+/**
+ * A validated call of loss `L`: its config and detail carry that loss's own types (from
+ * its zod schema and its `shape`), so a backend's loss file reads them without a cast.
+ */
+export interface CallPlan<L extends CanonicalLossName = CanonicalLossName> {
+  readonly loss: L;
+  readonly config: Readonly<LossConfig<L>>;
   /** The tensors given, by input name. */
   readonly tensors: Readonly<Record<string, Tensor>>;
   /** Call-time scalars with their defaults filled in. */
@@ -43,7 +47,7 @@ export interface CallPlan {
   readonly outputShape: Shape;
   /** The inputs whose gradient forwardBackward returns, in declaration order. */
   readonly gradInputs: readonly string[];
-  readonly detail: LossShape['detail'];
+  readonly detail: LossDetail<L>;
 }
 
 function checkTensor(loss: string, spec: InputSpec, value: unknown): Tensor {
@@ -85,6 +89,12 @@ function checkTensor(loss: string, spec: InputSpec, value: unknown): Tensor {
 }
 
 /** Validates a forward call's inputs against a parsed config; throws a GluonLossError. */
+export function planCall<L extends CanonicalLossName>(
+  lossName: L,
+  config: Readonly<LossConfig<L>>,
+  inputs: LossInputs,
+): CallPlan<L>;
+export function planCall(lossName: string, config: Readonly<Record<string, unknown>>, inputs: LossInputs): CallPlan;
 export function planCall(lossName: string, config: Readonly<Record<string, unknown>>, inputs: LossInputs): CallPlan {
   const loss = canonicalLossName(lossName);
   const spec = lossSpec(loss);
@@ -158,7 +168,10 @@ export function planCall(lossName: string, config: Readonly<Record<string, unkno
       break;
   }
   spec.checkValues?.(config as never, tensors, own);
-  return {
+  // The one place a plan's types are asserted: `lossSpec` finds the spec by a run-time
+  // name, so config and detail are untyped here, but they are the ones that loss's own
+  // schema parsed and its own `shape` returned, i.e. LossConfig<L> and LossDetail<L>.
+  const plan = {
     loss,
     config,
     tensors,
@@ -173,6 +186,7 @@ export function planCall(lossName: string, config: Readonly<Record<string, unkno
     gradInputs: declared.filter((d) => d.differentiable && tensors[d.name] !== undefined).map((d) => d.name),
     detail: own.detail,
   };
+  return plan as unknown as CallPlan;
 }
 
 /**
@@ -228,7 +242,7 @@ export function snapshotTensor<T extends Tensor>(t: T): T {
 }
 
 /** The plan with every tensor replaced by its snapshot (scalars are copied by value already). */
-export function snapshotPlan(plan: CallPlan): CallPlan {
+export function snapshotPlan<L extends CanonicalLossName>(plan: CallPlan<L>): CallPlan<L> {
   const tensors: Record<string, Tensor> = {};
   for (const name in plan.tensors) tensors[name] = snapshotTensor(plan.tensors[name]!);
   return { ...plan, tensors };

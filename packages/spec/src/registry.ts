@@ -20,7 +20,7 @@ import { SigmoidBinaryCrossEntropyLoss } from './losses/sigmoid-bce.js';
 import { SoftmaxCrossEntropyLoss } from './losses/softmax-cross-entropy.js';
 import { SquaredHingeLoss } from './losses/squared-hinge.js';
 import { TripletLoss } from './losses/triplet.js';
-import type { LossSpec } from './loss-spec.js';
+import type { InputSpec, LossSpec } from './loss-spec.js';
 
 export const LOSSES = {
   L2Loss,
@@ -51,6 +51,8 @@ export type Canonical<L extends LossName> = L extends LossAlias ? (typeof LOSS_A
 
 /** A loss's parsed config: every key present, MXNet's defaults filled in. */
 export type LossConfig<L extends LossName = LossName> = z.output<(typeof LOSSES)[Canonical<L>]['config']>;
+/** The facts a loss's `shape` derives for its backends (normalised axes, sizes). */
+export type LossDetail<L extends LossName = LossName> = ReturnType<(typeof LOSSES)[Canonical<L>]['shape']>['detail'];
 /** What a caller may pass: any subset of the keys. */
 export type LossConfigInput<L extends LossName = LossName> = z.input<(typeof LOSSES)[Canonical<L>]['config']>;
 
@@ -70,6 +72,17 @@ export function canonicalLossName(name: string): CanonicalLossName {
 
 export function lossSpec(name: string): LossSpec {
   return LOSSES[canonicalLossName(name)] as unknown as LossSpec;
+}
+
+/** The inputs of a forward call of `name` under a parsed config, in MXNet's positional order. */
+export function declaredInputs<L extends CanonicalLossName>(
+  name: L,
+  config: Readonly<LossConfig<L>>,
+): readonly InputSpec[];
+export function declaredInputs(name: string, config: Readonly<Record<string, unknown>>): readonly InputSpec[];
+export function declaredInputs(name: string, config: Readonly<Record<string, unknown>>): readonly InputSpec[] {
+  // Each loss's spec reads its own config type; the registry's untyped view cannot say which.
+  return lossSpec(name).inputs(config as never);
 }
 
 /** Validates a config against the loss's schema and fills in MXNet's defaults. */

@@ -28,6 +28,7 @@ import {
   type Availability,
   type Backend,
   type CallPlan,
+  type CanonicalLossName,
   type CompiledLoss,
   type FloatTensor,
   type ForwardBackwardResult,
@@ -43,11 +44,11 @@ function upload(t: Tensor): tf.Tensor {
     : tf.tensor(t.data, [...t.shape], 'int32');
 }
 
-class TfjsOpsCompiledLoss extends CompiledLossBase {
+class TfjsOpsCompiledLoss<L extends CanonicalLossName> extends CompiledLossBase<L> {
   readonly #variant: TfjsVariant;
   readonly #fn: TfLossFunction;
 
-  constructor(backendName: string, variant: TfjsVariant, loss: string, config: unknown) {
+  constructor(backendName: string, variant: TfjsVariant, loss: L, config: unknown) {
     super(backendName, loss, config);
     this.#variant = variant;
     this.#fn = tfLoss(this.loss, this.config);
@@ -59,7 +60,7 @@ class TfjsOpsCompiledLoss extends CompiledLossBase {
    * function gives +Inf there, a deviation its README states. The adapter refuses such
    * calls rather than hold the function to what it does not promise.
    */
-  override supportsCall(plan: CallPlan): Support {
+  override supportsCall(plan: CallPlan<L>): Support {
     // As backend-tfjs's webgl and webgpu variants: their shaders keep special values on
     // their own terms (the spec's ordinary-values rule).
     if (this.#variant === 'webgl' || this.#variant === 'webgpu') {
@@ -80,7 +81,7 @@ class TfjsOpsCompiledLoss extends CompiledLossBase {
   }
 
   /** The positional arguments of the tfjs function, with `replace` standing in for some inputs. */
-  #args(plan: CallPlan, replace: ReadonlyMap<string, tf.Tensor>): Array<tf.Tensor | number | undefined> {
+  #args(plan: CallPlan<L>, replace: ReadonlyMap<string, tf.Tensor>): Array<tf.Tensor | number | undefined> {
     return this.#fn.inputNames.map((name) => {
       const given = replace.get(name);
       if (given !== undefined) return given;
@@ -90,12 +91,12 @@ class TfjsOpsCompiledLoss extends CompiledLossBase {
     });
   }
 
-  protected async runForward(plan: CallPlan): Promise<ForwardResult> {
+  protected async runForward(plan: CallPlan<L>): Promise<ForwardResult> {
     const [loss] = await this.#run(() => [this.#fn(...this.#args(plan, new Map()))]);
     return { loss: loss! };
   }
 
-  protected async runForwardBackward(plan: CallPlan, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
+  protected async runForwardBackward(plan: CallPlan<L>, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
     const names = plan.gradInputs;
     const [loss, ...grads] = await this.#run(() => {
       const xs = names.map((name) => upload(plan.tensors[name]!));

@@ -10,12 +10,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   DtypeError,
   InputError,
-  lossSpec,
+  declaredInputs,
   planCall,
   sizeOf,
   type CallPlan,
   type CanonicalLossName,
-  type InputSpec,
+  type LossConfig,
   type Tensor,
   type TypedData,
 } from '@gluon-loss/spec';
@@ -35,18 +35,10 @@ function placeholder(dtype: 'float32' | 'int32', size: number): TypedData {
   return data;
 }
 
-export interface TensorPlan {
-  readonly plan: CallPlan;
+export interface TensorPlan<L extends CanonicalLossName> {
+  readonly plan: CallPlan<L>;
   /** The given tensors by input name, as the caller passed them. */
   readonly tensors: ReadonlyMap<string, tf.Tensor>;
-}
-
-/** The declared inputs of a forward call, in MXNet's positional order. */
-export function declaredInputs(
-  loss: CanonicalLossName,
-  config: Readonly<Record<string, unknown>>,
-): readonly InputSpec[] {
-  return lossSpec(loss).inputs(config as never);
 }
 
 function describeValue(v: unknown): string {
@@ -61,11 +53,11 @@ function describeValue(v: unknown): string {
  * Validates positional arguments against the loss's declared inputs and plans the call;
  * throws the spec's InputError, ShapeError or DtypeError, before any op runs.
  */
-export function planTensorCall(
-  loss: CanonicalLossName,
-  config: Readonly<Record<string, unknown>>,
+export function planTensorCall<L extends CanonicalLossName>(
+  loss: L,
+  config: Readonly<LossConfig<L>>,
   args: readonly unknown[],
-): TensorPlan {
+): TensorPlan<L> {
   const declared = declaredInputs(loss, config);
   if (args.length > declared.length) {
     throw new InputError({

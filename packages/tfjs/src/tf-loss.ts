@@ -15,7 +15,7 @@ import {
   ConstantCache,
   LossCall,
   MAX_KERNEL_RANK,
-  TFJS_LOSSES,
+  LOSSES,
   applyLossRules,
   flattenPlan,
   planRank,
@@ -26,16 +26,18 @@ import {
   DisposedError,
   UnsupportedError,
   canonicalLossName,
+  declaredInputs,
   isGluonLossError,
   parseConfig,
   sameShape,
   type CallPlan,
   type CanonicalLossName,
+  type LossConfig,
   type LossConfigInput,
   type LossName,
 } from '@gluon-loss/spec';
 import { detached } from './detached.js';
-import { declaredInputs, planTensorCall } from './tensor-plan.js';
+import { planTensorCall } from './tensor-plan.js';
 
 /** How the per-sample output is reduced: `'none'` (MXNet's output, the default), or to a scalar. */
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -65,7 +67,7 @@ function backendName(): string {
 }
 
 /** The graphs' view of one call on the caller's tensors. */
-class TensorLossCall extends LossCall {
+class TensorLossCall<L extends CanonicalLossName> extends LossCall<L> {
   readonly #detached = new Map<string, tf.Tensor>();
 
   /** Off-tape copies on the device, where backend-tfjs would upload the JS values again. */
@@ -100,13 +102,21 @@ export function tfLoss<L extends LossName>(
 export function tfLoss(name: string, config?: unknown, options?: TfLossOptions): TfLossFunction;
 export function tfLoss(name: string, config?: unknown, options?: TfLossOptions): TfLossFunction {
   const loss = canonicalLossName(name);
-  const parsed = Object.freeze(parseConfig(loss, config));
+  return lossFunction(loss, Object.freeze(parseConfig(loss, config)), options);
+}
+
+/** The function of one loss, typed by it, so its graph reads its own config and detail. */
+function lossFunction<L extends CanonicalLossName>(
+  loss: L,
+  parsed: Readonly<LossConfig<L>>,
+  options: TfLossOptions | undefined,
+): TfLossFunction {
   const reduction = checkReduction(loss, options);
-  const graph = TFJS_LOSSES[loss];
+  const graph = LOSSES[loss];
   const constants = new ConstantCache();
   let disposed = false;
 
-  const output = (call: TensorLossCall, plan: CallPlan, outputShape: readonly number[]): tf.Tensor => {
+  const output = (call: TensorLossCall<L>, plan: CallPlan<L>, outputShape: readonly number[]): tf.Tensor => {
     const raw = graph(call);
     const weighted = applyLossRules(raw, call.has('sample_weight') ? call.input('sample_weight') : undefined, plan);
     const out = sameShape(weighted.shape, outputShape) ? weighted : tf.reshape(weighted, [...outputShape]);

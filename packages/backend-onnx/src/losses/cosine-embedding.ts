@@ -10,8 +10,8 @@ const NORM_FLOOR = 1e-12;
  * maximums are MXNet's broadcast_maximum, whose gradient goes to its first argument on a
  * tie. The norm is `sqrt(sum(x^2))`, so a zero vector's gradient is 0/0 = NaN, as MXNet's.
  */
-export function cosineEmbeddingLoss({ ops, inputs, plan }: LossContext): Value {
-  const { rows, margin } = plan.detail as { rows: number; margin: number };
+export function cosineEmbeddingLoss({ ops, inputs, plan }: LossContext<'CosineEmbeddingLoss'>): Value {
+  const { rows, margin } = plan.detail;
   const x = inputs.input1!;
   const y = inputs.input2!;
   const label = inputs.label!;

@@ -1,11 +1,4 @@
-import {
-  ctcIndexValues,
-  ctcNanGradient,
-  ctcSamples,
-  type CallPlan,
-  type CtcDims,
-  type CtcNanPattern,
-} from '@gluon-loss/spec';
+import { ctcIndexValues, ctcNanGradient, ctcSamples, type CallPlan, type CtcNanPattern } from '@gluon-loss/spec';
 import { GraphOps } from '../graph/ops.js';
 import { attr, type Value } from '../graph/onnx-graph.js';
 import type { CtcRecursion, LossContext } from '../loss-graph.js';
@@ -17,15 +10,6 @@ import type { CtcRecursion, LossContext } from '../loss-graph.js';
  * NEG / 2, far beneath any real log-likelihood, so it still reads as "no alignment".
  */
 const NEG = -1e30;
-
-interface CtcDetail {
-  readonly n: number;
-  readonly t: number;
-  readonly c: number;
-  readonly labelLength: number;
-  readonly timeMajor: boolean;
-  readonly labelTimeMajor: boolean;
-}
 
 /** One step of a recursion: the new log-probabilities of the S states. */
 type Step = (ops: GraphOps, previous: Value, emission: Value, active: Value | undefined) => Value;
@@ -51,8 +35,8 @@ type Step = (ops: GraphOps, previous: Value, emission: Value, active: Value | un
  * one-hot (N, S, C) matrix, so every op has a WebGPU kernel. The recursion over T is
  * either unrolled (plain ops, kept on the WebGPU EP) or a Scan (no WebGPU kernel).
  */
-export function ctcLoss({ ops, inputs, plan, options, prepare, hostInput }: LossContext): Value {
-  const { n: N, t: T, c: C, labelLength: L, timeMajor, labelTimeMajor } = plan.detail as unknown as CtcDetail;
+export function ctcLoss({ ops, inputs, plan, options, prepare, hostInput }: LossContext<'CTCLoss'>): Value {
+  const { n: N, t: T, c: C, labelLength: L, timeMajor, labelTimeMajor } = plan.detail;
   const S = 2 * L + 1;
   const pred = inputs.pred!;
   const shape: RecursionShape = { N, S, T, strategy: options.ctcRecursion };
@@ -219,11 +203,11 @@ interface HostRules {
 }
 
 /** The spec's CTC rules for one call, computed once per plan (forward and gradient share them). */
-const rulesOfPlan = new WeakMap<CallPlan, HostRules>();
-function hostRules(plan: CallPlan): HostRules {
+const rulesOfPlan = new WeakMap<CallPlan<'CTCLoss'>, HostRules>();
+function hostRules(plan: CallPlan<'CTCLoss'>): HostRules {
   let rules = rulesOfPlan.get(plan);
   if (rules === undefined) {
-    const dims = plan.detail as unknown as CtcDims;
+    const dims = plan.detail;
     const pred = plan.tensors.pred!.data as Float32Array;
     const samples = ctcSamples(
       dims,

@@ -9,8 +9,8 @@ const LOG_EPS = 1e-12;
  * from_logits; pred and label broadcast (MXNet does not reshape the label). The 1.9.x
  * sum over the non-batch axes is the base rules' 'sum' reduction.
  */
-export function klDivLoss({ ops, inputs, plan }: LossContext): Value {
-  const { fromLogits, axis } = plan.detail as { fromLogits: boolean; axis: number };
+export function klDivLoss({ ops, inputs, plan }: LossContext<'KLDivLoss'>): Value {
+  const { fromLogits, axis } = plan.detail;
   const label = inputs.label!;
   const logProb = fromLogits ? inputs.pred! : ops.logSoftmax(inputs.pred!, axis);
   return ops.mul(label, ops.sub(ops.log(ops.add(label, LOG_EPS)), logProb));

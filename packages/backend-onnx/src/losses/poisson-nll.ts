@@ -8,8 +8,8 @@ import type { LossContext } from '../loss-graph.js';
  * `target > 1` as a float mask: a product, not a `where`, so target == 0 gives NaN
  * (0 * -inf) exactly as in MXNet.
  */
-export function poissonNllLoss({ ops, inputs, scalars, plan }: LossContext): Value {
-  const { fromLogits, computeFull } = plan.detail as { fromLogits: boolean; computeFull: boolean };
+export function poissonNllLoss({ ops, inputs, scalars, plan }: LossContext<'PoissonNLLLoss'>): Value {
+  const { fromLogits, computeFull } = plan.detail;
   const pred = inputs.pred!;
   const target = inputs.target!;
   let loss = fromLogits

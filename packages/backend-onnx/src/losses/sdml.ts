@@ -11,8 +11,8 @@ const LOG_EPS = 1e-12;
  * MXNet's float32 operations, so a batch of 1 divides 0 by 0 and gives NaN as MXNet
  * does. The weight is never applied (1.9.1 stores it only).
  */
-export function sdmlLoss({ ops, inputs, plan }: LossContext): Value {
-  const { batch, dim, smoothing } = plan.detail as { batch: number; dim: number; smoothing: number };
+export function sdmlLoss({ ops, inputs, plan }: LossContext<'SDMLLoss'>): Value {
+  const { batch, dim, smoothing } = plan.detail;
   const x1 = ops.reshape(inputs.x1!, [batch, 1, dim]);
   const x2 = ops.reshape(inputs.x2!, [1, batch, dim]);
   const distances = ops.reduceSum(ops.square(ops.sub(x1, x2)), [2]);

@@ -9,7 +9,7 @@ const LOG_EPS = 1e-12;
  * `x - x*z + (1 + (pw - 1)*z) * (softrelu(-|x|) + relu(-x))`; from_sigmoid,
  * `-(log(p + 1e-12)*z [*pw] + log(1 - p + 1e-12)*(1 - z))`. Term order follows MXNet's.
  */
-export function sigmoidBceLoss({ ops, inputs, plan }: LossContext): Value {
+export function sigmoidBceLoss({ ops, inputs, plan }: LossContext<'SigmoidBinaryCrossEntropyLoss'>): Value {
   const x = inputs.pred!;
   const z = inputs.label!;
   const pw = inputs.pos_weight;

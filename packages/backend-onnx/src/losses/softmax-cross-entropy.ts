@@ -15,13 +15,8 @@ import type { LossContext } from '../loss-graph.js';
  * in another class cannot turn the sum into NaN (0 * -inf) and the gradient reaches only
  * the picked class.
  */
-export function softmaxCrossEntropyLoss({ ops, inputs, plan, prepare }: LossContext): Value {
-  const { axis, classes, sparseLabel, fromLogits } = plan.detail as {
-    axis: number;
-    classes: number;
-    sparseLabel: boolean;
-    fromLogits: boolean;
-  };
+export function softmaxCrossEntropyLoss({ ops, inputs, plan, prepare }: LossContext<'SoftmaxCrossEntropyLoss'>): Value {
+  const { axis, classes, sparseLabel, fromLogits } = plan.detail;
   const pred = inputs.pred!;
   const logProb = fromLogits ? pred : ops.logSoftmax(pred, axis);
   if (!sparseLabel) return ops.neg(ops.reduceSum(ops.mul(logProb, inputs.label!), [axis], true));

@@ -5,8 +5,8 @@ import type { LossContext } from '../loss-graph.js';
  * `relu(sum(square(positive - pred) - square(negative - pred)) + margin)`, the sum over
  * every axis of pred but the batch axis (positive and negative read with pred's shape).
  */
-export function tripletLoss({ ops, inputs, plan }: LossContext): Value {
-  const { batchAxis, margin } = plan.detail as { batchAxis: number; margin: number };
+export function tripletLoss({ ops, inputs, plan }: LossContext<'TripletLoss'>): Value {
+  const { batchAxis, margin } = plan.detail;
   const pred = inputs.pred!;
   const gap = ops.sub(ops.square(ops.sub(inputs.positive!, pred)), ops.square(ops.sub(inputs.negative!, pred)));
   const summed = ops.reduceSum(

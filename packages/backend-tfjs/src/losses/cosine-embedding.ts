@@ -10,7 +10,7 @@ const NORM_PRODUCT_FLOOR = 1e-12;
  * `cos = sum(x*y) / max(|x| * |y|, 1e-12)` along the last axis, reshaped to (rows, 1).
  * The label masks are constants.
  */
-export function cosineEmbeddingLoss(call: LossCall): tf.Tensor {
+export function cosineEmbeddingLoss(call: LossCall<'CosineEmbeddingLoss'>): tf.Tensor {
   const x = call.input('input1');
   const y = call.input('input2');
   const last = y.rank - 1;
@@ -24,10 +24,7 @@ export function cosineEmbeddingLoss(call: LossCall): tf.Tensor {
   const dissimilar = tf.cast(tf.equal(label, -1), 'float32');
   // maximum(0, v) with 0 first: tfjs, like MXNet's broadcast_maximum, passes the
   // gradient to v only where 0 < v.
-  return tf.add(
-    tf.mul(tf.sub(1, cos), similar),
-    tf.maximum(0, tf.mul(dissimilar, tf.sub(cos, call.detail.margin as number))),
-  );
+  return tf.add(tf.mul(tf.sub(1, cos), similar), tf.maximum(0, tf.mul(dissimilar, tf.sub(cos, call.detail.margin))));
 }
 
 /**

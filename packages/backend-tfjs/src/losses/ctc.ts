@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ctcNanGradient, ctcSamples, type CtcDims } from '@gluon-loss/spec';
+import { ctcNanGradient, ctcSamples } from '@gluon-loss/spec';
 import type { LossCall } from '../loss-call.js';
 import { logSoftmaxValue } from '../ops/log-softmax.js';
 import { unaryCustomGrad } from '../ops/unary-custom-grad.js';
@@ -36,7 +36,7 @@ const NO_PATH = LOG_ZERO / 2;
  *   pred_length with an empty label) has loss +inf, as in MXNet;
  * - past pred_length the gradient is 0.
  */
-export function ctcLoss(call: LossCall): tf.Tensor {
+export function ctcLoss(call: LossCall<'CTCLoss'>): tf.Tensor {
   const alignment = prepareAlignment(call);
   const pred = call.input('pred');
   // The recursions step through time, so they work time-major: (T, N, C).
@@ -85,8 +85,8 @@ interface Alignment {
   readonly nan: { readonly loss: Uint8Array; readonly grad: Uint8Array } | null;
 }
 
-function prepareAlignment(call: LossCall): Alignment {
-  const dims = call.detail as unknown as CtcDims;
+function prepareAlignment(call: LossCall<'CTCLoss'>): Alignment {
+  const dims = call.detail;
   const { n, t, c, labelLength } = dims;
 
   const labels = call.data('label');
@@ -281,7 +281,7 @@ function betaRecursion(a: Alignment, shifts: StateShifts, emissions: tf.Tensor):
  */
 class StateShifts {
   constructor(
-    private readonly call: LossCall,
+    private readonly call: LossCall<'CTCLoss'>,
     private readonly states: number,
   ) {}
 

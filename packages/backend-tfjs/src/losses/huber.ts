@@ -7,8 +7,8 @@ import { absWithSignGradient } from '../ops/abs.js';
  * `|d| == rho` the comparison is false, so MXNet takes the quadratic branch. The branch
  * mask is computed from constants: the comparison has no gradient.
  */
-export function huberLoss(call: LossCall): tf.Tensor {
-  const rho = call.detail.rho as number;
+export function huberLoss(call: LossCall<'HuberLoss'>): tf.Tensor {
+  const rho = call.detail.rho;
   const distance = absWithSignGradient(tf.sub(call.input('label'), call.input('pred')));
   const linear = tf.greater(tf.abs(tf.sub(call.constant('label'), call.constant('pred'))), rho);
   return tf.where(linear, tf.sub(distance, 0.5 * rho), tf.mul(0.5 / rho, tf.square(distance)));

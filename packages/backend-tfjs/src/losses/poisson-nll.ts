@@ -7,7 +7,7 @@ import type { LossCall } from '../loss-call.js';
  * `target > 1`: at target == 0 that is `0 * -inf`, NaN, as in MXNet. The mean over every
  * element is the plan's 'mean-all' reduction.
  */
-export function poissonNllLoss(call: LossCall): tf.Tensor {
+export function poissonNllLoss(call: LossCall<'PoissonNLLLoss'>): tf.Tensor {
   const pred = call.input('pred');
   const target = call.input('target');
   let loss = call.detail.fromLogits

@@ -9,8 +9,8 @@ import { logSoftmax } from '../ops/log-softmax.js';
  * sums in 1.9.x). The weight is never applied; a batch of 1 divides 0 by 0 in the
  * smoothed identity and gives NaN, as in MXNet.
  */
-export function sdmlLoss(call: LossCall): tf.Tensor {
-  const { batch, smoothing } = call.detail as { batch: number; smoothing: number };
+export function sdmlLoss(call: LossCall<'SDMLLoss'>): tf.Tensor {
+  const { batch, smoothing } = call.detail;
   const x1 = call.input('x1');
   const x2 = call.input('x2');
   const distances = tf.sum(tf.square(tf.sub(tf.expandDims(x1, 1), tf.expandDims(x2, 0))), 2);

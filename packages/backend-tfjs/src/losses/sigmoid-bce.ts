@@ -13,7 +13,7 @@ const LOG_EPSILON = 1e-12;
  * - logits, pos_weight: `x - x*z + (1 + (pw - 1)*z) * (softrelu(-|x|) + relu(-x))`;
  * - probabilities: `-(log(p + eps)*z [*pw] + log(1 - p + eps)*(1 - z))`.
  */
-export function sigmoidBceLoss(call: LossCall): tf.Tensor {
+export function sigmoidBceLoss(call: LossCall<'SigmoidBinaryCrossEntropyLoss'>): tf.Tensor {
   const pred = call.input('pred');
   const label = call.input('label');
   const posWeight = call.has('pos_weight') ? call.input('pos_weight') : undefined;

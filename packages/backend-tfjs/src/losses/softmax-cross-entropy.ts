@@ -14,8 +14,8 @@ import { logSoftmax } from '../ops/log-softmax.js';
  * very slowly. where() also copies the picked value exactly, where a multiply by a 0/1
  * mask would turn an unpicked -inf into NaN.
  */
-export function softmaxCrossEntropyLoss(call: LossCall): tf.Tensor {
-  const { axis, sparseLabel, fromLogits } = call.detail as { axis: number; sparseLabel: boolean; fromLogits: boolean };
+export function softmaxCrossEntropyLoss(call: LossCall<'SoftmaxCrossEntropyLoss'>): tf.Tensor {
+  const { axis, sparseLabel, fromLogits } = call.detail;
   const pred = call.input('pred');
   const logProbabilities = fromLogits ? pred : logSoftmax(pred, axis);
   if (!sparseLabel) return tf.neg(tf.sum(tf.mul(logProbabilities, call.input('label')), axis, true));

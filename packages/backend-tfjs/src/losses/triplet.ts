@@ -6,8 +6,8 @@ import type { LossCall } from '../loss-call.js';
  * every axis but the batch axis; the loss is (batch,) and MXNet does not reduce it
  * further (1.9.1 takes no sample_weight here).
  */
-export function tripletLoss(call: LossCall): tf.Tensor {
-  const { batchAxis, margin } = call.detail as { batchAxis: number; margin: number };
+export function tripletLoss(call: LossCall<'TripletLoss'>): tf.Tensor {
+  const { batchAxis, margin } = call.detail;
   const pred = call.input('pred');
   const gap = tf.sub(tf.square(tf.sub(call.input('positive'), pred)), tf.square(tf.sub(call.input('negative'), pred)));
   const axes = gap.shape.map((_, i) => i).filter((i) => i !== batchAxis);

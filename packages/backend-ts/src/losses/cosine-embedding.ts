@@ -57,7 +57,7 @@ function rowStats(x: Float32Array, y: Float32Array, rows: number, dim: number, s
   }
 }
 
-export class CosineEmbeddingLoss extends TsCompiledLoss {
+export class CosineEmbeddingLoss extends TsCompiledLoss<'CosineEmbeddingLoss'> {
   readonly #dot = new Float64Scratch();
   readonly #normX = new Float64Scratch();
   readonly #normY = new Float64Scratch();
@@ -68,8 +68,8 @@ export class CosineEmbeddingLoss extends TsCompiledLoss {
     super('CosineEmbeddingLoss', config);
   }
 
-  #stats(plan: CallPlan, x: Float32Array, y: Float32Array): RowStats {
-    const { rows, dim } = plan.detail as { rows: number; dim: number };
+  #stats(plan: CallPlan<'CosineEmbeddingLoss'>, x: Float32Array, y: Float32Array): RowStats {
+    const { rows, dim } = plan.detail;
     const stats = {
       dot: this.#dot.take(rows),
       normX: this.#normX.take(rows),
@@ -81,8 +81,8 @@ export class CosineEmbeddingLoss extends TsCompiledLoss {
   }
 
   /** The unweighted loss per output row, into `loss` (length = rows of the loss). */
-  #loss(plan: CallPlan, stats: RowStats, label: Float32Array, loss: Float64Array): void {
-    const { rows, margin } = plan.detail as { rows: number; margin: number };
+  #loss(plan: CallPlan<'CosineEmbeddingLoss'>, stats: RowStats, label: Float32Array, loss: Float64Array): void {
+    const { rows, margin } = plan.detail;
     const margin32 = Math.fround(margin);
     const labelRows = label.length;
     for (let q = 0; q < loss.length; q++) {
@@ -94,7 +94,7 @@ export class CosineEmbeddingLoss extends TsCompiledLoss {
     }
   }
 
-  protected runForward(plan: CallPlan): ForwardResult {
+  protected runForward(plan: CallPlan<'CosineEmbeddingLoss'>): ForwardResult {
     const x = this.floatInput(plan, 'input1');
     const y = this.floatInput(plan, 'input2');
     const label = this.floatInput(plan, 'label');
@@ -104,11 +104,11 @@ export class CosineEmbeddingLoss extends TsCompiledLoss {
     return { loss: weighting.output(loss) };
   }
 
-  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected runForwardBackward(plan: CallPlan<'CosineEmbeddingLoss'>, headGrad: FloatTensor): ForwardBackwardResult {
     const x = this.floatInput(plan, 'input1');
     const y = this.floatInput(plan, 'input2');
     const label = this.floatInput(plan, 'label');
-    const { rows, dim, margin } = plan.detail as { rows: number; dim: number; margin: number };
+    const { rows, dim, margin } = plan.detail;
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const loss = weighting.accumulators();

@@ -27,6 +27,7 @@ import {
   type FloatTensor,
   type ForwardBackwardResult,
   type ForwardResult,
+  type LossDetail,
 } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { Float32Scratch, Int32Scratch } from '../scratch.js';
@@ -45,14 +46,7 @@ function logPlus(a: number, b: number): number {
   return f32(Math.log1p(Math.exp(-Math.abs(f32(a - b)))) + (a > b ? a : b));
 }
 
-interface CtcDims {
-  readonly n: number;
-  readonly t: number;
-  readonly c: number;
-  readonly labelLength: number;
-  readonly timeMajor: boolean;
-  readonly labelTimeMajor: boolean;
-}
+type CtcDims = LossDetail<'CTCLoss'>;
 
 /** Buffers for one sample, sized for the largest sample of the call. */
 interface Workspace {
@@ -226,7 +220,7 @@ function ctcSample(
   return -logLikelihood;
 }
 
-export class CTCLoss extends TsCompiledLoss {
+export class CTCLoss extends TsCompiledLoss<'CTCLoss'> {
   readonly #logp = new Float32Scratch();
   readonly #labels = new Int32Scratch();
   readonly #extended = new Int32Scratch();
@@ -241,8 +235,8 @@ export class CTCLoss extends TsCompiledLoss {
   }
 
   /** Every sample's loss into `loss`; with `grad`, the unscaled gradients too. */
-  #run(plan: CallPlan, loss: Float64Array, grad: Float32Array | null): void {
-    const dims = plan.detail as unknown as CtcDims;
+  #run(plan: CallPlan<'CTCLoss'>, loss: Float64Array, grad: Float32Array | null): void {
+    const dims = plan.detail;
     const { n, t, c, labelLength } = dims;
     const pred = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, 'label');
@@ -273,15 +267,15 @@ export class CTCLoss extends TsCompiledLoss {
     }
   }
 
-  protected runForward(plan: CallPlan): ForwardResult {
+  protected runForward(plan: CallPlan<'CTCLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
     const loss = weighting.accumulators();
     this.#run(plan, loss, null);
     return { loss: weighting.output(loss) };
   }
 
-  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
-    const { n, t, c, timeMajor } = plan.detail as unknown as CtcDims;
+  protected runForwardBackward(plan: CallPlan<'CTCLoss'>, headGrad: FloatTensor): ForwardBackwardResult {
+    const { n, t, c, timeMajor } = plan.detail;
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const loss = weighting.accumulators();

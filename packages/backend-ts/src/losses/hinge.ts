@@ -72,12 +72,12 @@ function hingeForwardBackward(
   }
 }
 
-export class HingeLoss extends ElementwiseLoss {
+export class HingeLoss extends ElementwiseLoss<'HingeLoss'> {
   constructor(config: unknown) {
     super('HingeLoss', config, {
-      forward: (plan, pred, label, walk, acc) => hingeForward(pred, label, plan.detail.margin as number, walk, acc),
+      forward: (plan, pred, label, walk, acc) => hingeForward(pred, label, plan.detail.margin, walk, acc),
       forwardBackward: (plan, pred, label, walk, ...buffers) =>
-        hingeForwardBackward(pred, label, plan.detail.margin as number, walk, ...buffers),
+        hingeForwardBackward(pred, label, plan.detail.margin, walk, ...buffers),
     });
   }
 }

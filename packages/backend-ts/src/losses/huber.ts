@@ -84,12 +84,12 @@ function huberForwardBackward(
   }
 }
 
-export class HuberLoss extends ElementwiseLoss {
+export class HuberLoss extends ElementwiseLoss<'HuberLoss'> {
   constructor(config: unknown) {
     super('HuberLoss', config, {
-      forward: (plan, pred, label, walk, acc) => huberForward(pred, label, plan.detail.rho as number, walk, acc),
+      forward: (plan, pred, label, walk, acc) => huberForward(pred, label, plan.detail.rho, walk, acc),
       forwardBackward: (plan, pred, label, walk, ...buffers) =>
-        huberForwardBackward(pred, label, plan.detail.rho as number, walk, ...buffers),
+        huberForwardBackward(pred, label, plan.detail.rho, walk, ...buffers),
     });
   }
 }

@@ -94,7 +94,7 @@ interface Operands {
   readonly labelMap: BroadcastMap | null;
 }
 
-export class KLDivLoss extends TsCompiledLoss {
+export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
   readonly #ownLogp = new Float32Scratch();
   readonly #logp = new Float32Scratch();
   readonly #label = new Float32Scratch();
@@ -106,12 +106,12 @@ export class KLDivLoss extends TsCompiledLoss {
     super('KLDivLoss', config);
   }
 
-  #operands(plan: CallPlan): Operands {
+  #operands(plan: CallPlan<'KLDivLoss'>): Operands {
     const pred = this.floatInput(plan, 'pred');
     const predShape = plan.tensors.pred!.shape;
     let ownLogp = pred;
-    if (!(plan.detail.fromLogits as boolean)) {
-      const { outer, classes, inner } = axisLayout(predShape, plan.detail.axis as number);
+    if (!plan.detail.fromLogits) {
+      const { outer, classes, inner } = axisLayout(predShape, plan.detail.axis);
       ownLogp = this.#ownLogp.take(pred.length);
       logSoftmax(pred, outer, classes, inner, ownLogp);
     }
@@ -133,7 +133,7 @@ export class KLDivLoss extends TsCompiledLoss {
     return { ownLogp, logp, label, predMap, labelMap };
   }
 
-  protected runForward(plan: CallPlan): ForwardResult {
+  protected runForward(plan: CallPlan<'KLDivLoss'>): ForwardResult {
     const { logp, label } = this.#operands(plan);
     const weighting = this.weighting.begin(plan);
     const acc = weighting.accumulators();
@@ -141,7 +141,7 @@ export class KLDivLoss extends TsCompiledLoss {
     return { loss: weighting.output(acc) };
   }
 
-  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected runForwardBackward(plan: CallPlan<'KLDivLoss'>, headGrad: FloatTensor): ForwardBackwardResult {
     const { ownLogp, logp, label, predMap, labelMap } = this.#operands(plan);
     const weighting = this.weighting.begin(plan);
     const lossGrad = weighting.lossGrad(headGrad.data);
@@ -159,10 +159,10 @@ export class KLDivLoss extends TsCompiledLoss {
       sumToSource(gLogp, predMap, gOwnLogp);
     }
     const predGrad = new Float32Array(ownLogp.length);
-    if (plan.detail.fromLogits as boolean) {
+    if (plan.detail.fromLogits) {
       predGrad.set(gOwnLogp);
     } else {
-      const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.axis as number);
+      const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.axis);
       logSoftmaxBackward(ownLogp, gOwnLogp, outer, classes, inner, predGrad);
     }
     const labelGrad = new Float32Array(plan.tensors.label!.data.length);

@@ -62,7 +62,7 @@ function l1ForwardBackward(
   }
 }
 
-export class L1Loss extends ElementwiseLoss {
+export class L1Loss extends ElementwiseLoss<'L1Loss'> {
   constructor(config: unknown) {
     super('L1Loss', config, {
       forward: (plan, pred, label, walk, acc) => l1Forward(pred, label, walk, acc),

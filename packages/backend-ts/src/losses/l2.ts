@@ -65,7 +65,7 @@ function l2ForwardBackward(
   }
 }
 
-export class L2Loss extends ElementwiseLoss {
+export class L2Loss extends ElementwiseLoss<'L2Loss'> {
   constructor(config: unknown) {
     super('L2Loss', config, {
       forward: (plan, pred, label, walk, acc) => l2Forward(pred, label, walk, acc),

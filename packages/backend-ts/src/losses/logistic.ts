@@ -86,12 +86,12 @@ function logisticForwardBackward(
   }
 }
 
-export class LogisticLoss extends ElementwiseLoss {
+export class LogisticLoss extends ElementwiseLoss<'LogisticLoss'> {
   constructor(config: unknown) {
     super('LogisticLoss', config, {
-      forward: (plan, pred, label, walk, acc) => logisticForward(pred, label, plan.detail.signed as boolean, walk, acc),
+      forward: (plan, pred, label, walk, acc) => logisticForward(pred, label, plan.detail.signed, walk, acc),
       forwardBackward: (plan, pred, label, walk, ...buffers) =>
-        logisticForwardBackward(pred, label, plan.detail.signed as boolean, walk, ...buffers),
+        logisticForwardBackward(pred, label, plan.detail.signed, walk, ...buffers),
     });
   }
 }

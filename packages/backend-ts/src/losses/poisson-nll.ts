@@ -120,23 +120,18 @@ function poissonForwardBackward(
   }
 }
 
-interface PoissonDetail {
-  readonly fromLogits: boolean;
-  readonly computeFull: boolean;
-}
-
-export class PoissonNLLLoss extends ElementwiseLoss {
+export class PoissonNLLLoss extends ElementwiseLoss<'PoissonNLLLoss'> {
   constructor(config: unknown) {
     super(
       'PoissonNLLLoss',
       config,
       {
         forward: (plan, pred, target, walk, acc) => {
-          const { fromLogits, computeFull } = plan.detail as unknown as PoissonDetail;
+          const { fromLogits, computeFull } = plan.detail;
           poissonForward(pred, target, fromLogits, computeFull, plan.scalars.epsilon!, walk, acc);
         },
         forwardBackward: (plan, pred, target, walk, ...buffers) => {
-          const { fromLogits, computeFull } = plan.detail as unknown as PoissonDetail;
+          const { fromLogits, computeFull } = plan.detail;
           poissonForwardBackward(pred, target, fromLogits, computeFull, plan.scalars.epsilon!, walk, ...buffers);
         },
       },

@@ -58,7 +58,7 @@ function label(labels: Smoothed, i: number, j: number): number {
   return i === j ? labels.diagonal : labels.offDiagonal;
 }
 
-export class SDMLLoss extends TsCompiledLoss {
+export class SDMLLoss extends TsCompiledLoss<'SDMLLoss'> {
   readonly #logp = new Float64Scratch();
   readonly #distanceGrad = new Float64Scratch();
 
@@ -66,10 +66,10 @@ export class SDMLLoss extends TsCompiledLoss {
     super('SDMLLoss', config);
   }
 
-  #forward(plan: CallPlan, loss: Float64Array): { logp: Float64Array; labels: Smoothed } {
+  #forward(plan: CallPlan<'SDMLLoss'>, loss: Float64Array): { logp: Float64Array; labels: Smoothed } {
     const x1 = this.floatInput(plan, 'x1');
     const x2 = this.floatInput(plan, 'x2');
-    const { batch, dim, smoothing } = plan.detail as { batch: number; dim: number; smoothing: number };
+    const { batch, dim, smoothing } = plan.detail;
     const logp = this.#logp.take(batch * batch);
     logProbabilities(x1, x2, batch, dim, logp);
     const labels = smoothedIdentity(smoothing, batch);
@@ -84,21 +84,21 @@ export class SDMLLoss extends TsCompiledLoss {
     return { logp, labels };
   }
 
-  protected runForward(plan: CallPlan): ForwardResult {
+  protected runForward(plan: CallPlan<'SDMLLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
     const loss = weighting.accumulators();
     this.#forward(plan, loss);
     return { loss: weighting.output(loss) };
   }
 
-  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected runForwardBackward(plan: CallPlan<'SDMLLoss'>, headGrad: FloatTensor): ForwardBackwardResult {
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const loss = weighting.accumulators();
     const { logp, labels } = this.#forward(plan, loss);
     const x1 = this.floatInput(plan, 'x1');
     const x2 = this.floatInput(plan, 'x2');
-    const { batch, dim } = plan.detail as { batch: number; dim: number };
+    const { batch, dim } = plan.detail;
 
     // dlogp = -g_i * label_ij; through log_softmax: dz = dlogp - softmax * sum_j(dlogp);
     // z = -d, so dd = -dz.

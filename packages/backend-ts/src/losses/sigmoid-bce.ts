@@ -339,7 +339,7 @@ interface Operands {
   readonly pwMap: BroadcastMap | null;
 }
 
-export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss {
+export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinaryCrossEntropyLoss'> {
   readonly #x = new Float32Scratch();
   readonly #z = new Float32Scratch();
   readonly #pw = new Float32Scratch();
@@ -351,7 +351,7 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss {
     super('SigmoidBinaryCrossEntropyLoss', config);
   }
 
-  #operands(plan: CallPlan): Operands {
+  #operands(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): Operands {
     const pred = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, 'label');
     const posWeight = plan.tensors.pos_weight!;
@@ -375,8 +375,8 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss {
     return { x, z, pw, predMap, pwMap };
   }
 
-  protected runForward(plan: CallPlan): ForwardResult {
-    const fromSigmoid = plan.detail.fromSigmoid as boolean;
+  protected runForward(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): ForwardResult {
+    const fromSigmoid = plan.detail.fromSigmoid;
     const weighting = this.weighting.begin(plan);
     const acc = weighting.accumulators();
     if (plan.tensors.pos_weight === undefined) {
@@ -392,8 +392,11 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss {
     return { loss: weighting.output(acc) };
   }
 
-  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
-    const fromSigmoid = plan.detail.fromSigmoid as boolean;
+  protected runForwardBackward(
+    plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult {
+    const fromSigmoid = plan.detail.fromSigmoid;
     const weighting = this.weighting.begin(plan);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const acc = weighting.accumulators();

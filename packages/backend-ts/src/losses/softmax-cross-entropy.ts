@@ -171,21 +171,17 @@ function denseForwardBackward(
   }
 }
 
-export class SoftmaxCrossEntropyLoss extends TsCompiledLoss {
+export class SoftmaxCrossEntropyLoss extends TsCompiledLoss<'SoftmaxCrossEntropyLoss'> {
   readonly #row = new Float64Scratch();
 
   constructor(config: unknown) {
     super('SoftmaxCrossEntropyLoss', config);
   }
 
-  protected runForward(plan: CallPlan): ForwardResult {
+  protected runForward(plan: CallPlan<'SoftmaxCrossEntropyLoss'>): ForwardResult {
     const x = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, 'label');
-    const { sparseLabel, fromLogits, axis } = plan.detail as {
-      sparseLabel: boolean;
-      fromLogits: boolean;
-      axis: number;
-    };
+    const { sparseLabel, fromLogits, axis } = plan.detail;
     const layout = axisLayout(plan.tensors.pred!.shape, axis);
     const weighting = this.weighting.begin(plan, true);
     const loss = weighting.accumulators();
@@ -194,14 +190,13 @@ export class SoftmaxCrossEntropyLoss extends TsCompiledLoss {
     return { loss: weighting.output(loss) };
   }
 
-  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected runForwardBackward(
+    plan: CallPlan<'SoftmaxCrossEntropyLoss'>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult {
     const x = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, 'label');
-    const { sparseLabel, fromLogits, axis } = plan.detail as {
-      sparseLabel: boolean;
-      fromLogits: boolean;
-      axis: number;
-    };
+    const { sparseLabel, fromLogits, axis } = plan.detail;
     const layout = axisLayout(plan.tensors.pred!.shape, axis);
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);

@@ -72,13 +72,12 @@ function squaredHingeForwardBackward(
   }
 }
 
-export class SquaredHingeLoss extends ElementwiseLoss {
+export class SquaredHingeLoss extends ElementwiseLoss<'SquaredHingeLoss'> {
   constructor(config: unknown) {
     super('SquaredHingeLoss', config, {
-      forward: (plan, pred, label, walk, acc) =>
-        squaredHingeForward(pred, label, plan.detail.margin as number, walk, acc),
+      forward: (plan, pred, label, walk, acc) => squaredHingeForward(pred, label, plan.detail.margin, walk, acc),
       forwardBackward: (plan, pred, label, walk, ...buffers) =>
-        squaredHingeForwardBackward(pred, label, plan.detail.margin as number, walk, ...buffers),
+        squaredHingeForwardBackward(pred, label, plan.detail.margin, walk, ...buffers),
     });
   }
 }

@@ -65,34 +65,34 @@ function tripletBackward(
   }
 }
 
-export class TripletLoss extends TsCompiledLoss {
+export class TripletLoss extends TsCompiledLoss<'TripletLoss'> {
   constructor(config: unknown) {
     super('TripletLoss', config);
   }
 
   /** The unweighted loss per sample, into `loss` (length batch). */
   #loss(
-    plan: CallPlan,
+    plan: CallPlan<'TripletLoss'>,
     loss: Float64Array,
   ): { pred: Float32Array; pos: Float32Array; neg: Float32Array; inner: number; batch: number } {
     const pred = this.floatInput(plan, 'pred');
     const pos = this.floatInput(plan, 'positive');
     const neg = this.floatInput(plan, 'negative');
-    const { classes: batch, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.batchAxis as number);
+    const { classes: batch, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.batchAxis);
     tripletSums(pred, pos, neg, inner, batch, loss);
-    const margin32 = Math.fround(plan.detail.margin as number);
+    const margin32 = Math.fround(plan.detail.margin);
     for (let b = 0; b < batch; b++) loss[b] = relu(Math.fround(Math.fround(loss[b]!) + margin32));
     return { pred, pos, neg, inner, batch };
   }
 
-  protected runForward(plan: CallPlan): ForwardResult {
+  protected runForward(plan: CallPlan<'TripletLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
     const loss = weighting.accumulators();
     this.#loss(plan, loss);
     return { loss: weighting.output(loss) };
   }
 
-  protected runForwardBackward(plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected runForwardBackward(plan: CallPlan<'TripletLoss'>, headGrad: FloatTensor): ForwardBackwardResult {
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const loss = weighting.accumulators();

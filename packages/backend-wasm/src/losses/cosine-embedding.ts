@@ -25,19 +25,13 @@ interface RowStats {
   readonly denom: Float64Array;
 }
 
-interface CosineDetail {
-  readonly rows: number;
-  readonly dim: number;
-  readonly margin: number;
-}
-
-export class CosineEmbeddingLoss extends WasmCompiledLoss {
+export class CosineEmbeddingLoss extends WasmCompiledLoss<'CosineEmbeddingLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('CosineEmbeddingLoss', config, heap);
   }
 
-  #stats(call: KernelCall, plan: CallPlan): { stats: RowStats; px: number; py: number } {
-    const { rows, dim } = plan.detail as unknown as CosineDetail;
+  #stats(call: KernelCall, plan: CallPlan<'CosineEmbeddingLoss'>): { stats: RowStats; px: number; py: number } {
+    const { rows, dim } = plan.detail;
     call.reserveCheck(rows * dim * 16 + rows * 64);
     const px = call.putF32(this.input(plan, 'input1'));
     const py = call.putF32(this.input(plan, 'input2'));
@@ -56,8 +50,8 @@ export class CosineEmbeddingLoss extends WasmCompiledLoss {
     return { stats: { dot, normX, normY, denom }, px, py };
   }
 
-  #loss(plan: CallPlan, stats: RowStats, label: ArrayLike<number>, loss: Float64Array): void {
-    const { rows, margin } = plan.detail as unknown as CosineDetail;
+  #loss(plan: CallPlan<'CosineEmbeddingLoss'>, stats: RowStats, label: ArrayLike<number>, loss: Float64Array): void {
+    const { rows, margin } = plan.detail;
     for (let q = 0; q < loss.length; q++) {
       const r = rows === 1 ? 0 : q;
       const l = label[label.length === 1 ? 0 : q]!;
@@ -67,15 +61,19 @@ export class CosineEmbeddingLoss extends WasmCompiledLoss {
     }
   }
 
-  protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
+  protected forwardIn(call: KernelCall, plan: CallPlan<'CosineEmbeddingLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
     const loss = weighting.accumulators();
     this.#loss(plan, this.#stats(call, plan).stats, this.input(plan, 'label'), loss);
     return { loss: weighting.output(loss) };
   }
 
-  protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
-    const { rows, dim, margin } = plan.detail as unknown as CosineDetail;
+  protected forwardBackwardIn(
+    call: KernelCall,
+    plan: CallPlan<'CosineEmbeddingLoss'>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult {
+    const { rows, dim, margin } = plan.detail;
     const label = this.input(plan, 'label');
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);

@@ -19,7 +19,6 @@
 import {
   ctcSamples,
   type CallPlan,
-  type CtcDims,
   type CtcSample,
   type FloatTensor,
   type ForwardBackwardResult,
@@ -28,17 +27,17 @@ import {
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 
-export class CTCLoss extends WasmCompiledLoss {
+export class CTCLoss extends WasmCompiledLoss<'CTCLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('CTCLoss', config, heap);
   }
 
   #run(
     call: KernelCall,
-    plan: CallPlan,
+    plan: CallPlan<'CTCLoss'>,
     lossGrad: Float64Array | null,
   ): { loss: Float64Array; grad: number; samples: CtcSample[] } {
-    const { n, t, c, labelLength, timeMajor } = plan.detail as unknown as CtcDims;
+    const { n, t, c, labelLength, timeMajor } = plan.detail;
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, 'label');
     const predLengths = plan.tensors.pred_lengths?.data;
@@ -48,7 +47,7 @@ export class CTCLoss extends WasmCompiledLoss {
     const counts = new Int32Array(n);
     const steps = new Int32Array(n);
     // Label rows and lengths as MXNet reads them (rounded, -1 padding): the spec's rule.
-    const samples = ctcSamples(plan.detail as unknown as CtcDims, label, predLengths, labelLengths);
+    const samples = ctcSamples(plan.detail, label, predLengths, labelLengths);
     samples.forEach((sample, b) => {
       labels.set(sample.labels, b * width);
       counts[b] = sample.labels.length;
@@ -94,18 +93,22 @@ export class CTCLoss extends WasmCompiledLoss {
     return { loss: call.takeF64(loss, n), grad, samples };
   }
 
-  protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
+  protected forwardIn(call: KernelCall, plan: CallPlan<'CTCLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
     return { loss: weighting.output(this.#run(call, plan, null).loss) };
   }
 
-  protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected forwardBackwardIn(
+    call: KernelCall,
+    plan: CallPlan<'CTCLoss'>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult {
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const { loss, grad, samples } = this.#run(call, plan, lossGrad);
     const predGrad = call.takeF32(grad, plan.tensors.pred!.data.length);
     // MXNet zeroes the gradient from the length cast toward zero (6.5 runs 7 steps, keeps 6).
-    const { n, t, c, timeMajor } = plan.detail as unknown as CtcDims;
+    const { n, t, c, timeMajor } = plan.detail;
     samples.forEach(({ steps, gradientSteps }, b) => {
       for (let step = gradientSteps; step < steps; step++) {
         const at = timeMajor ? (step * n + b) * c : (b * t + step) * c;

@@ -2,11 +2,11 @@
 import type { KernelHeap } from '../kernels.js';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 
-export class HingeLoss extends ElementwiseLoss {
+export class HingeLoss extends ElementwiseLoss<'HingeLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('HingeLoss', config, heap, (plan) => ({
       kernel: 'hinge',
-      scalars: [plan.detail.margin as number, 0, 0, 0, 0],
+      scalars: [plan.detail.margin, 0, 0, 0, 0],
     }));
   }
 }

@@ -6,10 +6,10 @@
 import type { KernelHeap } from '../kernels.js';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 
-export class HuberLoss extends ElementwiseLoss {
+export class HuberLoss extends ElementwiseLoss<'HuberLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('HuberLoss', config, heap, (plan) => {
-      const rho = plan.detail.rho as number;
+      const rho = plan.detail.rho;
       return { kernel: 'huber', scalars: [rho, 0.5 * rho, 0.5 / rho, 0, 0] };
     });
   }

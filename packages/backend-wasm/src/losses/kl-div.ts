@@ -26,19 +26,19 @@ interface Operands {
   readonly labelMap: BroadcastMap | null;
 }
 
-export class KLDivLoss extends WasmCompiledLoss {
+export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('KLDivLoss', config, heap);
   }
 
-  #operands(call: KernelCall, plan: CallPlan): Operands {
+  #operands(call: KernelCall, plan: CallPlan<'KLDivLoss'>): Operands {
     const pred = this.input(plan, 'pred');
     const predShape = plan.tensors.pred!.shape;
     const size = sizeOf(plan.lossShape);
     call.reserveCheck((pred.length + size) * 24);
     let ownLogp = call.putF32(pred);
-    if (!(plan.detail.fromLogits as boolean)) {
-      const { outer, classes, inner } = axisLayout(predShape, plan.detail.axis as number);
+    if (!plan.detail.fromLogits) {
+      const { outer, classes, inner } = axisLayout(predShape, plan.detail.axis);
       const out = call.outF32(pred.length);
       call.kernel('log_softmax')(ownLogp, outer, classes, inner, out);
       ownLogp = out;
@@ -66,7 +66,7 @@ export class KLDivLoss extends WasmCompiledLoss {
     return w === null ? 0 : call.putF32(w);
   }
 
-  protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
+  protected forwardIn(call: KernelCall, plan: CallPlan<'KLDivLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan);
     const { logp, label, size } = this.#operands(call, plan);
     const pw = this.#weights(call);
@@ -75,7 +75,11 @@ export class KLDivLoss extends WasmCompiledLoss {
     return { loss: weighting.output(call.takeF64(acc, weighting.groups)) };
   }
 
-  protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected forwardBackwardIn(
+    call: KernelCall,
+    plan: CallPlan<'KLDivLoss'>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult {
     const weighting = this.weighting.begin(plan);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const { ownLogp, logp, label, size, predMap, labelMap } = this.#operands(call, plan);
@@ -111,8 +115,8 @@ export class KLDivLoss extends WasmCompiledLoss {
       gLogp = call.putF32(own);
     }
     let predGrad = gLogp;
-    if (!(plan.detail.fromLogits as boolean)) {
-      const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.axis as number);
+    if (!plan.detail.fromLogits) {
+      const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.axis);
       predGrad = call.outF32(predSize);
       call.kernel('log_softmax_backward')(ownLogp, gLogp, outer, classes, inner, predGrad);
     }

@@ -2,7 +2,7 @@
 import type { KernelHeap } from '../kernels.js';
 import { ElementwiseLoss, NO_SCALARS } from '../elementwise-loss.js';
 
-export class L1Loss extends ElementwiseLoss {
+export class L1Loss extends ElementwiseLoss<'L1Loss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('L1Loss', config, heap, () => ({ kernel: 'l1', scalars: NO_SCALARS }));
   }

@@ -5,11 +5,11 @@
 import type { KernelHeap } from '../kernels.js';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 
-export class LogisticLoss extends ElementwiseLoss {
+export class LogisticLoss extends ElementwiseLoss<'LogisticLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('LogisticLoss', config, heap, (plan) => ({
       kernel: 'logistic',
-      scalars: [0, 0, 0, 0, (plan.detail.signed as boolean) ? 1 : 0],
+      scalars: [0, 0, 0, 0, plan.detail.signed ? 1 : 0],
     }));
   }
 }

@@ -7,14 +7,14 @@
 import type { KernelHeap } from '../kernels.js';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 
-export class PoissonNLLLoss extends ElementwiseLoss {
+export class PoissonNLLLoss extends ElementwiseLoss<'PoissonNLLLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super(
       'PoissonNLLLoss',
       config,
       heap,
       (plan) => {
-        const { fromLogits, computeFull } = plan.detail as { fromLogits: boolean; computeFull: boolean };
+        const { fromLogits, computeFull } = plan.detail;
         return {
           kernel: 'poisson_nll',
           scalars: [plan.scalars.epsilon!, 0, 0, 0, (fromLogits ? 1 : 0) | (computeFull ? 2 : 0)],

@@ -10,23 +10,17 @@ import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 
-interface SdmlDetail {
-  readonly batch: number;
-  readonly dim: number;
-  readonly smoothing: number;
-}
-
-export class SDMLLoss extends WasmCompiledLoss {
+export class SDMLLoss extends WasmCompiledLoss<'SDMLLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('SDMLLoss', config, heap);
   }
 
   #run(
     call: KernelCall,
-    plan: CallPlan,
+    plan: CallPlan<'SDMLLoss'>,
     lossGrad: Float64Array | null,
   ): { loss: Float64Array; g1: number; g2: number } {
-    const { batch, dim, smoothing } = plan.detail as unknown as SdmlDetail;
+    const { batch, dim, smoothing } = plan.detail;
     const diagonal = 1 * (1 - smoothing) + (0 * smoothing) / (batch - 1);
     const offDiagonal = 0 * (1 - smoothing) + (1 * smoothing) / (batch - 1);
     call.reserveCheck(batch * dim * 16 + batch * batch * 4 + batch * 16);
@@ -41,13 +35,17 @@ export class SDMLLoss extends WasmCompiledLoss {
     return { loss: call.takeF64(loss, batch), g1, g2 };
   }
 
-  protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
+  protected forwardIn(call: KernelCall, plan: CallPlan<'SDMLLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
     return { loss: weighting.output(this.#run(call, plan, null).loss) };
   }
 
-  protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
-    const { batch, dim } = plan.detail as unknown as SdmlDetail;
+  protected forwardBackwardIn(
+    call: KernelCall,
+    plan: CallPlan<'SDMLLoss'>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult {
+    const { batch, dim } = plan.detail;
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const { loss, g1, g2 } = this.#run(call, plan, lossGrad);

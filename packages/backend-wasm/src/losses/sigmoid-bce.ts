@@ -22,8 +22,11 @@ import {
 import type { KernelCall, KernelHeap } from '../kernels.js';
 
 /** Without pos_weight: the from_sigmoid kernel, or the logits formula, which is LogisticLoss's binary case. */
-function withoutPosWeight(plan: CallPlan): { kernel: string; scalars: typeof NO_SCALARS } {
-  return { kernel: (plan.detail.fromSigmoid as boolean) ? 'bce_probability' : 'logistic', scalars: NO_SCALARS };
+function withoutPosWeight(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): {
+  kernel: string;
+  scalars: typeof NO_SCALARS;
+} {
+  return { kernel: plan.detail.fromSigmoid ? 'bce_probability' : 'logistic', scalars: NO_SCALARS };
 }
 
 interface Operands {
@@ -38,7 +41,7 @@ function asFloat32(data: Float32Array | Int32Array): Float32Array {
   return data instanceof Float32Array ? data : Float32Array.from(data);
 }
 
-function operands(plan: CallPlan): Operands {
+function operands(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): Operands {
   const size = sizeOf(plan.lossShape);
   const predShape = plan.tensors.pred!.shape;
   let x = asFloat32(plan.tensors.pred!.data);
@@ -67,12 +70,12 @@ function toOwnShape(full: Float32Array, map: BroadcastMap | null, ownSize: numbe
   return out;
 }
 
-export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss {
+export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBinaryCrossEntropyLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('SigmoidBinaryCrossEntropyLoss', config, heap);
   }
 
-  protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
+  protected forwardIn(call: KernelCall, plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan);
     if (plan.tensors.pos_weight === undefined) {
       const { kernel, scalars } = withoutPosWeight(plan);
@@ -89,7 +92,10 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss {
     return this.#withPosWeightForward(call, plan);
   }
 
-  protected override async forwardInThreaded(call: KernelCall, plan: CallPlan): Promise<ForwardResult> {
+  protected override async forwardInThreaded(
+    call: KernelCall,
+    plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
+  ): Promise<ForwardResult> {
     if (plan.tensors.pos_weight !== undefined) return this.forwardIn(call, plan);
     const weighting = this.weighting.begin(plan);
     const { kernel, scalars } = withoutPosWeight(plan);
@@ -98,7 +104,11 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss {
     return { loss: weighting.output(await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars)) };
   }
 
-  protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected forwardBackwardIn(
+    call: KernelCall,
+    plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult {
     const weighting = this.weighting.begin(plan);
     if (plan.tensors.pos_weight === undefined) {
       const { kernel, scalars } = withoutPosWeight(plan);
@@ -112,7 +122,7 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss {
 
   protected override async forwardBackwardInThreaded(
     call: KernelCall,
-    plan: CallPlan,
+    plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
     headGrad: FloatTensor,
   ): Promise<ForwardBackwardResult> {
     if (plan.tensors.pos_weight !== undefined) return this.forwardBackwardIn(call, plan, headGrad);
@@ -124,7 +134,11 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss {
     return this.#withoutPosWeightResult(plan, headGrad, r);
   }
 
-  #withoutPosWeightResult(plan: CallPlan, headGrad: FloatTensor, r: ElementwiseGrads): ForwardBackwardResult {
+  #withoutPosWeightResult(
+    plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
+    headGrad: FloatTensor,
+    r: ElementwiseGrads,
+  ): ForwardBackwardResult {
     return this.result(plan, this.weighting.output(r.accumulators), {
       pred: r.gx,
       label: r.gy,
@@ -132,17 +146,21 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss {
     });
   }
 
-  #withPosWeightForward(call: KernelCall, plan: CallPlan): ForwardResult {
+  #withPosWeightForward(call: KernelCall, plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): ForwardResult {
     const weighting = this.weighting;
     const { x, z, pw } = operands(plan);
-    const kernel = (plan.detail.fromSigmoid as boolean) ? 'bce_probability_pw' : 'bce_logits_pw';
+    const kernel = plan.detail.fromSigmoid ? 'bce_probability_pw' : 'bce_logits_pw';
     return { loss: weighting.output(elementwise3Forward(call, kernel, x, z, pw, weighting, NO_SCALARS)) };
   }
 
-  #withPosWeightForwardBackward(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  #withPosWeightForwardBackward(
+    call: KernelCall,
+    plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult {
     const weighting = this.weighting;
     const { x, z, pw, predMap, pwMap } = operands(plan);
-    const kernel = (plan.detail.fromSigmoid as boolean) ? 'bce_probability_pw' : 'bce_logits_pw';
+    const kernel = plan.detail.fromSigmoid ? 'bce_probability_pw' : 'bce_logits_pw';
     const lossGrad = weighting.lossGrad(headGrad.data);
     const r = elementwise3ForwardBackward(call, kernel, x, z, pw, weighting, lossGrad, NO_SCALARS);
     return this.result(plan, weighting.output(r.accumulators), {

@@ -25,13 +25,7 @@ interface RowsCall {
   finish(): RowsResult;
 }
 
-interface SoftmaxDetail {
-  readonly sparseLabel: boolean;
-  readonly fromLogits: boolean;
-  readonly axis: number;
-}
-
-export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss {
+export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss<'SoftmaxCrossEntropyLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('SoftmaxCrossEntropyLoss', config, heap);
   }
@@ -41,8 +35,8 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss {
    * for rows [o0, o1) of the `outer` rows (every pointer moved to row o0); `finish`
    * reads the loss back. G is 0 (no gradient) forward.
    */
-  #setup(call: KernelCall, plan: CallPlan, lossGrad: Float64Array | null): RowsCall {
-    const { sparseLabel, fromLogits, axis } = plan.detail as unknown as SoftmaxDetail;
+  #setup(call: KernelCall, plan: CallPlan<'SoftmaxCrossEntropyLoss'>, lossGrad: Float64Array | null): RowsCall {
+    const { sparseLabel, fromLogits, axis } = plan.detail;
     const pred = this.input(plan, 'pred');
     const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, axis);
     const positions = outer * inner;
@@ -86,21 +80,28 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss {
     else call.kernel(rows.kernel)(...rows.args(0, rows.rows));
   }
 
-  protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
+  protected forwardIn(call: KernelCall, plan: CallPlan<'SoftmaxCrossEntropyLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
     const rows = this.#setup(call, plan, null);
     call.kernel(rows.kernel)(...rows.args(0, rows.rows));
     return { loss: weighting.output(rows.finish().loss) };
   }
 
-  protected override async forwardInThreaded(call: KernelCall, plan: CallPlan): Promise<ForwardResult> {
+  protected override async forwardInThreaded(
+    call: KernelCall,
+    plan: CallPlan<'SoftmaxCrossEntropyLoss'>,
+  ): Promise<ForwardResult> {
     const weighting = this.weighting.begin(plan, true);
     const rows = this.#setup(call, plan, null);
     await this.#spread(call, rows);
     return { loss: weighting.output(rows.finish().loss) };
   }
 
-  protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected forwardBackwardIn(
+    call: KernelCall,
+    plan: CallPlan<'SoftmaxCrossEntropyLoss'>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult {
     const weighting = this.weighting.begin(plan, true);
     const rows = this.#setup(call, plan, weighting.lossGrad(headGrad.data));
     call.kernel(rows.kernel)(...rows.args(0, rows.rows));
@@ -109,7 +110,7 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss {
 
   protected override async forwardBackwardInThreaded(
     call: KernelCall,
-    plan: CallPlan,
+    plan: CallPlan<'SoftmaxCrossEntropyLoss'>,
     headGrad: FloatTensor,
   ): Promise<ForwardBackwardResult> {
     const weighting = this.weighting.begin(plan, true);
@@ -118,7 +119,7 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss {
     return this.#result(plan, headGrad, rows.finish());
   }
 
-  #result(plan: CallPlan, headGrad: FloatTensor, r: RowsResult): ForwardBackwardResult {
+  #result(plan: CallPlan<'SoftmaxCrossEntropyLoss'>, headGrad: FloatTensor, r: RowsResult): ForwardBackwardResult {
     return this.result(plan, this.weighting.output(r.loss), {
       pred: r.pred,
       label: r.label,

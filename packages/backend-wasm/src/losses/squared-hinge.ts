@@ -2,11 +2,11 @@
 import type { KernelHeap } from '../kernels.js';
 import { ElementwiseLoss } from '../elementwise-loss.js';
 
-export class SquaredHingeLoss extends ElementwiseLoss {
+export class SquaredHingeLoss extends ElementwiseLoss<'SquaredHingeLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('SquaredHingeLoss', config, heap, (plan) => ({
       kernel: 'squared_hinge',
-      scalars: [plan.detail.margin as number, 0, 0, 0, 0],
+      scalars: [plan.detail.margin, 0, 0, 0, 0],
     }));
   }
 }

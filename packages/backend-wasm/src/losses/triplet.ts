@@ -10,17 +10,17 @@ import { NO_SCALARS } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 import { axisLayout } from '../layout.js';
 
-export class TripletLoss extends WasmCompiledLoss {
+export class TripletLoss extends WasmCompiledLoss<'TripletLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('TripletLoss', config, heap);
   }
 
   #operands(
     call: KernelCall,
-    plan: CallPlan,
+    plan: CallPlan<'TripletLoss'>,
   ): { px: number; pp: number; pn: number; n: number; inner: number; batch: number } {
     const pred = this.input(plan, 'pred');
-    const { classes: batch, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.batchAxis as number);
+    const { classes: batch, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.batchAxis);
     call.reserveCheck(pred.length * 24 + batch * 16);
     return {
       px: call.putF32(pred),
@@ -40,21 +40,25 @@ export class TripletLoss extends WasmCompiledLoss {
     return sums;
   }
 
-  protected forwardIn(call: KernelCall, plan: CallPlan): ForwardResult {
+  protected forwardIn(call: KernelCall, plan: CallPlan<'TripletLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
     const { px, pp, pn, n, inner, batch } = this.#operands(call, plan);
     const acc = call.zerosF64(batch);
     call.kernel('triplet_forward')(px, pp, pn, n, inner, batch, 0, acc, ...NO_SCALARS);
-    return { loss: weighting.output(this.#loss(call.takeF64(acc, batch), plan.detail.margin as number)) };
+    return { loss: weighting.output(this.#loss(call.takeF64(acc, batch), plan.detail.margin)) };
   }
 
-  protected forwardBackwardIn(call: KernelCall, plan: CallPlan, headGrad: FloatTensor): ForwardBackwardResult {
+  protected forwardBackwardIn(
+    call: KernelCall,
+    plan: CallPlan<'TripletLoss'>,
+    headGrad: FloatTensor,
+  ): ForwardBackwardResult {
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const { px, pp, pn, n, inner, batch } = this.#operands(call, plan);
     const acc = call.zerosF64(batch);
     call.kernel('triplet_forward')(px, pp, pn, n, inner, batch, 0, acc, ...NO_SCALARS);
-    const loss = this.#loss(call.takeF64(acc, batch), plan.detail.margin as number);
+    const loss = this.#loss(call.takeF64(acc, batch), plan.detail.margin);
     const active = new Float64Array(batch);
     for (let b = 0; b < batch; b++) active[b] = lossGrad[b]! * (loss[b]! > 0 ? 1 : 0);
     const pg = call.putF32(active);

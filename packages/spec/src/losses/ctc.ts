@@ -4,7 +4,7 @@ import { InputError, ShapeError } from '../errors.js';
 import { defineLoss, input } from '../loss-spec.js';
 import { requireNdim } from '../shape.js';
 import { formatShape } from '../tensor.js';
-import { ctcIndexValue, ctcSamples, type CtcDims } from '../rules/ctc-labels.js';
+import { ctcIndexValue, ctcSamples } from '../rules/ctc-labels.js';
 
 /**
  * Connectionist Temporal Classification, as MXNet 1.9.1's `CTCLoss` operator with
@@ -96,8 +96,7 @@ export const CTCLoss = defineLoss({
     };
   },
   checkValues: (_config, inputs, shape) => {
-    const dims = shape.detail as unknown as CtcDims;
-    const { n, t, c, labelLength } = dims;
+    const { n, t, c, labelLength } = shape.detail;
     const predLengths = inputs.pred_lengths?.data;
     const labelLengths = inputs.label_lengths?.data;
     // MXNet rounds labels and lengths half away from zero (rules/ctc-labels.ts): what is
@@ -117,7 +116,7 @@ export const CTCLoss = defineLoss({
       if (predLengths) integerIn('pred_lengths', predLengths[i]!, 0, t, 'at most the sequence length');
       if (labelLengths) integerIn('label_lengths', labelLengths[i]!, 0, labelLength, 'at most the label width');
     }
-    const samples = ctcSamples(dims, inputs.label!.data, predLengths, labelLengths);
+    const samples = ctcSamples(shape.detail, inputs.label!.data, predLengths, labelLengths);
     samples.forEach((sample) => {
       for (const v of sample.labels) {
         integerIn(

@@ -6,6 +6,9 @@
 import { requireSameSize } from '../shape.js';
 import type { Shape } from '../tensor.js';
 import type { LossShape } from '../loss-spec.js';
+
+/** The detail of a loss whose backends need no facts beyond the shapes. */
+export type NoDetail = Readonly<Record<never, never>>;
 import { input, type InputSpec } from '../loss-spec.js';
 
 export function elementwiseInputs(labelDescription: string): readonly InputSpec[] {
@@ -21,7 +24,7 @@ export function elementwiseShape(
   shapes: Readonly<Record<string, Shape>>,
   appliedWeight: number | null,
   labelName = 'label',
-): LossShape {
+): LossShape<NoDetail> {
   const pred = shapes.pred!;
   requireSameSize(loss, labelName, shapes[labelName]!, 'pred', pred);
   return {
