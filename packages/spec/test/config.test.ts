@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ALL_LOSS_NAMES,
+  lossListJson,
   ConfigError,
   GluonLossError,
   LOSS_NAMES,
@@ -100,5 +101,13 @@ describe('the config reference', () => {
   it('in docs/ is the one generated from the schemas (run `pnpm docs`)', () => {
     const committed = readFileSync(new URL('../../../docs/config-reference.md', import.meta.url), 'utf8');
     expect(committed).toBe(configReferenceMarkdown());
+  });
+});
+
+describe('the loss list for the Python generator', () => {
+  it('in packages/spec/losses.json is the registry, in its order (run `pnpm docs`)', () => {
+    const committed = readFileSync(new URL('../losses.json', import.meta.url), 'utf8');
+    expect(committed).toBe(lossListJson());
+    expect((JSON.parse(committed) as { losses: { name: string }[] }).losses.map((l) => l.name)).toEqual(LOSS_NAMES);
   });
 });
