@@ -5,32 +5,24 @@ per-case random generator (seeded by the case name, so adding a case never chang
 another), and says whether MXNet must reject it. The generator runs each one through
 MXNet 1.9.1 and records what MXNet does; nothing here states an expected value.
 
-Adding a loss: one function below, registered in LOSSES, plus its entry in INPUTS.
+Adding a loss: one function below, registered in CASES (the losses themselves, their order
+and their inputs come from the spec's registry, packages/spec/losses.json).
 """
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Callable, Dict, List, Optional
+import json
 import zlib
 
 import numpy as np
 
-# MXNet's positional forward signature of each loss (hybrid_forward after F), and which
-# of those inputs MXNet's autograd differentiates (integer-valued and compared-only
-# inputs are left out). Must agree with packages/spec: a spec test checks the goldens.
-INPUTS = {
-    'L2Loss': ['pred', 'label', 'sample_weight'],
-    'L1Loss': ['pred', 'label', 'sample_weight'],
-    'SigmoidBinaryCrossEntropyLoss': ['pred', 'label', 'sample_weight', 'pos_weight'],
-    'SoftmaxCrossEntropyLoss': ['pred', 'label', 'sample_weight'],
-    'KLDivLoss': ['pred', 'label', 'sample_weight'],
-    'CTCLoss': ['pred', 'label', 'pred_lengths', 'label_lengths', 'sample_weight'],
-    'HuberLoss': ['pred', 'label', 'sample_weight'],
-    'HingeLoss': ['pred', 'label', 'sample_weight'],
-    'SquaredHingeLoss': ['pred', 'label', 'sample_weight'],
-    'LogisticLoss': ['pred', 'label', 'sample_weight'],
-    'TripletLoss': ['pred', 'positive', 'negative'],
-    'PoissonNLLLoss': ['pred', 'target', 'sample_weight', 'epsilon'],
-    'CosineEmbeddingLoss': ['input1', 'input2', 'label', 'sample_weight'],
-    'SDMLLoss': ['x1', 'x2'],
+# The losses in MXNet's order, and each one's positional forward signature (hybrid_forward
+# after F), from the spec's registry: `pnpm docs` writes packages/spec/losses.json, and a
+# spec test keeps it in step. Which inputs MXNet's autograd differentiates (integer-valued
+# and compared-only inputs are left out) is stated below; a spec test checks the goldens.
+REGISTRY = Path(__file__).resolve().parents[2] / 'packages' / 'spec' / 'losses.json'
+INPUTS: Dict[str, List[str]] = {
+    loss['name']: loss['inputs'] for loss in json.loads(REGISTRY.read_text())['losses']
 }
 
 NOT_DIFFERENTIABLE = {'pred_lengths', 'label_lengths', 'epsilon'}
@@ -937,7 +929,7 @@ def with_default_head_grad(cases: Callable[[], List[Case]]) -> Callable[[], List
     return all_cases
 
 
-LOSSES = {
+CASES = {
     'L2Loss': with_default_head_grad(with_ieee('L2Loss', l2_cases)),
     'L1Loss': with_default_head_grad(with_ieee('L1Loss', l1_cases)),
     'SigmoidBinaryCrossEntropyLoss': with_default_head_grad(with_ieee('SigmoidBinaryCrossEntropyLoss', bce_cases)),
@@ -953,3 +945,9 @@ LOSSES = {
     'CosineEmbeddingLoss': with_default_head_grad(with_ieee('CosineEmbeddingLoss', cosine_cases)),
     'SDMLLoss': with_default_head_grad(with_ieee('SDMLLoss', sdml_cases)),
 }
+
+if set(CASES) != set(INPUTS):
+    raise SystemExit(f'cases.py: no cases for {sorted(set(INPUTS) - set(CASES))}, '
+                     f'cases for losses the spec lacks {sorted(set(CASES) - set(INPUTS))}')
+# Every loss of the registry, in its order.
+LOSSES = {name: CASES[name] for name in INPUTS}

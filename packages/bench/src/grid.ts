@@ -3,36 +3,9 @@
  * 1K, 64K and 1M elements; the others at sizes that mean something for them (classes for
  * SoftmaxCE, T/N/C/L for CTC, the batch for SDML, whose cost grows with its square).
  * `--quick` keeps the two smallest sizes of each loss, so CI finishes in a few minutes.
+ * The grid names sizes only: each loss's spec draws valid inputs of that size.
  */
 import { LOSS_NAMES, type CanonicalLossName } from '@gluon-loss/spec';
-
-/** How an input's values are drawn (see inputs.ts); each matches what the loss expects. */
-export type ValueKind =
-  /** N(0, 1): predictions, regression targets, embeddings. */
-  | 'normal'
-  /** -1 or 1: hinge, logistic (signed) and cosine labels. */
-  | 'sign'
-  /** 0 or 1: binary cross-entropy labels. */
-  | 'binary'
-  /** A probability distribution along the last axis (KLDiv's label). */
-  | 'distribution'
-  /** log of a distribution along the last axis (KLDiv's pred with from_logits). */
-  | 'log-distribution'
-  /** Integers in [0, classes): sparse SoftmaxCE labels, stored as float32 as MXNet takes them. */
-  | 'class'
-  /** Integers in [0, classes - 1): CTC labels, never the blank (the last channel). */
-  | 'ctc-label'
-  /** Poisson counts 0..7 (PoissonNLL's target). */
-  | 'count';
-
-export interface InputRecipe {
-  /** MXNet's input name (pred, label, input1, ...), in MXNet's positional order. */
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly values: ValueKind;
-  /** For `class` and `ctc-label`: the channel count C. */
-  readonly classes?: number;
-}
 
 export interface BenchCase {
   readonly loss: CanonicalLossName;
@@ -41,7 +14,11 @@ export interface BenchCase {
   /** Elements of the first input. */
   readonly elements: number;
   readonly config: Readonly<Record<string, unknown>>;
-  readonly inputs: readonly InputRecipe[];
+  /**
+   * The shape of the loss's main input (its first); the spec's `sampleInputs` draws the
+   * inputs around it (labels, the other embeddings, CTC's labels).
+   */
+  readonly shape: readonly number[];
 }
 
 /** [rows, columns] at 1K, 64K and 1M elements. */
@@ -60,113 +37,55 @@ export const TARGET_SIZES = {
 
 const label = (r: number, c: number): string => `${r}x${c}`;
 
-function pairwise(
+function matrices(
   loss: CanonicalLossName,
   shapes: readonly (readonly [number, number])[],
-  names: readonly [string, string],
-  kinds: readonly [ValueKind, ValueKind],
   config: Record<string, unknown> = {},
 ): BenchCase[] {
-  return shapes.map(([r, c]) => ({
-    loss,
-    size: label(r, c),
-    elements: r * c,
-    config,
-    inputs: [
-      { name: names[0], shape: [r, c], values: kinds[0] },
-      { name: names[1], shape: [r, c], values: kinds[1] },
-    ],
-  }));
+  return shapes.map(([r, c]) => ({ loss, size: label(r, c), elements: r * c, config, shape: [r, c] }));
 }
 
-function softmaxCE(n: number, c: number): BenchCase {
-  return {
-    loss: 'SoftmaxCrossEntropyLoss',
-    size: label(n, c),
-    elements: n * c,
-    config: { sparse_label: true },
-    inputs: [
-      { name: 'pred', shape: [n, c], values: 'normal' },
-      { name: 'label', shape: [n], values: 'class', classes: c },
-    ],
-  };
-}
-
-function ctc(t: number, n: number, c: number, l: number): BenchCase {
+function ctc(t: number, n: number, c: number): BenchCase {
+  // The spec's CTC sample has floor(T / 5) labels per row.
   return {
     loss: 'CTCLoss',
-    size: `T${t} N${n} C${c} L${l}`,
+    size: `T${t} N${n} C${c} L${Math.floor(t / 5)}`,
     elements: t * n * c,
     config: { layout: 'NTC', label_layout: 'NT' },
-    inputs: [
-      { name: 'pred', shape: [n, t, c], values: 'normal' },
-      { name: 'label', shape: [n, l], values: 'ctc-label', classes: c },
-    ],
+    shape: [n, t, c],
   };
 }
 
-function triplet(r: number, c: number): BenchCase {
-  return {
-    loss: 'TripletLoss',
-    size: label(r, c),
-    elements: r * c,
-    config: {},
-    inputs: ['pred', 'positive', 'negative'].map((name) => ({ name, shape: [r, c], values: 'normal' as const })),
-  };
-}
-
-function cosine(rows: number, dim: number): BenchCase {
-  return {
-    loss: 'CosineEmbeddingLoss',
-    size: label(rows, dim),
-    elements: rows * dim,
-    config: {},
-    inputs: [
-      { name: 'input1', shape: [rows, dim], values: 'normal' },
-      { name: 'input2', shape: [rows, dim], values: 'normal' },
-      { name: 'label', shape: [rows], values: 'sign' },
+/**
+ * The losses timed at sizes of their own; every other loss (the elementwise ones, and any
+ * loss added to the spec) runs at ELEMENTWISE_SHAPES.
+ */
+const OWN_SIZES: Partial<Record<CanonicalLossName, readonly BenchCase[]>> = {
+  SoftmaxCrossEntropyLoss: matrices(
+    'SoftmaxCrossEntropyLoss',
+    [
+      [64, 10],
+      [256, 100],
+      [1024, 1000],
     ],
-  };
-}
-
-function sdml(batch: number, dim: number): BenchCase {
-  return {
-    loss: 'SDMLLoss',
-    size: label(batch, dim),
-    elements: batch * dim,
-    config: {},
-    inputs: [
-      { name: 'x1', shape: [batch, dim], values: 'normal' },
-      { name: 'x2', shape: [batch, dim], values: 'normal' },
-    ],
-  };
-}
+    { sparse_label: true },
+  ),
+  CTCLoss: [ctc(20, 4, 8), ctc(50, 16, 16), ctc(100, 32, 32)],
+  CosineEmbeddingLoss: matrices('CosineEmbeddingLoss', [
+    [32, 32],
+    [512, 128],
+    [8192, 128],
+  ]),
+  SDMLLoss: matrices('SDMLLoss', [
+    [32, 64],
+    [128, 128],
+    [256, 128],
+  ]),
+};
 
 /** The full grid, in MXNet's loss order, sizes ascending. */
 export function fullGrid(): BenchCase[] {
-  const ew = ELEMENTWISE_SHAPES;
-  const byLoss: Record<CanonicalLossName, BenchCase[]> = {
-    L2Loss: pairwise('L2Loss', ew, ['pred', 'label'], ['normal', 'normal']),
-    L1Loss: pairwise('L1Loss', ew, ['pred', 'label'], ['normal', 'normal']),
-    SigmoidBinaryCrossEntropyLoss: pairwise(
-      'SigmoidBinaryCrossEntropyLoss',
-      ew,
-      ['pred', 'label'],
-      ['normal', 'binary'],
-    ),
-    SoftmaxCrossEntropyLoss: [softmaxCE(64, 10), softmaxCE(256, 100), softmaxCE(1024, 1000)],
-    KLDivLoss: pairwise('KLDivLoss', ew, ['pred', 'label'], ['log-distribution', 'distribution']),
-    CTCLoss: [ctc(20, 4, 8, 5), ctc(50, 16, 16, 10), ctc(100, 32, 32, 20)],
-    HuberLoss: pairwise('HuberLoss', ew, ['pred', 'label'], ['normal', 'normal']),
-    HingeLoss: pairwise('HingeLoss', ew, ['pred', 'label'], ['normal', 'sign']),
-    SquaredHingeLoss: pairwise('SquaredHingeLoss', ew, ['pred', 'label'], ['normal', 'sign']),
-    LogisticLoss: pairwise('LogisticLoss', ew, ['pred', 'label'], ['normal', 'sign']),
-    TripletLoss: ew.map(([r, c]) => triplet(r, c)),
-    PoissonNLLLoss: pairwise('PoissonNLLLoss', ew, ['pred', 'target'], ['normal', 'count']),
-    CosineEmbeddingLoss: [cosine(32, 32), cosine(512, 128), cosine(8192, 128)],
-    SDMLLoss: [sdml(32, 64), sdml(128, 128), sdml(256, 128)],
-  };
-  return LOSS_NAMES.flatMap((loss) => byLoss[loss]);
+  return LOSS_NAMES.flatMap((loss) => OWN_SIZES[loss] ?? matrices(loss, ELEMENTWISE_SHAPES));
 }
 
 /** The CI grid: each loss at its two smallest sizes. */

@@ -162,7 +162,8 @@ export class MxnetWorker {
     }
     const proc = this.#process!;
     const id = this.#nextId++;
-    const tensors = [...benchCase.inputs.map((r) => prepared.inputs[r.name]!), prepared.headGrad];
+    const given = Object.entries(prepared.inputs);
+    const tensors = [...given.map(([, t]) => t), prepared.headGrad];
     const { buffer, offsets } = packTensors(tensors);
     const file = join(this.#dir, `case-${id}.bin`);
     writeFileSync(file, buffer);
@@ -171,7 +172,7 @@ export class MxnetWorker {
       loss: benchCase.loss,
       config: benchCase.config,
       file,
-      inputs: benchCase.inputs.map((r, i) => ({ name: r.name, shape: r.shape, offset: offsets[i] })),
+      inputs: given.map(([name, t], i) => ({ name, shape: t.shape, offset: offsets[i] })),
       headGrad: { shape: prepared.outputShape, offset: offsets[tensors.length - 1] },
       gradInputs: prepared.gradInputs,
       modes,

@@ -59,7 +59,8 @@ describe('the grid', () => {
     for (const c of quick) {
       const p = prepareCase(c);
       expect(() => planCall(c.loss, parseConfig(c.loss, c.config), p.inputs)).not.toThrow();
-      expect(p.inputs[c.inputs[0]!.name]!.data.length).toBe(c.elements);
+      expect(Object.values(p.inputs)[0]!.data.length).toBe(c.elements);
+      expect(Object.values(p.inputs)[0]!.shape).toEqual(c.shape);
     }
   });
 });

@@ -5,6 +5,8 @@
  * " Node(s) placed on [CPUExecutionProvider]. Number of nodes: N" followed by one
  * " Node name: ..., Op type: T" line per node.
  */
+import { LOSS_NAMES, type CanonicalLossName } from '@gluon-loss/spec';
+
 export interface PlacementSummary {
   /** Sessions whose placement was logged. */
   readonly sessions: number;
@@ -49,25 +51,31 @@ export function parsePlacementLog(lines: readonly string[]): PlacementSummary {
   return { sessions, allOnWebGpu, fallbacks };
 }
 
-/** One small case per loss: enough to build every kind of graph the backend emits. */
-export const PLACEMENT_CASES: readonly string[] = [
-  'L2Loss/sample-weight-per-sample',
-  'L1Loss/2d',
-  'SigmoidBinaryCrossEntropyLoss/pos-weight-per-class',
-  'SigmoidBinaryCrossEntropyLoss/from-sigmoid',
-  'SoftmaxCrossEntropyLoss/2d',
-  'SoftmaxCrossEntropyLoss/dense',
-  'KLDivLoss/from-logits-false',
-  'CTCLoss/both-lengths',
-  'HuberLoss/2d',
-  'HingeLoss/2d',
-  'SquaredHingeLoss/2d',
-  'LogisticLoss/binary',
-  'TripletLoss/2d',
-  'PoissonNLLLoss/compute-full',
-  'CosineEmbeddingLoss/2d',
-  'SDMLLoss/default',
-];
+/**
+ * The cases each loss is placed with: enough to build every kind of graph the backend
+ * emits. Keyed by the spec's registry, so a loss added there fails the type check here.
+ */
+const PLACEMENT_CASES_BY_LOSS: { readonly [L in CanonicalLossName]: readonly string[] } = {
+  L2Loss: ['sample-weight-per-sample'],
+  L1Loss: ['2d'],
+  SigmoidBinaryCrossEntropyLoss: ['pos-weight-per-class', 'from-sigmoid'],
+  SoftmaxCrossEntropyLoss: ['2d', 'dense'],
+  KLDivLoss: ['from-logits-false'],
+  CTCLoss: ['both-lengths'],
+  HuberLoss: ['2d'],
+  HingeLoss: ['2d'],
+  SquaredHingeLoss: ['2d'],
+  LogisticLoss: ['binary'],
+  TripletLoss: ['2d'],
+  PoissonNLLLoss: ['compute-full'],
+  CosineEmbeddingLoss: ['2d'],
+  SDMLLoss: ['default'],
+};
+
+/** One or two small cases per loss of the registry, in its order. */
+export const PLACEMENT_CASES: readonly string[] = LOSS_NAMES.flatMap((loss) =>
+  PLACEMENT_CASES_BY_LOSS[loss].map((name) => `${loss}/${name}`),
+);
 
 export function formatPlacement(p: PlacementSummary): string {
   const fallbacks = Object.entries(p.fallbacks);

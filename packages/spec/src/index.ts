@@ -3,6 +3,7 @@ export * from './tensor.js';
 export * from './shape.js';
 export * from './config.js';
 export * from './loss-spec.js';
+export * from './sample.js';
 export * from './registry.js';
 export * from './plan.js';
 export * from './backend.js';

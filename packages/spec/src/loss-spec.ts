@@ -7,7 +7,8 @@
  */
 import type { z } from 'zod';
 import type { ConfigSchema } from './config.js';
-import type { Dtype, Shape, Tensor } from './tensor.js';
+import type { Rng, SampleSize } from './sample.js';
+import type { Dtype, FloatTensor, Shape, Tensor } from './tensor.js';
 
 export type InputRole =
   /** A float32 tensor the loss is computed from (pred, positive, input1, ...). */
@@ -87,6 +88,12 @@ export interface LossSpec<S extends ConfigSchema = ConfigSchema, D extends LossD
    * there, so the spec rejects them); throws InputError. Runs after `shape`.
    */
   checkValues?(config: z.output<S>, inputs: Readonly<Record<string, Tensor>>, shape: LossShape<D>): void;
+  /**
+   * Valid inputs for the default config, in MXNet's positional order, drawn from `rng`
+   * (sample.ts): about `size` elements in the main input, or that input's given shape.
+   * The router's choices, the bench and the tests take their inputs from here.
+   */
+  sampleInputs(size: SampleSize, rng: Rng): Readonly<Record<string, FloatTensor>>;
 }
 
 /**

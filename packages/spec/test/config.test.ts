@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ALL_LOSS_NAMES,
+  lossListJson,
   ConfigError,
   GluonLossError,
   LOSS_NAMES,
@@ -123,5 +124,13 @@ describe('a config that is not a plain object', () => {
     })();
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain('got a Map');
+  });
+});
+
+describe('the loss list for the Python generator', () => {
+  it('in packages/spec/losses.json is the registry, in its order (run `pnpm docs`)', () => {
+    const committed = readFileSync(new URL('../losses.json', import.meta.url), 'utf8');
+    expect(committed).toBe(lossListJson());
+    expect((JSON.parse(committed) as { losses: { name: string }[] }).losses.map((l) => l.name)).toEqual(LOSS_NAMES);
   });
 });

@@ -3,6 +3,7 @@ import { batchAxisParam, numberParam, weightParam } from '../config.js';
 import { defineLoss, input } from '../loss-spec.js';
 import { broadcastOrThrow, requireSameSize } from '../shape.js';
 import { sizeOf } from '../tensor.js';
+import { draw, sampleMatrix } from '../sample.js';
 
 /**
  * Cosine similarity along the last axis, `dot / max(|x| * |y|, 1e-12)`, then
@@ -39,6 +40,14 @@ export const CosineEmbeddingLoss = defineLoss({
       reduction: 'none',
       appliedWeight: config.weight,
       detail: { rows, dim, margin: config.margin },
+    };
+  },
+  sampleInputs: (size, rng) => {
+    const [rows, dim] = sampleMatrix(size);
+    return {
+      input1: draw.normal([rows, dim], rng),
+      input2: draw.normal([rows, dim], rng),
+      label: draw.sign([rows], rng),
     };
   },
 });

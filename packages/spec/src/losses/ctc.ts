@@ -5,6 +5,7 @@ import { defineLoss, input } from '../loss-spec.js';
 import { requireNdim } from '../shape.js';
 import { formatShape } from '../tensor.js';
 import { ctcIndexValue, ctcSamples } from '../rules/ctc-labels.js';
+import { draw } from '../sample.js';
 
 /**
  * Connectionist Temporal Classification, as MXNet 1.9.1's `CTCLoss` operator with
@@ -128,5 +129,19 @@ export const CTCLoss = defineLoss({
         );
       }
     });
+  },
+  // pred in NTC (the default layout), a shape [N, T, C] or a size: C up to 64, T = 5C up
+  // to 128. Each row has floor(T / 5) labels off the blank, so every alignment fits.
+  sampleInputs: (size, rng) => {
+    let n: number, t: number, c: number;
+    if (typeof size === 'number') {
+      c = Math.min(64, Math.max(2, 2 ** Math.ceil(Math.log2(Math.cbrt(Math.max(size, 1))))));
+      t = Math.min(5 * c, 128);
+      n = Math.max(1, Math.round(size / (t * c)));
+    } else {
+      [n, t, c] = [size[0]!, size[1]!, size[2]!];
+    }
+    const labelLength = Math.max(1, Math.floor(t / 5));
+    return { pred: draw.normal([n, t, c], rng), label: draw.integers([n, labelLength], rng, c - 1) };
   },
 });

@@ -4,7 +4,8 @@
  * label to pred's shape, and the unweighted loss has pred's shape.
  */
 import { requireSameSize } from '../shape.js';
-import type { Shape } from '../tensor.js';
+import type { FloatTensor, Shape } from '../tensor.js';
+import { draw, sampleShape, type Rng, type SampleSize } from '../sample.js';
 import type { LossShape } from '../loss-spec.js';
 
 /** The detail of a loss whose backends need no facts beyond the shapes. */
@@ -33,5 +34,16 @@ export function elementwiseShape(
     reduction: 'mean',
     appliedWeight,
     detail: {},
+  };
+}
+
+/** Sample inputs of an elementwise loss: a normal pred and a label drawn by `label`. */
+export function elementwiseSample(
+  label: (shape: Shape, rng: Rng) => FloatTensor,
+  labelName = 'label',
+): (size: SampleSize, rng: Rng) => Readonly<Record<string, FloatTensor>> {
+  return (size, rng) => {
+    const shape = sampleShape(size);
+    return { pred: draw.normal(shape, rng), [labelName]: label(shape, rng) };
   };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { batchAxisParam, numberParam, weightParam } from '../config.js';
 import { defineLoss } from '../loss-spec.js';
-import { elementwiseInputs, elementwiseShape } from './elementwise.js';
+import { elementwiseInputs, elementwiseSample, elementwiseShape } from './elementwise.js';
+import { draw } from '../sample.js';
 
 /** `relu(margin - pred * label)`; relu's gradient at 0 is 0. */
 export const HingeLoss = defineLoss({
@@ -18,4 +19,5 @@ export const HingeLoss = defineLoss({
     ...elementwiseShape('HingeLoss', shapes, config.weight),
     detail: { margin: config.margin },
   }),
+  sampleInputs: elementwiseSample(draw.sign),
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { batchAxisParam, nonZeroNumberParam, weightParam } from '../config.js';
 import { defineLoss } from '../loss-spec.js';
-import { elementwiseInputs, elementwiseShape } from './elementwise.js';
+import { elementwiseInputs, elementwiseSample, elementwiseShape } from './elementwise.js';
+import { draw } from '../sample.js';
 
 /**
  * `where(|d| > rho, |d| - rho/2, (0.5/rho) * d^2)` with `d = label - pred`: at
@@ -20,4 +21,5 @@ export const HuberLoss = defineLoss({
   }),
   inputs: () => elementwiseInputs('Target tensor with the same number of elements as pred.'),
   shape: (config, shapes) => ({ ...elementwiseShape('HuberLoss', shapes, config.weight), detail: { rho: config.rho } }),
+  sampleInputs: elementwiseSample(draw.normal),
 });

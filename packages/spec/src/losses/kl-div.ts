@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { batchAxisParam, boolParam, intParam, weightParam } from '../config.js';
 import { defineLoss, input } from '../loss-spec.js';
 import { broadcastOrThrow, normalizeAxisOrThrow } from '../shape.js';
+import { draw, sampleShape } from '../sample.js';
 
 /**
  * `label * (log(label + 1e-12) - pred)`, with `pred = log_softmax(pred, axis)` when not
@@ -33,5 +34,10 @@ export const KLDivLoss = defineLoss({
       appliedWeight: config.weight,
       detail: { fromLogits: config.from_logits, axis },
     };
+  },
+  // from_logits (the default): pred is a log-probability, label a distribution.
+  sampleInputs: (size, rng) => {
+    const shape = sampleShape(size);
+    return { pred: draw.distribution(shape, rng, true), label: draw.distribution(shape, rng) };
   },
 });

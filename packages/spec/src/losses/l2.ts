@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { batchAxisParam, weightParam } from '../config.js';
 import { defineLoss } from '../loss-spec.js';
-import { elementwiseInputs, elementwiseShape } from './elementwise.js';
+import { elementwiseInputs, elementwiseSample, elementwiseShape } from './elementwise.js';
+import { draw } from '../sample.js';
 
 /**
  * `mean(square(label - pred) * sample_weight * weight / 2)` over the non-batch axes.
@@ -18,4 +19,5 @@ export const L2Loss = defineLoss({
   }),
   inputs: () => elementwiseInputs('Target tensor with the same number of elements as pred.'),
   shape: (config, shapes) => elementwiseShape('L2Loss', shapes, config.weight / 2),
+  sampleInputs: elementwiseSample(draw.normal),
 });

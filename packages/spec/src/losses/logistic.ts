@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { batchAxisParam, enumParam, weightParam } from '../config.js';
 import { defineLoss } from '../loss-spec.js';
-import { elementwiseInputs, elementwiseShape } from './elementwise.js';
+import { elementwiseInputs, elementwiseSample, elementwiseShape } from './elementwise.js';
+import { draw } from '../sample.js';
 
 /**
  * `relu(x) - x*z + softrelu(-|x|)` with `z = (label + 1) / 2` for the signed format and
@@ -27,4 +28,6 @@ export const LogisticLoss = defineLoss({
     ...elementwiseShape('LogisticLoss', shapes, config.weight),
     detail: { signed: config.label_format === 'signed' },
   }),
+  // The default label_format is 'signed'.
+  sampleInputs: elementwiseSample(draw.sign),
 });

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { batchAxisParam, boolParam, weightParam } from '../config.js';
 import { defineLoss, input } from '../loss-spec.js';
 import { requireSameSize } from '../shape.js';
+import { draw } from '../sample.js';
+import { elementwiseSample } from './elementwise.js';
 
 /**
  * from_logits: `exp(pred) - target * pred`; otherwise `pred - target * log(pred + epsilon)`.
@@ -35,4 +37,6 @@ export const PoissonNLLLoss = defineLoss({
       detail: { fromLogits: config.from_logits, computeFull: config.compute_full },
     };
   },
+  // Counts 0..7.
+  sampleInputs: elementwiseSample((shape, rng) => draw.integers(shape, rng, 8), 'target'),
 });

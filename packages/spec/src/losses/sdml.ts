@@ -4,6 +4,7 @@ import { ShapeError } from '../errors.js';
 import { defineLoss, input } from '../loss-spec.js';
 import { requireNdim, sameShape } from '../shape.js';
 import { formatShape } from '../tensor.js';
+import { draw, sampleMatrix } from '../sample.js';
 
 /**
  * Batchwise Smoothed Deep Metric Learning: `KLDivLoss(from_logits=True)` (which sums) of
@@ -43,5 +44,11 @@ export const SDMLLoss = defineLoss({
       appliedWeight: null,
       detail: { batch: x1[0]!, dim: x1[1]!, smoothing: config.smoothing_parameter },
     };
+  },
+  // Its cost grows with the square of the batch: a size picks at most 512 rows of 128.
+  sampleInputs: (size, rng) => {
+    const [rows, columns] = sampleMatrix(size);
+    const shape = typeof size === 'number' ? [Math.min(rows, 512), Math.min(columns, 128)] : [rows, columns];
+    return { x1: draw.normal(shape, rng), x2: draw.normal(shape, rng) };
   },
 });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { batchAxisParam, boolParam, weightParam } from '../config.js';
 import { defineLoss, input } from '../loss-spec.js';
 import { broadcastOrThrow } from '../shape.js';
-import { elementwiseShape } from './elementwise.js';
+import { draw } from '../sample.js';
+import { elementwiseSample, elementwiseShape } from './elementwise.js';
 
 /**
  * Binary cross-entropy. Not from_sigmoid: the stable `relu(x) - x*z + softrelu(-|x|)`,
@@ -32,4 +33,5 @@ export const SigmoidBinaryCrossEntropyLoss = defineLoss({
     const lossShape = broadcastOrThrow('SigmoidBinaryCrossEntropyLoss', 'pos_weight', posWeight, 'pred', shapes.pred!);
     return { ...base, lossShape, detail: { fromSigmoid: config.from_sigmoid } };
   },
+  sampleInputs: elementwiseSample(draw.binary),
 });

@@ -4,6 +4,7 @@ import { defineLoss, input } from '../loss-spec.js';
 import { normalizeAxisOrThrow, requireSameSize, sameShape } from '../shape.js';
 import { ShapeError } from '../errors.js';
 import { formatShape } from '../tensor.js';
+import { draw } from '../sample.js';
 
 /**
  * `-pick(log_softmax(pred, axis), label, axis, keepdims=True)` (sparse) or
@@ -61,5 +62,18 @@ export const SoftmaxCrossEntropyLoss = defineLoss({
       appliedWeight: config.weight,
       detail: { axis, classes: pred[axis]!, sparseLabel: config.sparse_label, fromLogits: config.from_logits },
     };
+  },
+  // Sparse labels along the last axis; a size picks a power of ten of classes (10, 100,
+  // 1000, ...) near its square root.
+  sampleInputs: (size, rng) => {
+    let shape: readonly number[];
+    if (typeof size === 'number') {
+      const classes = 10 ** Math.max(1, Math.round(Math.log10(Math.sqrt(Math.max(size, 1)))));
+      shape = [Math.max(1, Math.round(size / classes)), classes];
+    } else {
+      shape = size;
+    }
+    const classes = shape[shape.length - 1]!;
+    return { pred: draw.normal(shape, rng), label: draw.integers(shape.slice(0, -1), rng, classes) };
   },
 });

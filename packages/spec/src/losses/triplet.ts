@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { batchAxisParam, numberParam, weightParam } from '../config.js';
 import { defineLoss, input } from '../loss-spec.js';
 import { normalizeAxisOrThrow, requireSameSize } from '../shape.js';
+import { draw, sampleShape } from '../sample.js';
 
 /**
  * `relu(sum(square(positive - pred) - square(negative - pred)) + margin)`, the sum over
@@ -33,5 +34,9 @@ export const TripletLoss = defineLoss({
       appliedWeight: config.weight,
       detail: { batchAxis, margin: config.margin },
     };
+  },
+  sampleInputs: (size, rng) => {
+    const shape = sampleShape(size);
+    return { pred: draw.normal(shape, rng), positive: draw.normal(shape, rng), negative: draw.normal(shape, rng) };
   },
 });
