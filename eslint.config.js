@@ -1,5 +1,6 @@
-// Lint: typescript-eslint's recommended rules (which is why TypeScript is pinned to 5.9:
-// typescript-eslint needs the compiler API that TypeScript 7's native port does not have).
+// Lint: typescript-eslint's recommended rules, and its type-aware rules for promises
+// (which is why TypeScript is pinned to 5.9: typescript-eslint needs the compiler API that
+// TypeScript 7's native port does not have).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -39,6 +40,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  {
+    // Type-aware, on every file a package's tsconfig.json holds: a promise nobody awaits
+    // loses its rejection, and one passed where a void callback is expected runs unawaited.
+    files: ['packages/*/{src,test,bench,page}/**/*.ts', 'conformance/{src,test}/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
   {
