@@ -6,6 +6,7 @@
  */
 import {
   Anchors,
+  cellKey,
   evaluateTargets,
   geometricMean,
   isTimed,
@@ -207,7 +208,22 @@ function sizeSeries(results: BenchResults, loss: string, mode: Mode, measure: Me
   return out;
 }
 
-function ratioBars(results: BenchResults, loss: string): { categories: string[]; series: BarSeries[] } {
+/** A native anchor's timed cell for a loss, size and mode. */
+type AnchorLookup = (at: { loss: string; size: string; mode: Mode }) => Timed | undefined;
+
+function anchorLookup(cells: readonly Cell[]): AnchorLookup {
+  const byKey = new Map<string, Timed>();
+  for (const c of cells) if (timed(c)) byKey.set(cellKey(c), c);
+  return (at) => byKey.get(cellKey(at));
+}
+
+/** Each backend's time over an anchor's (MXNet's or JAX's), per size and mode. */
+function ratioBars(
+  results: BenchResults,
+  loss: string,
+  anchorName: string,
+  anchor: AnchorLookup,
+): { categories: string[]; series: BarSeries[] } {
   const sizes = sizesOf(results.cells, loss);
   const categories: string[] = [];
   const keys: { size: string; mode: Mode }[] = [];
@@ -217,19 +233,16 @@ function ratioBars(results: BenchResults, loss: string): { categories: string[];
       keys.push({ size, mode });
     }
   }
-  const anchors = Anchors.of(results);
   const series: BarSeries[] = [];
   for (const backend of ordered(results.cells.map((c) => c.backend))) {
     const bars = keys.map(({ size, mode }) => {
       const c = results.cells.find(
         (x) => x.loss === loss && x.backend === backend && x.size === size && x.mode === mode,
       );
-      const ratio = c === undefined ? null : (anchors.ratios(c)?.mxnet ?? null);
-      const mx = c === undefined ? undefined : anchors.mxnet(c);
-      const tip =
-        ratio === null || c === undefined || mx === undefined || !timed(c)
-          ? null
-          : `<b>${escapeHtml(backend)}</b>: ${formatRatio(ratio)} MXNet's time (${formatMs(c.medianMs)} vs ${formatMs(mx.medianMs)})`;
+      const a = c === undefined ? undefined : anchor(c);
+      if (c === undefined || a === undefined || !timed(c)) return { ratio: null, tip: null };
+      const ratio = c.medianMs / a.medianMs;
+      const tip = `<b>${escapeHtml(backend)}</b>: ${formatRatio(ratio)} ${anchorName}'s time (${formatMs(c.medianMs)} vs ${formatMs(a.medianMs)})`;
       return { ratio, tip };
     });
     if (bars.some((b) => b.ratio !== null))
@@ -312,26 +325,28 @@ function lossSection(runs: readonly LoadedRun[], results: BenchResults, loss: st
         ),
       );
   }
-  const { categories, series } = ratioBars(results, loss);
-  if (hasData(series)) {
-    charts.push(
-      barChart(
-        `ratio-${id}`,
-        `${loss}: time / MXNet time`,
-        'per backend, size and mode; below the line is faster than MXNet',
-        categories,
-        series,
-        {
-          logY: true,
-          referenceLine: { value: 1, label: 'MXNet' },
-          yName: 'ratio',
-        },
-      ),
-    );
-  } else {
-    notes.push(
-      `No ratio to MXNet for ${loss}: ${results.reference.mxnet.status === 'ok' ? 'no backend and MXNet cell timed together' : `MXNet ${results.reference.mxnet.status}: ${results.reference.mxnet.reason ?? ''}`}.`,
-    );
+  for (const anchor of nativeAnchors(results)) {
+    const { categories, series } = ratioBars(results, loss, anchor.name, anchorLookup(anchor.cells));
+    if (hasData(series)) {
+      charts.push(
+        barChart(
+          anchor.kind === 'mxnet' ? `ratio-${id}` : `ratio-${anchor.kind}-${id}`,
+          `${loss}: time / ${anchor.name} time`,
+          `per backend, size and mode; below the line is faster than ${anchor.name}`,
+          categories,
+          series,
+          {
+            logY: true,
+            referenceLine: { value: 1, label: anchor.name },
+            yName: 'ratio',
+          },
+        ),
+      );
+    } else if (anchor.kind === 'mxnet') {
+      notes.push(
+        `No ratio to MXNet for ${loss}: ${results.reference.mxnet.status === 'ok' ? 'no backend and MXNet cell timed together' : `MXNet ${results.reference.mxnet.status}: ${results.reference.mxnet.reason ?? ''}`}.`,
+      );
+    }
   }
   const largest = sizesOf(results.cells, loss).pop();
   if (largest) {
@@ -360,7 +375,6 @@ function overviewCharts(
 ): ChartSpec[] {
   const charts: ChartSpec[] = [];
   const backends = ordered(results.cells.map((c) => c.backend));
-  const anchors = Anchors.of(results);
   const ratiosOf = (r: BenchResults, a: Anchors, backend: string, mode: Mode): number[] =>
     r.cells
       .filter((c) => c.backend === backend && c.mode === mode)
@@ -369,37 +383,44 @@ function overviewCharts(
   const meanRatio = (r: BenchResults, a: Anchors, backend: string, mode: Mode): number | null =>
     geometricMean(ratiosOf(r, a, backend, mode)) ?? null;
 
-  const withRatio = backends.filter(
-    (b) =>
-      meanRatio(results, anchors, b, 'forward') !== null || meanRatio(results, anchors, b, 'forwardBackward') !== null,
-  );
-  const ratioSeries: BarSeries[] = (['forward', 'forwardBackward'] as const).map((mode) => {
-    const values = withRatio.map((b) => meanRatio(results, anchors, b, mode));
-    return {
-      name: MODE_LABEL[mode],
-      values,
-      tips: withRatio.map((b, i) =>
-        values[i] === null
-          ? null
-          : `<b>${escapeHtml(b)}</b>, ${MODE_LABEL[mode]}: ${formatRatio(values[i]!)} MXNet's time (geometric mean of ${ratiosOf(results, anchors, b, mode).length} cells)`,
-      ),
-    };
-  });
-  if (withRatio.length > 0 && hasData(ratioSeries)) {
-    charts.push(
-      barChart(
-        'overview-ratio',
-        'Time / MXNet time per backend (latest run)',
-        'geometric mean over the cells both timed; below the line is faster than MXNet',
-        withRatio,
-        ratioSeries,
-        {
-          logY: true,
-          referenceLine: { value: 1, label: 'MXNet' },
-          yName: 'ratio',
-        },
-      ),
-    );
+  // per native anchor of the latest run: each backend's geometric-mean time over the anchor's
+  for (const anchor of nativeAnchors(results)) {
+    const lookup = anchorLookup(anchor.cells);
+    const ratios = (backend: string, mode: Mode): number[] =>
+      results.cells.flatMap((c) => {
+        const a = c.backend === backend && c.mode === mode && timed(c) ? lookup(c) : undefined;
+        return a === undefined ? [] : [c.medianMs! / a.medianMs];
+      });
+    const mean = (backend: string, mode: Mode): number | null => geometricMean(ratios(backend, mode)) ?? null;
+    const withRatio = backends.filter((b) => mean(b, 'forward') !== null || mean(b, 'forwardBackward') !== null);
+    const ratioSeries: BarSeries[] = (['forward', 'forwardBackward'] as const).map((mode) => {
+      const values = withRatio.map((b) => mean(b, mode));
+      return {
+        name: MODE_LABEL[mode],
+        values,
+        tips: withRatio.map((b, i) =>
+          values[i] === null
+            ? null
+            : `<b>${escapeHtml(b)}</b>, ${MODE_LABEL[mode]}: ${formatRatio(values[i]!)} ${anchor.name}'s time (geometric mean of ${ratios(b, mode).length} cells)`,
+        ),
+      };
+    });
+    if (withRatio.length > 0 && hasData(ratioSeries)) {
+      charts.push(
+        barChart(
+          anchor.kind === 'mxnet' ? 'overview-ratio' : `overview-ratio-${anchor.kind}`,
+          `Time / ${anchor.name} time per backend (latest run)`,
+          `geometric mean over the cells both timed; below the line is faster than ${anchor.name}`,
+          withRatio,
+          ratioSeries,
+          {
+            logY: true,
+            referenceLine: { value: 1, label: anchor.name },
+            yName: 'ratio',
+          },
+        ),
+      );
+    }
   }
 
   const firstCall = backends

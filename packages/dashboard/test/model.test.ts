@@ -247,6 +247,16 @@ describe('a perf engineer reads it at a glance (one full run)', () => {
     expect(sig3(0.5)).toBe('0.500');
   });
 
+  it('reports ratios to JAX beside those to MXNet, per loss and overall', () => {
+    // ts takes 1.25 times JAX's time in every cell of the full run, and half of MXNet's
+    const jax = seriesOf(chart(charts, 'ratio-jax-l2loss')) as unknown as { name: string; data: { value: number }[] }[];
+    const mx = seriesOf(chart(charts, 'ratio-l2loss')) as unknown as { name: string; data: { value: number }[] }[];
+    for (const d of jax.find((s) => s.name === 'ts')!.data) expect(d.value).toBeCloseTo(1.25, 12);
+    for (const d of mx.find((s) => s.name === 'ts')!.data) expect(d.value).toBeCloseTo(0.5, 12);
+    const overall = seriesOf(chart(charts, 'overview-ratio-jax')) as unknown as { data: { tip: string }[] }[];
+    expect(overall[1]!.data[0]!.tip).toBe("<b>ts</b>, forward+backward: 1.25× JAX's time (geometric mean of 3 cells)");
+  });
+
   it('plots time per element against size, log-log, so the step at 1M shows', () => {
     const c = chart(charts, 'per-element-l2loss-forward');
     expect(c.option.xAxis).toMatchObject({ type: 'log' });
