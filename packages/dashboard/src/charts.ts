@@ -10,6 +10,7 @@
  * so every data point carries its tooltip text (`tip`), written here with units and three
  * significant digits, and the page's one formatter shows it.
  */
+import { LOSS_NAMES } from '@gluon-loss/spec';
 
 /** How a series is drawn, and its legend entry: each series of a chart differs from the others in one of these. */
 export interface SeriesStyle {
@@ -55,7 +56,9 @@ export type SeriesKind =
   /** |ours - MXNet| / |MXNet| per training step. */
   | 'deviation'
   /** The relative deviation a replay test allows. */
-  | 'tolerance';
+  | 'tolerance'
+  /** A loss (the overview's lines, one per loss). */
+  | 'loss';
 
 /** A line of a chart: its points and how it is drawn. */
 export interface LineSeries {
@@ -126,6 +129,28 @@ function symbolOf(name: string): string {
 const hollow = (symbol: string): string =>
   symbol.startsWith('empty') ? symbol : `empty${symbol[0]!.toUpperCase()}${symbol.slice(1)}`;
 
+/**
+ * A loss's look on the overview: fourteen losses in MXNet's order, seven colours, solid
+ * then dashed with hollow markers (so each of the fourteen differs); an unknown name gets
+ * a hashed one.
+ */
+const LOSS_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#17becf'];
+const LOSS_SYMBOLS = ['circle', 'rect', 'triangle', 'diamond', 'roundRect'];
+
+function lossStyle(name: string): SeriesStyle {
+  const known = (LOSS_NAMES as readonly string[]).indexOf(name);
+  const i = known >= 0 ? known : hashOf(name) % (LOSS_COLOURS.length * 2);
+  const second = Math.floor(i / LOSS_COLOURS.length) % 2 === 1;
+  return {
+    colour: LOSS_COLOURS[i % LOSS_COLOURS.length]!,
+    dash: second ? [6, 3] : [],
+    width: 2,
+    symbol: second ? hollow(LOSS_SYMBOLS[i % LOSS_SYMBOLS.length]!) : LOSS_SYMBOLS[i % LOSS_SYMBOLS.length]!,
+    symbolSize: 8,
+    anchor: false,
+  };
+}
+
 /** The one place that decides how a series looks. */
 export function styleOf(name: string, kind: SeriesKind): SeriesStyle {
   const colour = colourOf(name);
@@ -168,6 +193,8 @@ export function styleOf(name: string, kind: SeriesKind): SeriesStyle {
         symbolSize: 3,
         anchor: false,
       };
+    case 'loss':
+      return lossStyle(name);
     case 'tolerance':
       return { colour: '#c62828', dash: [6, 3], width: 1.5, symbol: 'none', symbolSize: 0, anchor: false };
     case 'deviation':

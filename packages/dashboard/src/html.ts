@@ -239,7 +239,7 @@ export function renderHtml(model: DashboardModel): string {
   if (latest !== null) {
     parts.push('<h2>Overview</h2>');
     parts.push(
-      `<div class="charts">${model.overview.map((c) => chartPanel(c, c.id === 'overview-targets')).join('')}</div>`,
+      `<div class="charts">${model.overview.map((c) => chartPanel(c, c.id === 'overview-targets' || c.id === 'overview-per-element')).join('')}</div>`,
     );
     parts.push('<h3>Backends</h3>');
     parts.push(

@@ -8,6 +8,7 @@ import {
   Anchors,
   cellKey,
   evaluateTargets,
+  fastestCell,
   geometricMean,
   isTimed,
   rooflineFor,
@@ -421,6 +422,35 @@ function overviewCharts(
         ),
       );
     }
+  }
+
+  // cost growth across losses: the fastest backend's time per element at each size
+  const growth: LineSeries[] = [];
+  for (const loss of ordered(results.cells.map((c) => c.loss))) {
+    const points = sizesOf(results.cells, loss).flatMap(({ size }) => {
+      const best = fastestCell(results.cells, { loss, size, mode: 'forwardBackward' });
+      if (best === undefined || !(best.elements > 0)) return [];
+      const ns = nsPerElement(best.medianMs, best.elements);
+      return [
+        [
+          best.elements,
+          ns,
+          `<b>${escapeHtml(loss)}</b><br>${where(best)}<br>fastest: ${escapeHtml(best.backend)}, ${formatMs(best.medianMs)} · ${formatNsPerElement(ns)}`,
+        ] as const,
+      ];
+    });
+    if (points.length > 0) growth.push({ name: loss, points, kind: 'loss' });
+  }
+  if (hasData(growth)) {
+    charts.push(
+      timeVsSizeChart(
+        'overview-per-element',
+        'Time per element vs size, per loss (latest run)',
+        'forward+backward, the fastest backend at each size, ns per element of the main input, log-log: a rise is a cost that grows faster than the input',
+        'ns/element',
+        growth,
+      ),
+    );
   }
 
   const firstCall = backends

@@ -272,6 +272,20 @@ describe('a perf engineer reads it at a glance (one full run)', () => {
     for (const d of roof.data) expect((d as Point).value[1]).toBeCloseTo(0.1, 9);
   });
 
+  it('shows cost growth across losses: the fastest backend per size, in ns per element', () => {
+    const c = chart(charts, 'overview-per-element');
+    expect(seriesOf(c).map((s) => s.name)).toEqual(['L2Loss', 'HuberLoss']);
+    // tfjs-webgl, at half of ts's time, is the fastest L2Loss cell: 10, 1 and 3 ns per element
+    const l2 = seriesOf(c)[0]!.data as Point[];
+    expect(l2.map((d) => [d.value[0], Number(d.value[1].toPrecision(12))])).toEqual([
+      [1024, 10],
+      [65536, 1],
+      [1048576, 3],
+    ]);
+    expect(l2[2]!.tip).toContain('fastest: tfjs-webgl, 3.15 ms · 3.00 ns/element');
+    expect(c.legend[0]!.colour).not.toBe(c.legend[1]!.colour);
+  });
+
   it('draws a one-run history on a category axis holding that run, not a time axis of empty days', () => {
     const history = chart(charts, 'history-l2loss');
     expect(history.option.xAxis).toMatchObject({ type: 'category', data: ['2026-11-30 06:00 UTC (full)'] });
