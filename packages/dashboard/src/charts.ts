@@ -246,7 +246,11 @@ function lines(series: readonly LineSeries[]): { series: Record<string, unknown>
   return { series: drawn.map((d) => d.option), legend: drawn.map((d) => d.legend) };
 }
 
-/** Log-log against elements: time vs size, or time per element vs size. */
+/**
+ * Log-log against elements: time vs size, or time per element vs size. Where the run has
+ * one size only (a filtered run), a category axis holding that size: a log axis around
+ * one value spans decades of nothing.
+ */
 export function timeVsSizeChart(
   id: string,
   title: string,
@@ -254,13 +258,22 @@ export function timeVsSizeChart(
   yName: string,
   series: readonly LineSeries[],
 ): ChartSpec {
-  const { series: drawn, legend } = lines(series);
+  const sizes = new Set(series.flatMap((s) => s.points.map((p) => p[0])));
+  const only = sizes.size === 1 ? `${[...sizes][0]!.toLocaleString('en-US')} elements` : null;
+  const { series: drawn, legend } = lines(
+    only === null
+      ? series
+      : series.map((s) => ({ ...s, points: s.points.map(([, y, tip]) => [only, y, tip] as const) })),
+  );
   return {
     id,
     legend,
     option: {
-      ...base(title, subtitle),
-      xAxis: { type: 'log', name: 'elements', nameLocation: 'middle', nameGap: 26 },
+      ...base(title, only === null ? subtitle : `${subtitle}; one size in this run`),
+      xAxis:
+        only === null
+          ? { type: 'log', name: 'elements', nameLocation: 'middle', nameGap: 26 }
+          : { type: 'category', data: [only], name: 'elements', nameLocation: 'middle', nameGap: 26 },
       yAxis: { type: 'log', name: yName },
       series: drawn,
     },

@@ -286,6 +286,13 @@ describe('a perf engineer reads it at a glance (one full run)', () => {
     expect(c.legend[0]!.colour).not.toBe(c.legend[1]!.colour);
   });
 
+  it('draws a loss timed at one size only on a category axis of that size', () => {
+    const c = chart(charts, 'time-huberloss-forwardBackward');
+    expect(c.option.xAxis).toMatchObject({ type: 'category', data: ['65,536 elements'] });
+    for (const s of seriesOf(c)) expect(s.data.map((d) => (d as Point).value[0])).toEqual(['65,536 elements']);
+    expect(chart(charts, 'time-l2loss-forwardBackward').option.xAxis).toMatchObject({ type: 'log' });
+  });
+
   it('draws a one-run history on a category axis holding that run, not a time axis of empty days', () => {
     const history = chart(charts, 'history-l2loss');
     expect(history.option.xAxis).toMatchObject({ type: 'category', data: ['2026-11-30 06:00 UTC (full)'] });
