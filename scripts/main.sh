@@ -20,5 +20,6 @@ node packages/router/dist/choices.js 2>/dev/null
 echo
 echo "== quick bench: each backend's time over MXNet 1.9.1's, same run, same inputs"
 node packages/bench/dist/cli.js --quick --quiet
-node packages/dashboard/dist/cli.js
+node packages/dashboard/dist/training-cli.js --out dashboard-out/training.json
+node packages/dashboard/dist/cli.js --training dashboard-out/training.json
 echo "dashboard: $(pwd)/dashboard-out/index.html"

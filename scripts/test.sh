@@ -34,7 +34,9 @@ echo "== the README's coverage table is the one this run's conformance reports g
 node scripts/readme-table.mjs --check test-output/conformance-node.json test-output/conformance-browser.json
 echo "== the router's shipped eligibility table is the one this run's conformance reports give"
 node scripts/update-eligibility.mjs --check --node-report test-output/conformance-node.json --browser-report test-output/conformance-browser.json
-echo "== quick bench (timings are reported, never judged) and the dashboard drawn from it"
+echo "== quick bench (timings are reported, never judged), the training replay, and the dashboard drawn from both"
 rm -rf test-output/bench
 node packages/bench/dist/cli.js --quick --quiet --out test-output/bench
-node packages/dashboard/dist/cli.js --results test-output/bench --out test-output/dashboard/index.html
+node packages/dashboard/dist/training-cli.js --out test-output/dashboard/training.json
+node packages/dashboard/dist/cli.js --results test-output/bench --out test-output/dashboard/index.html \
+  --training test-output/dashboard/training.json
