@@ -42,6 +42,12 @@ export interface BackendEntry {
   readonly description: string;
   /** The packages the application installs for this backend (none for ts, or for an entry made elsewhere). */
   readonly packages?: readonly OptionalPackage[];
+  /**
+   * Its runtime is heavy: tfjs or onnxruntime, megabytes to download in a page and 0.3 to
+   * 3 s to load and initialise. The router loads such a backend only for a call big enough
+   * to repay that (its cost model's `loadHeavyAboveElements`), or when nothing light can run.
+   */
+  readonly heavy?: boolean;
   load(options?: BackendOptions): Promise<Backend>;
 }
 
@@ -151,6 +157,7 @@ export const BUILTIN_BACKENDS: readonly BackendEntry[] = [
       environments: variant === 'cpu' || variant === 'wasm' ? ['node', 'browser'] : ['browser'],
       description: `TensorFlow.js, ${variant} backend`,
       packages: ['@gluon-loss/backend-tfjs', '@tensorflow/tfjs', ...TFJS_VARIANT_PACKAGES[variant]],
+      heavy: true,
       load: async (options) =>
         (await importBackendPackage(entry, '@gluon-loss/backend-tfjs')).createTfjsBackend(
           variant,
@@ -166,6 +173,7 @@ export const BUILTIN_BACKENDS: readonly BackendEntry[] = [
       description:
         variant === 'node' ? 'onnxruntime-node, native CPU' : `onnxruntime-web, ${variant} execution provider`,
       packages: ['@gluon-loss/backend-onnx', ONNX_VARIANT_PACKAGES[variant]],
+      heavy: true,
       load: async (options) =>
         (await importBackendPackage(entry, '@gluon-loss/backend-onnx')).createOnnxBackend(
           variant,
@@ -210,6 +218,7 @@ export const CONFORMANCE_ADAPTERS: readonly BackendEntry[] = (['cpu', 'wasm', 'w
     name: `tfjs-ops-${variant}`,
     environments: variant === 'cpu' || variant === 'wasm' ? ['node', 'browser'] : ['browser'],
     description: `@gluon-loss/tfjs's functions on TensorFlow.js's ${variant} backend`,
+    heavy: true,
     load: async (options) =>
       (await importConformanceAdapter()).createTfjsOpsBackend(variant, factoryOptions('tfjs', options)),
   }),

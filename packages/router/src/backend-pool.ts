@@ -61,6 +61,8 @@ export class BackendPool {
       readonly clock: Clock;
       /** The load-and-probe deadline (ms). */
       readonly loadMs: number;
+      /** Whether a built-in backend's runtime is heavy (`BackendEntry.heavy`); injected ones never are. */
+      readonly heavy?: (name: string) => boolean;
     },
   ) {
     // An injected backend replaces a built-in of the same name (it is what the caller wants run).
@@ -81,6 +83,21 @@ export class BackendPool {
 
   sourceOf(name: string): 'builtin' | 'injected' | undefined {
     return this.#slots.get(name)?.source;
+  }
+
+  /**
+   * A built-in backend with a heavy runtime that nothing has loaded yet: what a small
+   * call does not load (see cost-model.ts). Once loaded (or being loaded) it is not.
+   */
+  isHeavyUnloaded(name: string): boolean {
+    const slot = this.#slots.get(name);
+    return (
+      slot !== undefined &&
+      slot.source === 'builtin' &&
+      slot.state === 'not loaded' &&
+      slot.pending === undefined &&
+      this.options.heavy?.(name) === true
+    );
   }
 
   /** The backend, loading and probing it on first use (never twice). */
