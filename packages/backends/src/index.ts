@@ -70,6 +70,8 @@ const provided = new Map<BackendPackageName, () => Promise<unknown>>();
  * do for every backend it wants besides ts (Node apps need not: installed packages are
  * found). Call it before the first loss is created, e.g.
  * `provideBackendPackage('@gluon-loss/backend-tfjs', () => import('@gluon-loss/backend-tfjs'))`.
+ * A variant's entry does too, so that the bundle holds that variant's runtime alone:
+ * `provideBackendPackage('@gluon-loss/backend-onnx', () => import('@gluon-loss/backend-onnx/wasm'))`.
  */
 export function provideBackendPackage<P extends BackendPackageName>(
   name: P,
@@ -99,6 +101,18 @@ function missingPackages(packages: readonly OptionalPackage[]): OptionalPackage[
       return true;
     }
   });
+}
+
+/**
+ * Why a built-in backend cannot load here, told without loading it: in Node, the message
+ * its load would fail with when Node cannot resolve some of its packages. Undefined when
+ * they resolve, or where this cannot be told (a bundle, a browser: there only the import
+ * says). Lets a router list what to install for backends it has not needed yet.
+ */
+export function missingPackagesReason(name: string): string | undefined {
+  const entry = findBackendEntry(name);
+  const missing = missingPackages(entry?.packages ?? []);
+  return missing.length > 0 ? new BackendUnavailableError(name, installAdvice(missing)).message : undefined;
 }
 
 async function importBackendPackage<P extends BackendPackageName>(

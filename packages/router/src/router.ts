@@ -5,7 +5,13 @@
  * Most applications use the default router through `createLoss`; a test or an app with
  * its own backends makes one with `createRouter`.
  */
-import { builtinBackendNames, findBackendEntry, loadBuiltinBackend, type BackendOptions } from '@gluon-loss/backends';
+import {
+  builtinBackendNames,
+  findBackendEntry,
+  loadBuiltinBackend,
+  missingPackagesReason,
+  type BackendOptions,
+} from '@gluon-loss/backends';
 import {
   ConfigError,
   canonicalLossName,
@@ -112,6 +118,8 @@ export class Router {
         clock: options.clock ?? (() => performance.now()),
         loadMs: deadlines.loadMs,
         heavy: (name) => findBackendEntry(name)?.heavy === true,
+        // The registry's packages say nothing about what another loader can load.
+        ...(options.loadBackend === undefined ? { missingPackages: missingPackagesReason } : {}),
       },
     );
     for (const name of builtins) {
