@@ -470,7 +470,7 @@ test('a Vite app: wasm files found with no configuration, MXNet results in the p
     const smallBytes = transferred();
     const smallUrls = [...responses.values()].map((r) => `${r.status} ${r.url.slice(url.length)} ${r.bytes}`);
     console.log(
-      `vite-app: the small page transferred ${smallBytes} bytes in ${smallUrls.length} responses, results after ${smallMs} ms, on ${small.results.map((r) => r.backend).join(', ')}:\n  ${smallUrls.join('\n  ')}`,
+      `vite-app: the small page transferred ${smallBytes} bytes in ${smallUrls.length} responses, results after ${smallMs} ms, on ${small.results.map((r) => r.backend).join(', ')}; 512 x 1000 SoftmaxCE on ${small.medium.backend}:\n  ${smallUrls.join('\n  ')}`,
     );
     assert.deepEqual(pageErrors, []);
     for (const r of small.results) assert.deepEqual(r.failures, [], `${r.case} on ${r.backend}`);
@@ -479,6 +479,7 @@ test('a Vite app: wasm files found with no configuration, MXNet results in the p
       small.results.every((r) => r.backend === 'ts' || r.backend === 'wasm-simd'),
       JSON.stringify(small.results),
     );
+    assert.ok(['ts', 'wasm-simd'].includes(small.medium.backend), JSON.stringify(small.medium));
     for (const b of ['tfjs-wasm', 'tfjs-cpu', 'onnx-wasm'])
       assert.equal(small.availability.find((a) => a.backend === b)?.state, 'not loaded', `${b} stays unloaded`);
     assert.ok(
