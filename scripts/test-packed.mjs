@@ -4,8 +4,12 @@
  * tarballs with npm into fresh projects outside the workspace, and in each project
  * type-checks a TypeScript program in strict mode (loss names, config keys and input names
  * checked at compile time) and runs it. Projects: ts only (the default install: its size, no install
- * scripts, the other backends listed with what to install), with tfjs (cpu, wasm), and with
- * onnxruntime-node (its install script kept from downloading GPU libraries).
+ * scripts, the other backends listed with what to install), with tfjs (cpu, wasm), with
+ * onnxruntime-node (its install script kept from downloading GPU libraries), and a Vite app
+ * (scripts/packed-vite-app: built with no configuration, served, run in headless Chromium,
+ * its results checked against MXNet's goldens in the page and the bytes it downloads
+ * counted: a page of small calls stays under 1 MB, heavy runtimes load for a big call and
+ * find their wasm files).
  *
  * Run after `pnpm build`: `node scripts/test-packed.mjs` (node:test; KEEP_PACKED=1 keeps
  * the projects). Registry packages come from npm's registry (and its cache); nothing else
@@ -13,6 +17,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -22,6 +27,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -31,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+const { chromium } = createRequire(join(root, 'packages/browser/package.json'))('playwright-core');
 
 /** The published packages: directory in the workspace, name, tarball. */
 const PUBLISHED = {
@@ -331,4 +338,183 @@ test('an outside backend (the spec README example) passes conformance via npx -p
   assert.match(out, /^L2Loss +(\d+) of \1 forward, (\d+) of \2 gradient$/m);
   assert.match(out, /^total +(\d+) of \1 cases passed$/m);
   assert.equal(existsSync(join(dir, 'node_modules')), false);
+});
+
+/** What the Vite app's page is checked on: one golden case of MXNet 1.9.1 per loss, finite values only. */
+const VITE_APP_LOSSES = [
+  'L2Loss',
+  'SoftmaxCrossEntropyLoss',
+  'HuberLoss',
+  'SigmoidBinaryCrossEntropyLoss',
+  'KLDivLoss',
+];
+const MAX_SMALL_PAGE_BYTES = 1024 * 1024;
+
+function viteAppCases() {
+  const finite = (t) => t === undefined || typeof t === 'number' || t.data.every((v) => typeof v === 'number');
+  return VITE_APP_LOSSES.map((loss) => {
+    const { cases } = JSON.parse(readFileSync(join(root, 'conformance/golden', `${loss}.json`), 'utf8'));
+    const c = cases.find(
+      (c) =>
+        c.expected?.loss !== undefined &&
+        c.expected.grads !== undefined &&
+        c.headGrad !== undefined &&
+        [...Object.values(c.inputs), c.headGrad, c.expected.loss, ...Object.values(c.expected.grads)].every(finite),
+    );
+    assert.ok(c, `a finite golden case of ${loss}`);
+    return {
+      name: c.name,
+      loss: c.loss,
+      config: c.config,
+      inputs: c.inputs,
+      headGrad: c.headGrad,
+      expected: c.expected,
+    };
+  });
+}
+
+const CONTENT_TYPES = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
+
+/** A static server of `dir` on 127.0.0.1 (WebGPU and the like want a secure context). */
+async function serve(dir) {
+  const server = createServer((req, res) => {
+    const path = join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const file = path.endsWith('/') ? join(path, 'index.html') : path;
+    if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream',
+    });
+    res.end(readFileSync(file));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, url: `http://127.0.0.1:${server.address().port}/` };
+}
+
+test('a Vite app: wasm files found with no configuration, MXNet results in the page, small calls under 1 MB', async () => {
+  const { dir, installMs } = project('vite-app', {
+    gluon: [...DEFAULT_INSTALL, '@gluon-loss/backend-tfjs', '@gluon-loss/backend-onnx'],
+    registry: {
+      '@tensorflow/tfjs': '4.22.0',
+      '@tensorflow/tfjs-backend-wasm': '4.22.0',
+      'onnxruntime-web': '1.30.0',
+      vite: '8.3.8',
+    },
+  });
+  cpSync(join(root, 'scripts/packed-vite-app'), dir, { recursive: true });
+  writeFileSync(join(dir, 'cases.json'), JSON.stringify(viteAppCases()));
+  run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir);
+  const t0 = Date.now();
+  run(process.execPath, [join(dir, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], dir);
+  const buildMs = Date.now() - t0;
+  const assets = readdirSync(join(dir, 'dist/assets'));
+  const distBytes = directorySize(join(dir, 'dist'));
+  console.log(
+    `vite-app: npm install ${installMs} ms, vite build ${buildMs} ms, dist ${(distBytes / 1024 / 1024).toFixed(1)} MB`,
+  );
+  // The wasm binaries of what the app imports, and no others (no threaded tfjs, no jsep or asyncify ORT build).
+  assert.deepEqual(
+    assets
+      .filter((a) => a.endsWith('.wasm'))
+      .map((a) => a.replace(/-[\w-]{8}\.wasm$/, '.wasm'))
+      .sort(),
+    ['ort-wasm-simd-threaded.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm.wasm'],
+  );
+
+  const { server, url } = await serve(join(dir, 'dist'));
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--enable-unsafe-swiftshader',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    const responses = new Map(); // requestId -> { url, status, bytes }
+    cdp.on('Network.responseReceived', (e) =>
+      responses.set(e.requestId, { url: e.response.url, status: e.response.status, bytes: 0 }),
+    );
+    cdp.on('Network.loadingFinished', (e) => {
+      const r = responses.get(e.requestId);
+      if (r !== undefined) r.bytes = e.encodedDataLength;
+    });
+    const transferred = () => [...responses.values()].reduce((sum, r) => sum + r.bytes, 0);
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+
+    const t1 = Date.now();
+    await page.goto(url);
+    await page.waitForFunction(() => document.getElementById('out')?.textContent === 'ready', null, {
+      polling: 100,
+      timeout: 60_000,
+    });
+    const small = await page.evaluate(() => window.gluonTest.small());
+    const smallMs = Date.now() - t1;
+    const smallBytes = transferred();
+    const smallUrls = [...responses.values()].map((r) => `${r.status} ${r.url.slice(url.length)} ${r.bytes}`);
+    console.log(
+      `vite-app: the small page transferred ${smallBytes} bytes in ${smallUrls.length} responses, results after ${smallMs} ms, on ${small.results.map((r) => r.backend).join(', ')}; 512 x 1000 SoftmaxCE on ${small.medium.backend}:\n  ${smallUrls.join('\n  ')}`,
+    );
+    assert.deepEqual(pageErrors, []);
+    for (const r of small.results) assert.deepEqual(r.failures, [], `${r.case} on ${r.backend}`);
+    assert.equal(small.results.length, VITE_APP_LOSSES.length);
+    assert.ok(
+      small.results.every((r) => r.backend === 'ts' || r.backend === 'wasm-simd'),
+      JSON.stringify(small.results),
+    );
+    assert.ok(['ts', 'wasm-simd'].includes(small.medium.backend), JSON.stringify(small.medium));
+    for (const b of ['tfjs-wasm', 'tfjs-cpu', 'onnx-wasm'])
+      assert.equal(small.availability.find((a) => a.backend === b)?.state, 'not loaded', `${b} stays unloaded`);
+    assert.ok(
+      smallBytes < MAX_SMALL_PAGE_BYTES,
+      `the small page transferred ${smallBytes} bytes:\n${smallUrls.join('\n')}`,
+    );
+
+    const t2 = Date.now();
+    const heavy = await page.evaluate(() => window.gluonTest.heavy());
+    const heavyBytes = transferred() - smallBytes;
+    console.log(
+      `vite-app: the big call and the heavy backends' cases transferred ${heavyBytes} more bytes in ${Date.now() - t2} ms; timed ${heavy.big.timed.join(', ')}; ran on ${heavy.big.backend}`,
+    );
+    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(
+      [...responses.values()].filter((r) => r.status >= 400).map((r) => `${r.status} ${r.url}`),
+      [],
+    );
+    for (const b of ['tfjs-wasm', 'onnx-wasm']) {
+      assert.equal(
+        heavy.availability.find((a) => a.backend === b)?.state,
+        'available',
+        JSON.stringify(heavy.availability),
+      );
+      assert.ok(
+        heavy.big.timed.some((t) => t.startsWith(`${b}:`)),
+        `${b} timed on the big call`,
+      );
+      for (const r of heavy.byBackend[b]) {
+        assert.equal(r.backend, b);
+        assert.deepEqual(r.failures, [], `${r.case} on ${b}`);
+      }
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
 });

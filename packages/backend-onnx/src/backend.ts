@@ -27,6 +27,7 @@ import {
   type OnnxBackendOptions,
   type OnnxRuntime,
   type OnnxVariant,
+  type OrtImporter,
 } from './runtime.js';
 
 const ENVIRONMENTS: Readonly<Record<OnnxVariant, readonly Environment[]>> = {
@@ -81,7 +82,15 @@ export function graphOptionsFor(variant: OnnxVariant, options: OnnxBackendOption
 
 export const ONNX_VARIANTS: readonly OnnxVariant[] = ['wasm', 'webgpu', 'node'];
 
-export function createOnnxBackend(variant: OnnxVariant, options: OnnxBackendOptions = {}): OnnxBackend {
+/**
+ * The backend of `variant`, whose runtime `importOrt` imports (each entry point passes
+ * its own: `createOnnxBackend` from the package's main entry, `/wasm`, `/webgpu`, `/node`).
+ */
+export function onnxBackendOn(
+  importOrt: OrtImporter,
+  variant: OnnxVariant,
+  options: OnnxBackendOptions = {},
+): OnnxBackend {
   if (!ONNX_VARIANTS.includes(variant)) {
     throw new Error(`unknown onnx variant ${JSON.stringify(variant)}: expected one of ${ONNX_VARIANTS.join(', ')}`);
   }
@@ -94,7 +103,7 @@ export function createOnnxBackend(variant: OnnxVariant, options: OnnxBackendOpti
 
   const ready = (): Promise<OnnxRuntime> => {
     runtime ??= (async () => {
-      const r = await loadRuntime(variant, options);
+      const r = await loadRuntime(variant, options, importOrt);
       await smokeTest(r);
       loaded = r;
       return r;

@@ -1,4 +1,17 @@
-export { ONNX_VARIANTS, createOnnxBackend, graphOptionsFor, type OnnxBackend } from './backend.js';
+import { onnxBackendOn, type OnnxBackend } from './backend.js';
+import { importAnyOrt } from './ort/any.js';
+import type { OnnxBackendOptions, OnnxVariant } from './runtime.js';
+
+export { ONNX_VARIANTS, graphOptionsFor, type OnnxBackend } from './backend.js';
+
+/**
+ * The Backend of one onnxruntime variant, any of the three. A bundle of this entry holds
+ * both onnxruntime-web builds (wasm and webgpu, 41 MB of assets); `@gluon-loss/backend-onnx/wasm`
+ * and `/webgpu` export the same function with one build each.
+ */
+export function createOnnxBackend(variant: OnnxVariant, options: OnnxBackendOptions = {}): OnnxBackend {
+  return onnxBackendOn(importAnyOrt, variant, options);
+}
 export { OnnxCompiledLoss } from './compiled-loss.js';
 export type { OnnxBackendOptions, OnnxVariant, SessionEvent } from './runtime.js';
 export type { CtcRecursion, GraphMode, LossGraphOptions } from './loss-graph.js';

@@ -1,6 +1,8 @@
 /**
  * Loading onnxruntime for one variant and creating sessions on exactly one execution
- * provider. The Node-only modules (`onnxruntime-node`, `node:os`) are imported through
+ * provider. Which module a variant imports is its entry point's choice (`ort/*.ts`), so a
+ * bundle holds only the runtimes its entry can load. The Node-only modules
+ * (`onnxruntime-node`, `node:os`, onnxruntime-web's node build) are imported through
  * specifiers a bundler does not follow, and only after `currentEnvironment()` says Node,
  * so a browser bundle of this package never pulls them in.
  */
@@ -78,7 +80,7 @@ export interface SessionSlot {
 }
 
 /** The part of the onnxruntime-web / onnxruntime-node module API used here (the same in both). */
-interface OrtModule {
+export interface OrtModule {
   readonly Tensor: typeof ort.Tensor;
   readonly InferenceSession: typeof ort.InferenceSession;
   readonly env: ort.Env;
@@ -108,9 +110,7 @@ const LOG_LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'] as const;
 const MAX_DEFAULT_THREADS = 4;
 
 /** A bundler leaves `import(specifier)` alone when the specifier is not a literal. */
-const NODE_ONLY = { ort: 'onnxruntime-node', os: 'node:os' } as const;
-
-async function importNodeOnly<T>(specifier: string): Promise<T> {
+export async function importNodeOnly<T>(specifier: string): Promise<T> {
   return (await import(/* @vite-ignore */ specifier)) as T;
 }
 
@@ -122,35 +122,41 @@ function inheritsInputType(): boolean {
 
 async function availableCores(): Promise<number> {
   if (currentEnvironment() === 'node') {
-    const os = await importNodeOnly<{ availableParallelism?: () => number; cpus: () => unknown[] }>(NODE_ONLY.os);
+    const os = await importNodeOnly<{ availableParallelism?: () => number; cpus: () => unknown[] }>('node:os');
     return os.availableParallelism?.() ?? os.cpus().length;
   }
   const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
   return g.crossOriginIsolated === true ? (g.navigator?.hardwareConcurrency ?? 1) : 1;
 }
 
-async function loadModule(variant: OnnxVariant): Promise<OrtModule> {
-  const environment = currentEnvironment();
-  switch (variant) {
-    case 'wasm':
-      // In Node the package's "node" export is the build that loads its wasm from disk.
-      return (
-        environment === 'node' ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm')
-      ) as OrtModule;
-    case 'webgpu':
-      if (environment !== 'browser')
-        throw new Error('onnx-webgpu runs only in a browser (the WebGPU EP of onnxruntime-web)');
-      return (await import('onnxruntime-web/webgpu')) as OrtModule;
-    case 'node':
-      if (environment !== 'node')
-        throw new Error('onnx-node runs only in Node.js (onnxruntime-node is a native addon)');
-      return importNodeOnly<OrtModule>(NODE_ONLY.ort);
-  }
+/**
+ * Imports the ORT module of a variant, or rejects with why it cannot run here. Each entry
+ * point of this package passes its own (`ort-modules.ts`), so that a bundle holds the
+ * onnxruntime-web builds of the variants it can load and no others.
+ */
+export type OrtImporter = (variant: OnnxVariant) => Promise<OrtModule>;
+
+/**
+ * The importer of an entry point that bundles one variant's runtime: any other variant
+ * is unavailable, with the entry to import instead.
+ */
+export function onlyVariant(only: OnnxVariant, importOrt: () => Promise<OrtModule>, entry: string): OrtImporter {
+  return async (variant) => {
+    if (variant !== only)
+      throw new Error(
+        `${entry} brings onnxruntime for onnx-${only} only; an app that wants onnx-${variant} imports @gluon-loss/backend-onnx (every variant) or @gluon-loss/backend-onnx/${variant}`,
+      );
+    return importOrt();
+  };
 }
 
 /** Loads the variant's ORT module and configures it; rejects with the reason it cannot run. */
-export async function loadRuntime(variant: OnnxVariant, options: OnnxBackendOptions): Promise<OnnxRuntime> {
-  const mod = await loadModule(variant);
+export async function loadRuntime(
+  variant: OnnxVariant,
+  options: OnnxBackendOptions,
+  importOrt: OrtImporter,
+): Promise<OnnxRuntime> {
+  const mod = await importOrt(variant);
   // onnxruntime-web's wasm threads are Workers, which inherit the process's execArgv: under
   // `node --input-type=module -e ...` each Worker fails to start (ERR_INPUT_TYPE_NOT_ALLOWED)
   // and takes the process down. There wasm runs single-threaded: no Worker is started.

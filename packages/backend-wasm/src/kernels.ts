@@ -11,7 +11,7 @@
  * dropped (a wasm memory cannot shrink), so the next call starts from a small one.
  */
 import { BackendUnavailableError, UnsupportedError } from '@gluon-loss/spec';
-import { KERNELS_MT_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
 import type { WorkerPool } from './pool.js';
 
 export const WASM_BACKEND_NAME = 'wasm-simd';
@@ -31,6 +31,26 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/**
+ * The threaded module (wasm-simd-mt, Node worker threads only), imported through a
+ * specifier that bundlers do not follow: a page's bundle holds the single-threaded module
+ * alone (~170 KB of base64), not both. A Node app bundled whole loses wasm-simd-mt only,
+ * which then says why.
+ */
+async function threadedModuleBase64(): Promise<string> {
+  const specifier = './kernels-mt.generated.js';
+  try {
+    const generated = (await import(/* @vite-ignore */ specifier)) as { KERNELS_MT_WASM_BASE64: string };
+    return generated.KERNELS_MT_WASM_BASE64;
+  } catch (e) {
+    throw new BackendUnavailableError(
+      WASM_MT_BACKEND_NAME,
+      `its module ${specifier} did not load beside kernels.js (bundled?): ${(e as Error).message}`,
+      e,
+    );
+  }
+}
+
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
 /**
@@ -45,7 +65,7 @@ export function kernelModule(threaded = false): Promise<WebAssembly.Module> {
       if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') {
         throw new BackendUnavailableError(name, 'this environment has no WebAssembly');
       }
-      const bytes = decodeBase64(threaded ? KERNELS_MT_WASM_BASE64 : KERNELS_WASM_BASE64);
+      const bytes = decodeBase64(threaded ? await threadedModuleBase64() : KERNELS_WASM_BASE64);
       if (!WebAssembly.validate(bytes)) {
         throw new BackendUnavailableError(
           name,

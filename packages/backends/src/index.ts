@@ -42,6 +42,12 @@ export interface BackendEntry {
   readonly description: string;
   /** The packages the application installs for this backend (none for ts, or for an entry made elsewhere). */
   readonly packages?: readonly OptionalPackage[];
+  /**
+   * Its runtime is heavy: tfjs or onnxruntime, megabytes to download in a page and 0.3 to
+   * 3 s to load and initialise. The router loads such a backend only for a call big enough
+   * to repay that (its cost model's `loadHeavyAboveElements`), or when nothing light can run.
+   */
+  readonly heavy?: boolean;
   load(options?: BackendOptions): Promise<Backend>;
 }
 
@@ -64,6 +70,8 @@ const provided = new Map<BackendPackageName, () => Promise<unknown>>();
  * do for every backend it wants besides ts (Node apps need not: installed packages are
  * found). Call it before the first loss is created, e.g.
  * `provideBackendPackage('@gluon-loss/backend-tfjs', () => import('@gluon-loss/backend-tfjs'))`.
+ * A variant's entry does too, so that the bundle holds that variant's runtime alone:
+ * `provideBackendPackage('@gluon-loss/backend-onnx', () => import('@gluon-loss/backend-onnx/wasm'))`.
  */
 export function provideBackendPackage<P extends BackendPackageName>(
   name: P,
@@ -93,6 +101,18 @@ function missingPackages(packages: readonly OptionalPackage[]): OptionalPackage[
       return true;
     }
   });
+}
+
+/**
+ * Why a built-in backend cannot load here, told without loading it: in Node, the message
+ * its load would fail with when Node cannot resolve some of its packages. Undefined when
+ * they resolve, or where this cannot be told (a bundle, a browser: there only the import
+ * says). Lets a router list what to install for backends it has not needed yet.
+ */
+export function missingPackagesReason(name: string): string | undefined {
+  const entry = findBackendEntry(name);
+  const missing = missingPackages(entry?.packages ?? []);
+  return missing.length > 0 ? new BackendUnavailableError(name, installAdvice(missing)).message : undefined;
 }
 
 async function importBackendPackage<P extends BackendPackageName>(
@@ -151,6 +171,7 @@ export const BUILTIN_BACKENDS: readonly BackendEntry[] = [
       environments: variant === 'cpu' || variant === 'wasm' ? ['node', 'browser'] : ['browser'],
       description: `TensorFlow.js, ${variant} backend`,
       packages: ['@gluon-loss/backend-tfjs', '@tensorflow/tfjs', ...TFJS_VARIANT_PACKAGES[variant]],
+      heavy: true,
       load: async (options) =>
         (await importBackendPackage(entry, '@gluon-loss/backend-tfjs')).createTfjsBackend(
           variant,
@@ -166,6 +187,7 @@ export const BUILTIN_BACKENDS: readonly BackendEntry[] = [
       description:
         variant === 'node' ? 'onnxruntime-node, native CPU' : `onnxruntime-web, ${variant} execution provider`,
       packages: ['@gluon-loss/backend-onnx', ONNX_VARIANT_PACKAGES[variant]],
+      heavy: true,
       load: async (options) =>
         (await importBackendPackage(entry, '@gluon-loss/backend-onnx')).createOnnxBackend(
           variant,
@@ -210,6 +232,7 @@ export const CONFORMANCE_ADAPTERS: readonly BackendEntry[] = (['cpu', 'wasm', 'w
     name: `tfjs-ops-${variant}`,
     environments: variant === 'cpu' || variant === 'wasm' ? ['node', 'browser'] : ['browser'],
     description: `@gluon-loss/tfjs's functions on TensorFlow.js's ${variant} backend`,
+    heavy: true,
     load: async (options) =>
       (await importConformanceAdapter()).createTfjsOpsBackend(variant, factoryOptions('tfjs', options)),
   }),

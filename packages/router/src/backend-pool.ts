@@ -61,6 +61,13 @@ export class BackendPool {
       readonly clock: Clock;
       /** The load-and-probe deadline (ms). */
       readonly loadMs: number;
+      /** Whether a built-in backend's runtime is heavy (`BackendEntry.heavy`); injected ones never are. */
+      readonly heavy?: (name: string) => boolean;
+      /**
+       * Why a built-in backend that is not loaded yet cannot load here, told without loading
+       * it (its packages are not installed), for `availability()`.
+       */
+      readonly missingPackages?: (name: string) => string | undefined;
     },
   ) {
     // An injected backend replaces a built-in of the same name (it is what the caller wants run).
@@ -81,6 +88,21 @@ export class BackendPool {
 
   sourceOf(name: string): 'builtin' | 'injected' | undefined {
     return this.#slots.get(name)?.source;
+  }
+
+  /**
+   * A built-in backend with a heavy runtime that nothing has loaded yet: what a small
+   * call does not load (see cost-model.ts). Once loaded (or being loaded) it is not.
+   */
+  isHeavyUnloaded(name: string): boolean {
+    const slot = this.#slots.get(name);
+    return (
+      slot !== undefined &&
+      slot.source === 'builtin' &&
+      slot.state === 'not loaded' &&
+      slot.pending === undefined &&
+      this.options.heavy?.(name) === true
+    );
   }
 
   /** The backend, loading and probing it on first use (never twice). */
@@ -135,6 +157,12 @@ export class BackendPool {
 
   availability(): BackendAvailability[] {
     for (const name of this.#slots.keys()) this.isUnavailable(name); // lost elsewhere in the process
+    // A backend not needed yet whose packages are not installed: say so, with what to install.
+    for (const slot of this.#slots.values()) {
+      if (slot.source !== 'builtin' || slot.state !== 'not loaded' || slot.pending !== undefined) continue;
+      const reason = this.options.missingPackages?.(slot.name);
+      if (reason !== undefined) this.#fail(slot, reason);
+    }
     return [...this.#slots.values()].map((s) => ({
       backend: s.name,
       source: s.source,

@@ -17,8 +17,18 @@
  *   whose batch is not on axis 0 (a `batch_axis` of 1, CTC's 'TNC' layout) or whose cost
  *   is not linear in the batch (SDML) gets no proxy and is timed on the real call.
  *
- * The installs issue's lazy loading of heavy backends reads the same estimate: a call
- * below `proxyAboveElements` is small enough that a heavy runtime's load is not worth it.
+ * - `loadsHeavy(cost, settings)`: whether a call may load a heavy runtime (tfjs,
+ *   onnxruntime: `BackendEntry.heavy`) that nothing has loaded yet: its main input has
+ *   more than `loadHeavyAboveElements` elements (default 2^21, the proxy threshold). Such a
+ *   load costs megabytes of download in a page (tfjs-wasm 0.7 MB of wasm plus ~1.5 MB of
+ *   script, onnx-wasm 14 MB) and 0.3 to 3 s of initialisation, and below ~2M elements
+ *   the light backends (ts, wasm-simd) take a few ms a call (docs: 1M-element softmax-CE
+ *   18-28 ms in ts against 2-5 ms in onnx-wasm), so the heavy one would need hundreds of
+ *   calls to repay its load. A smaller call is decided among the backends already loaded
+ *   and the light ones; a heavy backend is loaded for it only when none of those can run
+ *   it (and on a fault, as any fallback). A bucket decided so keeps its decision; a later
+ *   big call loads the heavy runtimes for its own bucket. `loadHeavyAboveElements: 0`
+ *   loads and times every candidate on every first call.
  */
 import { planCall, sizeOf, type CallPlan, type LossInputs, type Tensor } from '@gluon-loss/spec';
 import type { CallMode } from './decisions.js';
@@ -28,9 +38,15 @@ export interface CostSettings {
   readonly proxyAboveElements: number;
   /** About how many elements of the main input a proxy has (default 2^18). */
   readonly proxyElements: number;
+  /** A call whose main input has more elements than this may load a heavy runtime (default 2^21). */
+  readonly loadHeavyAboveElements: number;
 }
 
-export const DEFAULT_COST: CostSettings = Object.freeze({ proxyAboveElements: 1 << 21, proxyElements: 1 << 18 });
+export const DEFAULT_COST: CostSettings = Object.freeze({
+  proxyAboveElements: 1 << 21,
+  proxyElements: 1 << 18,
+  loadHeavyAboveElements: 1 << 21,
+});
 
 export interface CallCost {
   /** Elements of the main input (pred, input1 or x1). */
@@ -59,6 +75,11 @@ export function estimateCost(plan: CallPlan, mode: CallMode): CallCost {
 /** Whether a call is large enough that its bucket is timed on a proxy. */
 export function needsProxy(cost: CallCost, settings: CostSettings = DEFAULT_COST): boolean {
   return cost.mainElements > settings.proxyAboveElements;
+}
+
+/** Whether a call is large enough to load a heavy runtime that is not loaded yet (see the module comment). */
+export function loadsHeavy(cost: CallCost, settings: CostSettings = DEFAULT_COST): boolean {
+  return cost.mainElements > settings.loadHeavyAboveElements;
 }
 
 /** Losses whose cost is not linear in the batch: timed on the real call whatever the size. */

@@ -28,7 +28,7 @@ import {
 import type { BackendPool } from './backend-pool.js';
 import { timeContenders, type CalibrationSettings, type Clock, type Contender, type Prepared } from './calibration.js';
 import { CompiledCache, type CompiledCacheLimits } from './compiled-cache.js';
-import { estimateCost, needsProxy, proxyInputs, type CostSettings } from './cost-model.js';
+import { estimateCost, loadsHeavy, needsProxy, proxyInputs, type CostSettings } from './cost-model.js';
 import { decide, fallbackDecision, planDecision, type DecisionCore } from './decide.js';
 import { withDeadline, type Deadlines } from './deadlines.js';
 import { decisionKey, type CallMode, type Decision } from './decisions.js';
@@ -377,13 +377,31 @@ export class RoutedLoss {
       candidates = candidates.slice(1);
     }
 
+    // A small call is decided among the light backends and those already loaded; a heavy
+    // runtime is loaded for it only when none of those can run it (cost-model.ts).
+    const deferred = loadsHeavy(estimateCost(call.plan, call.mode), this.#ctx.cost)
+      ? []
+      : candidates.filter((b) => this.#ctx.pool.isHeavyUnloaded(b));
     // Load and probe the candidates first: with one available there is nothing to time.
     const loadMs = new Map<string, number | null>();
     const available: string[] = [];
     for (const backend of candidates) {
+      if (deferred.includes(backend)) continue;
       const acquired = await this.#acquire(backend, call, loadMs);
       this.#assertLive();
       if (acquired !== undefined) available.push(backend);
+    }
+    if (deferred.length > 0 && available.length === 0) {
+      for (const backend of deferred) {
+        const acquired = await this.#acquire(backend, call, loadMs);
+        this.#assertLive();
+        if (acquired !== undefined) available.push(backend);
+      }
+    } else if (deferred.length > 0) {
+      note = joinNotes(
+        note,
+        `not loaded for a call this small: ${deferred.join(', ')} (a heavy runtime loads for a main input above ${this.#ctx.cost.loadHeavyAboveElements} elements)`,
+      );
     }
     const plan = planDecision({ kind: 'fastest' }, available);
     if (plan.kind === 'none') throw this.#allFailed(call);

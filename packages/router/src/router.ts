@@ -5,7 +5,13 @@
  * Most applications use the default router through `createLoss`; a test or an app with
  * its own backends makes one with `createRouter`.
  */
-import { builtinBackendNames, loadBuiltinBackend, type BackendOptions } from '@gluon-loss/backends';
+import {
+  builtinBackendNames,
+  findBackendEntry,
+  loadBuiltinBackend,
+  missingPackagesReason,
+  type BackendOptions,
+} from '@gluon-loss/backends';
 import {
   ConfigError,
   canonicalLossName,
@@ -111,6 +117,9 @@ export class Router {
         backendOptions: typeof perName === 'function' ? perName : () => perName,
         clock: options.clock ?? (() => performance.now()),
         loadMs: deadlines.loadMs,
+        heavy: (name) => findBackendEntry(name)?.heavy === true,
+        // The registry's packages say nothing about what another loader can load.
+        ...(options.loadBackend === undefined ? { missingPackages: missingPackagesReason } : {}),
       },
     );
     for (const name of builtins) {
@@ -176,10 +185,18 @@ export class Router {
       candidates.splice(candidates.indexOf(policy.backend), 1);
       candidates.unshift(policy.backend);
     }
-    // Fail now, not on the first call, when nothing can run: probe candidates until one is available.
+    // Fail now, not on the first call, when nothing can run: probe candidates until one is
+    // available, light ones first under 'fastest' (a heavy runtime waits for a call big enough).
     const unavailable: BackendAttempt[] = [];
     let anyAvailable = false;
-    for (const backend of candidates) {
+    const probeOrder =
+      policy.kind === 'fastest'
+        ? [
+            ...candidates.filter((b) => !this.#pool.isHeavyUnloaded(b)),
+            ...candidates.filter((b) => this.#pool.isHeavyUnloaded(b)),
+          ]
+        : candidates;
+    for (const backend of probeOrder) {
       const acquired = await this.#pool.acquire(backend);
       if (acquired.backend !== undefined) {
         anyAvailable = true;

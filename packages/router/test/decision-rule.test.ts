@@ -232,7 +232,8 @@ describe('eligibility and loading', () => {
     environments: { node: { ts: ['L2Loss'], 'tfjs-cpu': ['L2Loss'], 'tfjs-wasm': ['L1Loss'] } },
   };
 
-  function lazyRouter() {
+  /** Scripted backends under the built-ins' names (tfjs-*, onnx-* heavy); those in `broken` are unavailable. */
+  function lazyRouter(cost?: RouterOptions['cost'], broken: readonly string[] = []) {
     const clock = new FakeClock();
     const loaded: string[] = [];
     const router = createRouter({
@@ -240,22 +241,49 @@ describe('eligibility and loading', () => {
       eligibility: table,
       clock: clock.read,
       calibration: EXACT,
+      ...(cost !== undefined ? { cost } : {}),
       loadBackend: async (name): Promise<Backend> => {
         loaded.push(name);
+        if (broken.includes(name)) throw new Error(`${name} cannot load here`);
         return scriptedBackend({ name, cost: name === 'ts' ? 1 : 2 }, clock);
       },
     });
     return { router, loaded };
   }
 
-  it('loads only what it uses: one candidate at createLoss, the eligible ones at the first call', async () => {
-    const { router, loaded } = lazyRouter();
+  it('loads only what it uses: one candidate at createLoss, the eligible ones at the first big call', async () => {
+    const { router, loaded } = lazyRouter({ loadHeavyAboveElements: 0 });
     const loss = await router.createLoss('L2Loss');
     expect(loaded).toEqual(['ts']);
     await loss.forward(l2Call().inputs);
     expect(loaded).toEqual(['ts', 'tfjs-cpu']); // tfjs-wasm, onnx-*: not eligible for L2Loss, never loaded
     expect(loss.explain().eligibility.candidates).toEqual(['ts', 'tfjs-cpu']);
     expect(loss.explain().availability.find((a) => a.backend === 'onnx-node')!.state).toBe('not loaded');
+  });
+
+  it('loads a heavy runtime only for a call above loadHeavyAboveElements; a small one runs on what is light', async () => {
+    const { router, loaded } = lazyRouter({ loadHeavyAboveElements: 64 });
+    const loss = await router.createLoss('L2Loss');
+    await loss.forward(l2Call(8, 8).inputs); // 64 elements: not above the threshold
+    expect(loaded).toEqual(['ts']);
+    const small = loss.explain().routes[0]!;
+    expect(small).toMatchObject({ backend: 'ts', rule: 'single' });
+    expect(small.reason).toContain('not loaded for a call this small: tfjs-cpu');
+    await loss.forward(l2Call(8, 9).inputs); // 72 elements: tfjs-cpu is loaded and timed
+    expect(loaded).toEqual(['ts', 'tfjs-cpu']);
+    expect(loss.explain().routes[1]!.timings.map((t) => t.backend)).toEqual(['ts', 'tfjs-cpu']);
+    // Once loaded it is no longer heavy to use: a new small bucket times it too.
+    await loss.forward(l2Call(2, 2).inputs);
+    expect(loss.explain().routes[2]!.timings.map((t) => t.backend)).toEqual(['ts', 'tfjs-cpu']);
+  });
+
+  it('loads a heavy runtime for a small call when nothing light can run it', async () => {
+    const { router, loaded } = lazyRouter({ loadHeavyAboveElements: 1 << 21 }, ['ts']);
+    const loss = await router.createLoss('L2Loss');
+    const r = await loss.forward(l2Call().inputs);
+    expect(r.loss.data).toHaveLength(4);
+    expect(loaded).toEqual(['ts', 'tfjs-cpu']);
+    expect(loss.explain().backend).toBe('tfjs-cpu');
   });
 
   it('never runs a backend that is not in the table for the loss, whatever the policy', async () => {

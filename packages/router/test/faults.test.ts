@@ -130,6 +130,7 @@ describe('an unavailable backend', () => {
       environment: 'node',
       builtins: ['ts', 'tfjs-cpu'],
       clock: clock.read,
+      cost: { loadHeavyAboveElements: 0 }, // tfjs-cpu is tried on these small calls too
       loadBackend: async (name) => {
         if (name === 'tfjs-cpu') {
           attempts++;

@@ -238,6 +238,7 @@ describe('fault isolation', () => {
       builtins: ['ts', 'tfjs-wasm'],
       clock: clock.read,
       calibration: { runs: 3, minTimedMs: 0, maxRuns: 3, pruneFactor: 4 },
+      cost: { loadHeavyAboveElements: 0 }, // tfjs-wasm is timed on these small calls too
       loadBackend: async (name) =>
         (made[name] ??= scriptedBackend(
           name === 'tfjs-wasm'
