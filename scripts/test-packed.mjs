@@ -50,6 +50,7 @@ const PUBLISHED = {
   '@gluon-loss/backend-onnx': 'packages/backend-onnx',
   '@gluon-loss/conformance': 'packages/conformance',
   '@gluon-loss/golden': 'conformance',
+  '@gluon-loss/tfjs': 'packages/tfjs',
 };
 const DEFAULT_INSTALL = [
   'gluon-loss',
@@ -221,6 +222,64 @@ function project(name, { gluon, registry = {}, npmrc = '' }) {
   return { dir, installMs: Date.now() - t0 };
 }
 
+/**
+ * A program of the app's own tfjs and `@gluon-loss/tfjs`: MXNet's value and gradient through
+ * `tf.grad`, one `optimizer.minimize` step, no tensor left behind, the app's backend kept.
+ */
+function tfLossProgram() {
+  return `import * as tf from '@tensorflow/tfjs';
+import { tfLoss } from '@gluon-loss/tfjs';
+
+const MXNET_LOSS = ${JSON.stringify(MXNET_LOSS)};
+const MXNET_GRAD = ${JSON.stringify(MXNET_GRAD)};
+
+function close(name: string, got: ArrayLike<number>, want: readonly number[]): void {
+  // The conformance rule: |got - want| <= 1e-5 + 1e-4 * |want|, element by element.
+  if (got.length !== want.length) throw new Error(\`\${name} has \${got.length} elements, MXNet's \${want.length}\`);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i]! - want[i]!) <= 1e-5 + 1e-4 * Math.abs(want[i]!)))
+      throw new Error(\`\${name}[\${i}] = \${got[i]}, MXNet gives \${want[i]}\`);
+  }
+}
+
+await tf.setBackend('cpu');
+const ce = tfLoss('SoftmaxCELoss', { sparse_label: true });
+// @ts-expect-error: not a loss of mxnet.gluon.loss
+export const misspelt = () => tfLoss('SoftmaxCELos');
+const pred = tf.tensor(${JSON.stringify(PRED)}, [2, 2]);
+const label = tf.tensor(${JSON.stringify(LABEL)}, [2], 'int32');
+const before = tf.memory().numTensors;
+const loss = ce(pred, label);
+close('loss', loss.dataSync(), MXNET_LOSS);
+const grad = tf.grad((p: tf.Tensor) => ce(p, label))(pred);
+close('grad pred', grad.dataSync(), MXNET_GRAD);
+tf.dispose([loss, grad]);
+const weight = tf.variable(tf.zeros([2, 2]));
+const optimizer = tf.train.sgd(0.1);
+for (let step = 0; step < 3; step++) {
+  const cost = optimizer.minimize(() => tf.mean(ce(tf.matMul(pred, weight), label)) as tf.Scalar, true);
+  if (cost !== null) cost.dispose();
+}
+const leaked = tf.memory().numTensors - before - 1; // the variable stays, as the app made it
+console.log(JSON.stringify({ backend: tf.getBackend(), leaked }));
+`;
+}
+
+/** Type-checks (strict) and runs train.ts (tfLossProgram); returns what it printed. */
+function typeCheckAndRunTfLoss(dir) {
+  writeFileSync(join(dir, 'train.ts'), tfLossProgram());
+  // tfjs 4.22's own declarations do not pass this strict a check (hash_util's \`Long\`,
+  // tfjs-layers' LayersModel); ours are checked with skipLibCheck off in check.ts.
+  const tsconfig = {
+    ...TSCONFIG,
+    compilerOptions: { ...TSCONFIG.compilerOptions, skipLibCheck: true },
+    include: ['train.ts'],
+  };
+  writeFileSync(join(dir, 'tsconfig.train.json'), JSON.stringify(tsconfig, null, 2));
+  run(process.execPath, [tsc, '-p', 'tsconfig.train.json'], dir);
+  return JSON.parse(run(process.execPath, ['build/train.js'], dir).trim().split('\n').at(-1));
+}
+
 /** Type-checks (strict) and runs check.ts; returns what it printed. */
 function typeCheckAndRun(dir, backends) {
   writeFileSync(join(dir, 'check.ts'), checkProgram(backends));
@@ -277,9 +336,9 @@ test('npm install gluon-loss: ts only, light, no install scripts, the others nam
   });
 });
 
-test('with tfjs: tfjs-cpu and tfjs-wasm found and giving MXNet results', () => {
+test("with tfjs: tfjs-cpu and tfjs-wasm found and giving MXNet results, @gluon-loss/tfjs trains on the app's tfjs", () => {
   const { dir, installMs } = project('with-tfjs', {
-    gluon: [...DEFAULT_INSTALL, '@gluon-loss/backend-tfjs'],
+    gluon: [...DEFAULT_INSTALL, '@gluon-loss/backend-tfjs', '@gluon-loss/tfjs'],
     registry: { '@tensorflow/tfjs': '4.22.0', '@tensorflow/tfjs-backend-wasm': '4.22.0' },
   });
   console.log(`with-tfjs: npm install ${installMs} ms`);
@@ -289,6 +348,8 @@ test('with tfjs: tfjs-cpu and tfjs-wasm found and giving MXNet results', () => {
   assertUnavailable(availability, {
     'onnx-node': 'install @gluon-loss/backend-onnx@0.1.0 and onnxruntime-node@1.30.0',
   });
+  // @gluon-loss/tfjs on the app's own tfjs: MXNet's numbers, trainable, nothing leaked.
+  assert.deepEqual(typeCheckAndRunTfLoss(dir), { backend: 'cpu', leaked: 0 });
 });
 
 test('with onnxruntime-node: its install script downloads nothing, onnx-node gives MXNet results', () => {

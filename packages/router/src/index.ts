@@ -14,10 +14,10 @@ export {
   importDecisions,
   type RouterOptions,
   type CreateLossOptions,
-  type ConfigOf,
-  type LossNameArg,
   type InjectedBackend,
 } from './router.js';
+/** How `createLoss` checks a literal loss name and its config at compile time (the spec's rule). */
+export type { ConfigOf, LossNameArg } from '@gluon-loss/spec';
 export { RoutedLoss } from './routed-loss.js';
 export { LOSS_INPUT_NAMES, type InputsOf, type LossOf, type TypedLoss } from './typed-inputs.js';
 export { NoBackendError, AllBackendsFailedError, type BackendAttempt } from './errors.js';

@@ -20,8 +20,8 @@ import {
   type Backend,
   type CanonicalLossName,
   type Environment,
-  type LossConfigInput,
-  type LossName,
+  type ConfigOf,
+  type LossNameArg,
 } from '@gluon-loss/spec';
 import { BackendPool, type BackendAvailability, type BackendLoader } from './backend-pool.js';
 import { DEFAULT_CALIBRATION, type CalibrationSettings, type Clock } from './calibration.js';
@@ -70,18 +70,6 @@ export interface RouterOptions {
   /** The policy of losses created without one (default 'fastest'). */
   readonly policy?: Policy;
 }
-
-/**
- * The config a loss takes: typed (MXNet's keys) when the name is a known literal, a plain
- * object when it is only known at run time (the spec validates it either way).
- */
-export type ConfigOf<N extends string> = N extends LossName ? LossConfigInput<N> : Readonly<Record<string, unknown>>;
-
-/**
- * A loss name as `createLoss` takes it: a literal must be one of the spec's names, so a
- * typo fails to compile; a name known only at run time (`string`) is checked when called.
- */
-export type LossNameArg<N extends string> = N & (string extends N ? string : LossName);
 
 export interface CreateLossOptions {
   /** 'fastest' (default), 'prefer:<backend>' or 'only:<backend>'. */

@@ -56,6 +56,18 @@ export type LossDetail<L extends LossName = LossName> = ReturnType<(typeof LOSSE
 /** What a caller may pass: any subset of the keys. */
 export type LossConfigInput<L extends LossName = LossName> = z.input<(typeof LOSSES)[Canonical<L>]['config']>;
 
+/**
+ * The config a loss takes: typed (MXNet's keys) when the name is a known literal, a plain
+ * object when it is only known at run time (the spec validates it either way).
+ */
+export type ConfigOf<N extends string> = N extends LossName ? LossConfigInput<N> : Readonly<Record<string, unknown>>;
+
+/**
+ * A loss name as `createLoss` takes it: a literal must be one of the spec's names, so a
+ * typo fails to compile; a name known only at run time (`string`) is checked when called.
+ */
+export type LossNameArg<N extends string> = N & (string extends N ? string : LossName);
+
 export const LOSS_NAMES = Object.keys(LOSSES) as CanonicalLossName[];
 export const ALL_LOSS_NAMES = [...LOSS_NAMES, ...(Object.keys(LOSS_ALIASES) as LossAlias[])] as LossName[];
 

@@ -51,7 +51,8 @@ class TfjsOpsCompiledLoss<L extends CanonicalLossName> extends CompiledLossBase<
   constructor(backendName: string, variant: TfjsVariant, loss: L, config: unknown) {
     super(backendName, loss, config);
     this.#variant = variant;
-    this.#fn = tfLoss(this.loss, this.config);
+    // A parsed config, passed on as it is (tfLoss parses it again: parsing is idempotent).
+    this.#fn = tfLoss<string>(this.loss, this.config);
   }
 
   /**

@@ -33,8 +33,8 @@ import {
   type CallPlan,
   type CanonicalLossName,
   type LossConfig,
-  type LossConfigInput,
-  type LossName,
+  type ConfigOf,
+  type LossNameArg,
 } from '@gluon-loss/spec';
 import { detached } from './detached.js';
 import { planTensorCall } from './tensor-plan.js';
@@ -94,13 +94,15 @@ function checkReduction(loss: CanonicalLossName, options: TfLossOptions | undefi
   return reduction;
 }
 
-export function tfLoss<L extends LossName>(
-  name: L,
-  config?: LossConfigInput<L>,
+/**
+ * A literal name must be one of MXNet's (a typo fails to compile) and its config is typed;
+ * a name known only at run time (`string`) is checked when called, as everywhere.
+ */
+export function tfLoss<N extends string>(
+  name: LossNameArg<N>,
+  config?: ConfigOf<N>,
   options?: TfLossOptions,
-): TfLossFunction;
-export function tfLoss(name: string, config?: unknown, options?: TfLossOptions): TfLossFunction;
-export function tfLoss(name: string, config?: unknown, options?: TfLossOptions): TfLossFunction {
+): TfLossFunction {
   const loss = canonicalLossName(name);
   return lossFunction(loss, Object.freeze(parseConfig(loss, config)), options);
 }

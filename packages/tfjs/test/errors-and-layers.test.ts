@@ -24,7 +24,11 @@ const label = tf.tensor([0, 1], [2]);
 
 describe('tfLoss errors', () => {
   it('rejects an unknown loss, a bad config and a bad reduction', () => {
+    // A misspelt literal fails to compile; a name known only at run time is checked there.
+    // @ts-expect-error: not a loss of mxnet.gluon.loss
     expect(() => tfLoss('SoftMaxLoss')).toThrow(UnknownLossError);
+    const fromUser: string = 'SoftMaxLoss';
+    expect(() => tfLoss(fromUser)).toThrow(UnknownLossError);
     expect(() => tfLoss('HuberLoss', { rho: 'one' } as never)).toThrow(ConfigError);
     expect(() => tfLoss('L2Loss', {}, { reduction: 'avg' as never })).toThrow(
       /L2Loss: reduction: expected 'none', 'mean', 'sum'/,
