@@ -2,9 +2,13 @@
  * The call sequence of the losses that compare `pred` with a same-sized label element by
  * element (L1, L2, Huber, Hinge, SquaredHinge, Logistic, PoissonNLL): the label is read
  * in pred's shape (MXNet's reshape_like is free on a flat array), and the unweighted loss
- * has pred's shape. Each loss hands its two loops to this class's constructor; they are
- * called once per call, and each loop is its loss's own, so V8 keeps it monomorphic and
- * tight (one loop shared by every loss, calling back per element, measured 9x slower).
+ * has pred's shape. Each loss hands its one loop to this class's constructor: the loop
+ * computes every element's loss, and its gradients only when it is given gradient
+ * buffers (they are null in forward), so each formula is written once. It is called once
+ * per call, and each loop is its loss's own, so V8 keeps it monomorphic and tight: one
+ * loop shared by every loss, calling back per element, measured 9x slower
+ * (`pnpm --filter @gluon-loss/backend-ts run bench:loops` measures both again); skipping
+ * the gradient writes behind a null check measured the same as a separate forward loop.
  *
  * A loop walks the elements in blocks of `walk.inner`, block j adding into
  * `accumulators[j % walk.groups]` and reading G from `lossGrad[j % walk.groups]`; an
@@ -15,32 +19,23 @@ import type { CallPlan, CanonicalLossName, FloatTensor, ForwardBackwardResult, F
 import { TsCompiledLoss } from './compiled-loss.js';
 import type { FusedWalk } from './weighting.js';
 
-/** What forwardBackward's loop writes into, after the inputs and the walk. */
-export type BackwardBuffers = [
-  lossGrad: Float64Array,
-  accumulators: Float64Array,
-  predGrad: Float32Array,
-  labelGrad: Float32Array,
-  weightGrad: Float32Array | null,
-];
-
-/** A loss's two loops; `plan` gives them their config (rho, margin, label format, ...). */
-export interface ElementwiseLoops<L extends CanonicalLossName> {
-  forward(
-    plan: CallPlan<L>,
-    pred: Float32Array,
-    label: Float32Array,
-    walk: FusedWalk,
-    accumulators: Float64Array,
-  ): void;
-  forwardBackward(
-    plan: CallPlan<L>,
-    pred: Float32Array,
-    label: Float32Array,
-    walk: FusedWalk,
-    ...buffers: BackwardBuffers
-  ): void;
+/** What a loss's loop reads and writes in one call. */
+export interface ElementwiseBuffers {
+  readonly pred: Float32Array;
+  /** The label, or PoissonNLLLoss's target. */
+  readonly label: Float32Array;
+  readonly walk: FusedWalk;
+  readonly accumulators: Float64Array;
+  /** G per group; null in forward, where no gradient is written. */
+  readonly lossGrad: Float64Array | null;
+  readonly predGrad: Float32Array | null;
+  readonly labelGrad: Float32Array | null;
+  /** d(output)/d(sample_weight) per element; null in forward and without a sample_weight. */
+  readonly weightGrad: Float32Array | null;
 }
+
+/** A loss's loop; `plan` gives it its config (rho, margin, label format, ...). */
+export type ElementwiseLoop<L extends CanonicalLossName> = (plan: CallPlan<L>, buffers: ElementwiseBuffers) => void;
 
 export abstract class ElementwiseLoss<L extends CanonicalLossName> extends TsCompiledLoss<L> {
   /**
@@ -49,7 +44,7 @@ export abstract class ElementwiseLoss<L extends CanonicalLossName> extends TsCom
   protected constructor(
     loss: L,
     config: unknown,
-    private readonly loops: ElementwiseLoops<L>,
+    private readonly loop: ElementwiseLoop<L>,
     private readonly labelName = 'label',
   ) {
     super(loss, config);
@@ -58,26 +53,36 @@ export abstract class ElementwiseLoss<L extends CanonicalLossName> extends TsCom
   protected runForward(plan: CallPlan<L>): ForwardResult {
     const pred = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, this.labelName);
-    const weighting = this.weighting.begin(plan);
-    const accumulators = weighting.accumulators();
-    this.loops.forward(plan, pred, label, weighting, accumulators);
-    return { loss: weighting.output(accumulators) };
+    const walk = this.weighting.begin(plan);
+    const accumulators = walk.accumulators();
+    // The same property order as forwardBackward's, so the loop sees one object shape.
+    this.loop(plan, {
+      pred,
+      label,
+      walk,
+      accumulators,
+      lossGrad: null,
+      predGrad: null,
+      labelGrad: null,
+      weightGrad: null,
+    });
+    return { loss: walk.output(accumulators) };
   }
 
   protected runForwardBackward(plan: CallPlan<L>, headGrad: FloatTensor): ForwardBackwardResult {
     const pred = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, this.labelName);
-    const weighting = this.weighting.begin(plan);
-    const lossGrad = weighting.lossGrad(headGrad.data);
-    const accumulators = weighting.accumulators();
+    const walk = this.weighting.begin(plan);
+    const lossGrad = walk.lossGrad(headGrad.data);
+    const accumulators = walk.accumulators();
     const predGrad = new Float32Array(pred.length);
     const labelGrad = new Float32Array(pred.length);
-    const weightGrad = weighting.weightGradTarget();
-    this.loops.forwardBackward(plan, pred, label, weighting, lossGrad, accumulators, predGrad, labelGrad, weightGrad);
-    return this.result(plan, weighting.output(accumulators), {
+    const weightGrad = walk.weightGradTarget();
+    this.loop(plan, { pred, label, walk, accumulators, lossGrad, predGrad, labelGrad, weightGrad });
+    return this.result(plan, walk.output(accumulators), {
       pred: predGrad,
       [this.labelName]: labelGrad,
-      sample_weight: weighting.sampleWeightGrad(accumulators, headGrad.data, weightGrad),
+      sample_weight: walk.sampleWeightGrad(accumulators, headGrad.data, weightGrad),
     });
   }
 }

@@ -9,16 +9,21 @@
  * gets a 0 that square's gradient multiplies by `2a`, which is NaN where `2a` overflows
  * float32 or a is NaN/Inf, as in MXNet. The gradient of abs is sign(), 0 at 0.
  */
-import { ElementwiseLoss } from '../elementwise-loss.js';
+import { ElementwiseLoss, type ElementwiseBuffers } from '../elementwise-loss.js';
 import { FLOAT32_OVERFLOW, sign } from '../mxnet-ops.js';
-import type { FusedWalk } from '../weighting.js';
 
-function huberForward(
-  pred: Float32Array,
-  label: Float32Array,
+function huberLoop(
   rho: number,
-  { inner, groups, weights, weight }: FusedWalk,
-  acc: Float64Array,
+  {
+    pred,
+    label,
+    walk: { inner, groups, weights, weight },
+    accumulators,
+    lossGrad,
+    predGrad,
+    labelGrad,
+    weightGrad,
+  }: ElementwiseBuffers,
 ): void {
   const rho32 = Math.fround(rho);
   const halfRho = Math.fround(0.5 * rho);
@@ -26,70 +31,39 @@ function huberForward(
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
-    let sum = acc[group]!;
-    for (let e = start; e < end; e++) {
-      const a = Math.abs(Math.fround(label[e]! - pred[e]!));
-      const loss = a > rho32 ? Math.fround(a - halfRho) : Math.fround(quadratic * Math.fround(a * a));
-      sum +=
-        weights === null
-          ? weight === 1
-            ? loss
-            : Math.fround(loss * weight)
-          : Math.fround(Math.fround(loss * weights[e]!) * weight);
-      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-    }
-    acc[group] = sum;
-    if (++group === groups) group = 0;
-  }
-}
-
-function huberForwardBackward(
-  pred: Float32Array,
-  label: Float32Array,
-  rho: number,
-  { inner, groups, weights, weight }: FusedWalk,
-  lossGrad: Float64Array,
-  acc: Float64Array,
-  predGrad: Float32Array,
-  labelGrad: Float32Array,
-  weightGrad: Float32Array | null,
-): void {
-  const rho32 = Math.fround(rho);
-  const halfRho = Math.fround(0.5 * rho);
-  const quadratic = Math.fround(0.5 / rho);
-  let group = 0;
-  for (let start = 0; start < pred.length; start += inner) {
-    const end = start + inner;
-    const g = lossGrad[group]!;
-    let sum = acc[group]!;
+    const g = lossGrad === null ? 0 : lossGrad[group]!;
+    let sum = accumulators[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const d = Math.fround(label[e]! - pred[e]!);
       const a = Math.abs(d);
       const linear = a > rho32;
       const loss = linear ? Math.fround(a - halfRho) : Math.fround(quadratic * Math.fround(a * a));
-      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-      const gw = Math.fround(g * w);
-      // d(loss)/d(a): the linear branch's G plus the quadratic branch's through square.
-      const quadraticGrad = Math.fround(Math.fround((linear ? 0 : gw) * quadratic) * Math.fround(2 * a));
-      const ga = Math.fround((linear ? gw : 0) + quadraticGrad);
-      const gd = ga * sign(d);
-      labelGrad[e] = gd;
-      predGrad[e] = -gd;
-      if (weightGrad !== null) weightGrad[e] = loss * g;
+      if (predGrad !== null && labelGrad !== null) {
+        const gw = Math.fround(g * w);
+        // d(loss)/d(a): the linear branch's G plus the quadratic branch's through square.
+        const quadraticGrad = Math.fround(Math.fround((linear ? 0 : gw) * quadratic) * Math.fround(2 * a));
+        const ga = Math.fround((linear ? gw : 0) + quadraticGrad);
+        const gd = ga * sign(d);
+        labelGrad[e] = gd;
+        predGrad[e] = -gd;
+        if (weightGrad !== null) weightGrad[e] = loss * g;
+      }
     }
-    acc[group] = sum;
+    accumulators[group] = sum;
     if (++group === groups) group = 0;
   }
 }
 
 export class HuberLoss extends ElementwiseLoss<'HuberLoss'> {
   constructor(config: unknown) {
-    super('HuberLoss', config, {
-      forward: (plan, pred, label, walk, acc) => huberForward(pred, label, plan.detail.rho, walk, acc),
-      forwardBackward: (plan, pred, label, walk, ...buffers) =>
-        huberForwardBackward(pred, label, plan.detail.rho, walk, ...buffers),
-    });
+    super('HuberLoss', config, (plan, buffers) => huberLoop(plan.detail.rho, buffers));
   }
 }

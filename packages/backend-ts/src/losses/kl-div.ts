@@ -23,62 +23,58 @@ import type { FusedWalk } from '../weighting.js';
 /** MXNet's `1e-12` inside the log of the label, a float32 scalar there. */
 const EPS = Math.fround(1e-12);
 
-function klForward(
-  logp: Float32Array,
-  label: Float32Array,
-  { inner, groups, weights, weight }: FusedWalk,
-  acc: Float64Array,
-): void {
-  let group = 0;
-  for (let start = 0; start < logp.length; start += inner) {
-    const end = start + inner;
-    let sum = acc[group]!;
-    for (let e = start; e < end; e++) {
-      const z = label[e]!;
-      const loss = Math.fround(z * Math.fround(Math.fround(Math.log(Math.fround(z + EPS))) - logp[e]!));
-      sum +=
-        weights === null
-          ? weight === 1
-            ? loss
-            : Math.fround(loss * weight)
-          : Math.fround(Math.fround(loss * weights[e]!) * weight);
-      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-    }
-    acc[group] = sum;
-    if (++group === groups) group = 0;
-  }
+/** What the loop reads and writes; the gradient buffers are null in forward. */
+interface KlBuffers {
+  /** log-probabilities and label in the loss shape. */
+  readonly logp: Float32Array;
+  readonly label: Float32Array;
+  readonly walk: FusedWalk;
+  readonly accumulators: Float64Array;
+  /** G per group; null in forward, where no gradient is written. */
+  readonly lossGrad: Float64Array | null;
+  readonly gLogp: Float64Array | null;
+  readonly gLabel: Float64Array | null;
+  /** d(output)/d(sample_weight) per element; null in forward and without a sample_weight. */
+  readonly weightGrad: Float32Array | null;
 }
 
-function klForwardBackward(
-  logp: Float32Array,
-  label: Float32Array,
-  { inner, groups, weights, weight }: FusedWalk,
-  lossGrad: Float64Array,
-  acc: Float64Array,
-  gLogp: Float64Array,
-  gLabel: Float64Array,
-  weightGrad: Float32Array | null,
-): void {
+function klLoop({
+  logp,
+  label,
+  walk: { inner, groups, weights, weight },
+  accumulators,
+  lossGrad,
+  gLogp,
+  gLabel,
+  weightGrad,
+}: KlBuffers): void {
   let group = 0;
   for (let start = 0; start < logp.length; start += inner) {
     const end = start + inner;
-    const g = lossGrad[group]!;
-    let sum = acc[group]!;
+    const g = lossGrad === null ? 0 : lossGrad[group]!;
+    let sum = accumulators[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const z = label[e]!;
       const shifted = Math.fround(z + EPS);
       const diff = Math.fround(Math.fround(Math.log(shifted)) - logp[e]!);
       const loss = Math.fround(z * diff);
-      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-      const gw = Math.fround(g * w);
-      const gDiff = Math.fround(gw * z);
-      gLogp[e] = -gDiff;
-      gLabel[e] = Math.fround(Math.fround(gw * diff) + Math.fround(gDiff * Math.fround(1 / shifted)));
-      if (weightGrad !== null) weightGrad[e] = loss * g;
+      if (gLogp !== null && gLabel !== null) {
+        const gw = Math.fround(g * w);
+        const gDiff = Math.fround(gw * z);
+        gLogp[e] = -gDiff;
+        gLabel[e] = Math.fround(Math.fround(gw * diff) + Math.fround(gDiff * Math.fround(1 / shifted)));
+        if (weightGrad !== null) weightGrad[e] = loss * g;
+      }
     }
-    acc[group] = sum;
+    accumulators[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -137,7 +133,16 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
     const { logp, label } = this.#operands(plan);
     const weighting = this.weighting.begin(plan);
     const acc = weighting.accumulators();
-    klForward(logp, label, weighting, acc);
+    klLoop({
+      logp,
+      label,
+      walk: weighting,
+      accumulators: acc,
+      lossGrad: null,
+      gLogp: null,
+      gLabel: null,
+      weightGrad: null,
+    });
     return { loss: weighting.output(acc) };
   }
 
@@ -150,7 +155,7 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
     const gLogp = this.#gLogp.take(size);
     const gLabel = this.#gLabel.take(size);
     const weightGrad = weighting.weightGradTarget();
-    klForwardBackward(logp, label, weighting, lossGrad, acc, gLogp, gLabel, weightGrad);
+    klLoop({ logp, label, walk: weighting, accumulators: acc, lossGrad, gLogp, gLabel, weightGrad });
 
     // Back to pred's shape, then through log_softmax when MXNet applied it.
     let gOwnLogp = gLogp;

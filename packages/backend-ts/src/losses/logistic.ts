@@ -10,16 +10,21 @@
  * float32 where MXNet materialises it, and the three gradient terms are added in float32,
  * so that Inf - Inf and 0 * Inf give NaN where MXNet's do; relu is mshadow's (NaN stays).
  */
-import { ElementwiseLoss } from '../elementwise-loss.js';
+import { ElementwiseLoss, type ElementwiseBuffers } from '../elementwise-loss.js';
 import { FLOAT32_OVERFLOW, relu, reluGrad, sign } from '../mxnet-ops.js';
-import type { FusedWalk } from '../weighting.js';
 
-function logisticForward(
-  pred: Float32Array,
-  label: Float32Array,
+function logisticLoop(
   signed: boolean,
-  { inner, groups, weights, weight }: FusedWalk,
-  acc: Float64Array,
+  {
+    pred,
+    label,
+    walk: { inner, groups, weights, weight },
+    accumulators,
+    lossGrad,
+    predGrad,
+    labelGrad,
+    weightGrad,
+  }: ElementwiseBuffers,
 ): void {
   // signed: z = (label + 1) / 2; binary: z = label.
   const labelShift = signed ? 1 : 0;
@@ -27,43 +32,8 @@ function logisticForward(
   let group = 0;
   for (let start = 0; start < pred.length; start += inner) {
     const end = start + inner;
-    let sum = acc[group]!;
-    for (let e = start; e < end; e++) {
-      const x = pred[e]!;
-      const z = Math.fround(label[e]! + labelShift) * labelScale;
-      const softrelu = Math.fround(Math.log1p(Math.exp(-Math.abs(x))));
-      const loss = Math.fround(Math.fround(relu(x) - Math.fround(x * z)) + softrelu);
-      sum +=
-        weights === null
-          ? weight === 1
-            ? loss
-            : Math.fround(loss * weight)
-          : Math.fround(Math.fround(loss * weights[e]!) * weight);
-      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-    }
-    acc[group] = sum;
-    if (++group === groups) group = 0;
-  }
-}
-
-function logisticForwardBackward(
-  pred: Float32Array,
-  label: Float32Array,
-  signed: boolean,
-  { inner, groups, weights, weight }: FusedWalk,
-  lossGrad: Float64Array,
-  acc: Float64Array,
-  predGrad: Float32Array,
-  labelGrad: Float32Array,
-  weightGrad: Float32Array | null,
-): void {
-  const labelShift = signed ? 1 : 0;
-  const labelScale = signed ? 0.5 : 1;
-  let group = 0;
-  for (let start = 0; start < pred.length; start += inner) {
-    const end = start + inner;
-    const g = lossGrad[group]!;
-    let sum = acc[group]!;
+    const g = lossGrad === null ? 0 : lossGrad[group]!;
+    let sum = accumulators[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const x = pred[e]!;
@@ -71,27 +41,30 @@ function logisticForwardBackward(
       const ex = Math.exp(-Math.abs(x));
       const softrelu = Math.fround(Math.log1p(ex));
       const loss = Math.fround(Math.fround(relu(x) - Math.fround(x * z)) + softrelu);
-      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-      const gw = Math.fround(g * w);
-      // relu's term, then -x*z's, then softrelu(-|x|)'s through -abs (sign(x)).
-      const softreluGrad = Math.fround(gw * Math.fround(ex / (1 + ex)));
-      const gx = Math.fround(Math.fround(gw * reluGrad(x)) - Math.fround(gw * z));
-      predGrad[e] = gx - softreluGrad * sign(x);
-      labelGrad[e] = -Math.fround(gw * x) * labelScale;
-      if (weightGrad !== null) weightGrad[e] = loss * g;
+      if (predGrad !== null && labelGrad !== null) {
+        const gw = Math.fround(g * w);
+        // relu's term, then -x*z's, then softrelu(-|x|)'s through -abs (sign(x)).
+        const softreluGrad = Math.fround(gw * Math.fround(ex / (1 + ex)));
+        const gx = Math.fround(Math.fround(gw * reluGrad(x)) - Math.fround(gw * z));
+        predGrad[e] = gx - softreluGrad * sign(x);
+        labelGrad[e] = -Math.fround(gw * x) * labelScale;
+        if (weightGrad !== null) weightGrad[e] = loss * g;
+      }
     }
-    acc[group] = sum;
+    accumulators[group] = sum;
     if (++group === groups) group = 0;
   }
 }
 
 export class LogisticLoss extends ElementwiseLoss<'LogisticLoss'> {
   constructor(config: unknown) {
-    super('LogisticLoss', config, {
-      forward: (plan, pred, label, walk, acc) => logisticForward(pred, label, plan.detail.signed, walk, acc),
-      forwardBackward: (plan, pred, label, walk, ...buffers) =>
-        logisticForwardBackward(pred, label, plan.detail.signed, walk, ...buffers),
-    });
+    super('LogisticLoss', config, (plan, buffers) => logisticLoop(plan.detail.signed, buffers));
   }
 }

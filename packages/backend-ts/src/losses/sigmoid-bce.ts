@@ -21,6 +21,7 @@ import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from
 import { sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '../broadcast.js';
 import { TsCompiledLoss } from '../compiled-loss.js';
+import type { ElementwiseBuffers } from '../elementwise-loss.js';
 import { Float32Scratch, Float64Scratch } from '../scratch.js';
 import { FLOAT32_OVERFLOW, relu, reluGrad, sign } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
@@ -28,58 +29,44 @@ import type { FusedWalk } from '../weighting.js';
 /** MXNet's `eps` inside the logs of the from_sigmoid formulas, a float32 scalar there. */
 const EPS = Math.fround(1e-12);
 
-/** mshadow's softrelu of `-|x|`, in float32. */
-function softreluOfMinusAbs(x: number): number {
-  return Math.fround(Math.log1p(Math.exp(-Math.abs(x))));
-}
-
 // Each loop walks its elements as weighting.ts describes: blocks of `inner` sharing one
 // accumulator and one G, each element's loss and G times its sample_weight, if any, and
-// `loss * G` written for sample_weight's gradient when asked.
+// `loss * G` written for sample_weight's gradient when asked. Gradients are written only
+// when the gradient buffers are given (not in forward), so each formula is written once.
+
+/** The buffers of the pos_weight formulas: operands in the loss shape, float64 gradients. */
+interface PosWeightBuffers {
+  readonly x: Float32Array;
+  readonly z: Float32Array;
+  readonly pw: Float32Array;
+  readonly walk: FusedWalk;
+  readonly accumulators: Float64Array;
+  /** G per group; null in forward, where no gradient is written. */
+  readonly lossGrad: Float64Array | null;
+  readonly gx: Float64Array | null;
+  readonly gz: Float64Array | null;
+  readonly gpw: Float64Array | null;
+  /** d(output)/d(sample_weight) per element; null in forward and without a sample_weight. */
+  readonly weightGrad: Float32Array | null;
+}
 
 // ---- logits, no pos_weight --------------------------------------------------------------
 
-function logitsForward(
-  x: Float32Array,
-  z: Float32Array,
-  { inner, groups, weights, weight }: FusedWalk,
-  acc: Float64Array,
-): void {
+function logitsLoop({
+  pred: x,
+  label: z,
+  walk: { inner, groups, weights, weight },
+  accumulators,
+  lossGrad,
+  predGrad: gx,
+  labelGrad: gz,
+  weightGrad,
+}: ElementwiseBuffers): void {
   let group = 0;
   for (let start = 0; start < x.length; start += inner) {
     const end = start + inner;
-    let sum = acc[group]!;
-    for (let e = start; e < end; e++) {
-      const xe = x[e]!;
-      const loss = Math.fround(Math.fround(relu(xe) - Math.fround(xe * z[e]!)) + softreluOfMinusAbs(xe));
-      sum +=
-        weights === null
-          ? weight === 1
-            ? loss
-            : Math.fround(loss * weight)
-          : Math.fround(Math.fround(loss * weights[e]!) * weight);
-      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-    }
-    acc[group] = sum;
-    if (++group === groups) group = 0;
-  }
-}
-
-function logitsForwardBackward(
-  x: Float32Array,
-  z: Float32Array,
-  { inner, groups, weights, weight }: FusedWalk,
-  lossGrad: Float64Array,
-  acc: Float64Array,
-  gx: Float32Array,
-  gz: Float32Array,
-  weightGrad: Float32Array | null,
-): void {
-  let group = 0;
-  for (let start = 0; start < x.length; start += inner) {
-    const end = start + inner;
-    const g = lossGrad[group]!;
-    let sum = acc[group]!;
+    const g = lossGrad === null ? 0 : lossGrad[group]!;
+    let sum = accumulators[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const xe = x[e]!;
@@ -87,66 +74,44 @@ function logitsForwardBackward(
       const ex = Math.exp(-Math.abs(xe));
       const softrelu = Math.fround(Math.log1p(ex));
       const loss = Math.fround(Math.fround(relu(xe) - Math.fround(xe * ze)) + softrelu);
-      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-      const gw = Math.fround(g * w);
-      // relu's term, then -x*z's, then softrelu(-|x|)'s through -abs (sign(x)).
-      const softreluGrad = Math.fround(gw * Math.fround(ex / (1 + ex)));
-      gx[e] = Math.fround(Math.fround(gw * reluGrad(xe)) - Math.fround(gw * ze)) - softreluGrad * sign(xe);
-      gz[e] = -Math.fround(gw * xe);
-      if (weightGrad !== null) weightGrad[e] = loss * g;
+      if (gx !== null && gz !== null) {
+        const gw = Math.fround(g * w);
+        // relu's term, then -x*z's, then softrelu(-|x|)'s through -abs (sign(x)).
+        const softreluGrad = Math.fround(gw * Math.fround(ex / (1 + ex)));
+        gx[e] = Math.fround(Math.fround(gw * reluGrad(xe)) - Math.fround(gw * ze)) - softreluGrad * sign(xe);
+        gz[e] = -Math.fround(gw * xe);
+        if (weightGrad !== null) weightGrad[e] = loss * g;
+      }
     }
-    acc[group] = sum;
+    accumulators[group] = sum;
     if (++group === groups) group = 0;
   }
 }
 
 // ---- from_sigmoid, no pos_weight --------------------------------------------------------
 
-function probabilityForward(
-  p: Float32Array,
-  z: Float32Array,
-  { inner, groups, weights, weight }: FusedWalk,
-  acc: Float64Array,
-): void {
+function probabilityLoop({
+  pred: p,
+  label: z,
+  walk: { inner, groups, weights, weight },
+  accumulators,
+  lossGrad,
+  predGrad: gp,
+  labelGrad: gz,
+  weightGrad,
+}: ElementwiseBuffers): void {
   let group = 0;
   for (let start = 0; start < p.length; start += inner) {
     const end = start + inner;
-    let sum = acc[group]!;
-    for (let e = start; e < end; e++) {
-      const pe = p[e]!;
-      const ze = z[e]!;
-      const logP = Math.fround(Math.log(Math.fround(pe + EPS)));
-      const logQ = Math.fround(Math.log(Math.fround(Math.fround(1 - pe) + EPS)));
-      const loss = -Math.fround(Math.fround(logP * ze) + Math.fround(logQ * Math.fround(1 - ze)));
-      sum +=
-        weights === null
-          ? weight === 1
-            ? loss
-            : Math.fround(loss * weight)
-          : Math.fround(Math.fround(loss * weights[e]!) * weight);
-      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-    }
-    acc[group] = sum;
-    if (++group === groups) group = 0;
-  }
-}
-
-function probabilityForwardBackward(
-  p: Float32Array,
-  z: Float32Array,
-  { inner, groups, weights, weight }: FusedWalk,
-  lossGrad: Float64Array,
-  acc: Float64Array,
-  gp: Float32Array,
-  gz: Float32Array,
-  weightGrad: Float32Array | null,
-): void {
-  let group = 0;
-  for (let start = 0; start < p.length; start += inner) {
-    const end = start + inner;
-    const g = lossGrad[group]!;
-    let sum = acc[group]!;
+    const g = lossGrad === null ? 0 : lossGrad[group]!;
+    let sum = accumulators[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const pe = p[e]!;
@@ -157,70 +122,47 @@ function probabilityForwardBackward(
       const logQ = Math.fround(Math.log(shiftedQ));
       const oneMinusZ = Math.fround(1 - ze);
       const loss = -Math.fround(Math.fround(logP * ze) + Math.fround(logQ * oneMinusZ));
-      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-      const gw = Math.fround(g * w);
-      // Through the negation, each product, each log (times 1/its argument), and 1 - p.
-      const fromP = Math.fround(Math.fround(-gw * ze) * Math.fround(1 / shiftedP));
-      const fromQ = Math.fround(Math.fround(-gw * oneMinusZ) * Math.fround(1 / shiftedQ));
-      gp[e] = fromP - fromQ;
-      gz[e] = Math.fround(-gw * logP) + Math.fround(gw * logQ);
-      if (weightGrad !== null) weightGrad[e] = loss * g;
+      if (gp !== null && gz !== null) {
+        const gw = Math.fround(g * w);
+        // Through the negation, each product, each log (times 1/its argument), and 1 - p.
+        const fromP = Math.fround(Math.fround(-gw * ze) * Math.fround(1 / shiftedP));
+        const fromQ = Math.fround(Math.fround(-gw * oneMinusZ) * Math.fround(1 / shiftedQ));
+        gp[e] = fromP - fromQ;
+        gz[e] = Math.fround(-gw * logP) + Math.fround(gw * logQ);
+        if (weightGrad !== null) weightGrad[e] = loss * g;
+      }
     }
-    acc[group] = sum;
+    accumulators[group] = sum;
     if (++group === groups) group = 0;
   }
 }
 
 // ---- logits, pos_weight (operands already in the loss shape) ------------------------------
 
-function logitsWithPosWeightForward(
-  x: Float32Array,
-  z: Float32Array,
-  pw: Float32Array,
-  { inner, groups, weights, weight }: FusedWalk,
-  acc: Float64Array,
-): void {
+function logitsWithPosWeightLoop({
+  x,
+  z,
+  pw,
+  walk: { inner, groups, weights, weight },
+  accumulators,
+  lossGrad,
+  gx,
+  gz,
+  gpw,
+  weightGrad,
+}: PosWeightBuffers): void {
   let group = 0;
   for (let start = 0; start < x.length; start += inner) {
     const end = start + inner;
-    let sum = acc[group]!;
-    for (let e = start; e < end; e++) {
-      const xe = x[e]!;
-      const ze = z[e]!;
-      const logWeight = Math.fround(1 + Math.fround(Math.fround(pw[e]! - 1) * ze));
-      const softplus = Math.fround(softreluOfMinusAbs(xe) + relu(-xe));
-      const loss = Math.fround(Math.fround(xe - Math.fround(xe * ze)) + Math.fround(logWeight * softplus));
-      sum +=
-        weights === null
-          ? weight === 1
-            ? loss
-            : Math.fround(loss * weight)
-          : Math.fround(Math.fround(loss * weights[e]!) * weight);
-      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-    }
-    acc[group] = sum;
-    if (++group === groups) group = 0;
-  }
-}
-
-function logitsWithPosWeightForwardBackward(
-  x: Float32Array,
-  z: Float32Array,
-  pw: Float32Array,
-  { inner, groups, weights, weight }: FusedWalk,
-  lossGrad: Float64Array,
-  acc: Float64Array,
-  gx: Float64Array,
-  gz: Float64Array,
-  gpw: Float64Array,
-  weightGrad: Float32Array | null,
-): void {
-  let group = 0;
-  for (let start = 0; start < x.length; start += inner) {
-    const end = start + inner;
-    const g = lossGrad[group]!;
-    let sum = acc[group]!;
+    const g = lossGrad === null ? 0 : lossGrad[group]!;
+    let sum = accumulators[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const xe = x[e]!;
@@ -232,74 +174,51 @@ function logitsWithPosWeightForwardBackward(
       const logWeight = Math.fround(1 + Math.fround(pwMinusOne * ze));
       const softplus = Math.fround(softrelu + relu(-xe));
       const loss = Math.fround(Math.fround(xe - Math.fround(xe * ze)) + Math.fround(logWeight * softplus));
-      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-      const gw = Math.fround(g * w);
-      // x's own term, -x*z's, then softrelu(-|x|) + relu(-x) times the log weight, with
-      // abs'(0) = relu'(0) = 0; each step a float32 product as autograd forms it.
-      const gSoftplus = Math.fround(gw * logWeight);
-      const softreluGrad = Math.fround(gSoftplus * Math.fround(ex / (1 + ex)));
-      const reluPart = Math.fround(gSoftplus * reluGrad(-xe));
-      gx[e] = Math.fround(Math.fround(gw - Math.fround(gw * ze)) - softreluGrad * sign(xe)) - reluPart;
-      const gLogWeight = Math.fround(gw * softplus);
-      gz[e] = Math.fround(-Math.fround(gw * xe) + Math.fround(gLogWeight * pwMinusOne));
-      gpw[e] = Math.fround(gLogWeight * ze);
-      if (weightGrad !== null) weightGrad[e] = loss * g;
+      if (gx !== null && gz !== null && gpw !== null) {
+        const gw = Math.fround(g * w);
+        // x's own term, -x*z's, then softrelu(-|x|) + relu(-x) times the log weight, with
+        // abs'(0) = relu'(0) = 0; each step a float32 product as autograd forms it.
+        const gSoftplus = Math.fround(gw * logWeight);
+        const softreluGrad = Math.fround(gSoftplus * Math.fround(ex / (1 + ex)));
+        const reluPart = Math.fround(gSoftplus * reluGrad(-xe));
+        gx[e] = Math.fround(Math.fround(gw - Math.fround(gw * ze)) - softreluGrad * sign(xe)) - reluPart;
+        const gLogWeight = Math.fround(gw * softplus);
+        gz[e] = Math.fround(-Math.fround(gw * xe) + Math.fround(gLogWeight * pwMinusOne));
+        gpw[e] = Math.fround(gLogWeight * ze);
+        if (weightGrad !== null) weightGrad[e] = loss * g;
+      }
     }
-    acc[group] = sum;
+    accumulators[group] = sum;
     if (++group === groups) group = 0;
   }
 }
 
 // ---- from_sigmoid, pos_weight ------------------------------------------------------------
 
-function probabilityWithPosWeightForward(
-  p: Float32Array,
-  z: Float32Array,
-  pw: Float32Array,
-  { inner, groups, weights, weight }: FusedWalk,
-  acc: Float64Array,
-): void {
+function probabilityWithPosWeightLoop({
+  x: p,
+  z,
+  pw,
+  walk: { inner, groups, weights, weight },
+  accumulators,
+  lossGrad,
+  gx: gp,
+  gz,
+  gpw,
+  weightGrad,
+}: PosWeightBuffers): void {
   let group = 0;
   for (let start = 0; start < p.length; start += inner) {
     const end = start + inner;
-    let sum = acc[group]!;
-    for (let e = start; e < end; e++) {
-      const pe = p[e]!;
-      const ze = z[e]!;
-      const logP = Math.fround(Math.log(Math.fround(pe + EPS)));
-      const logQ = Math.fround(Math.log(Math.fround(Math.fround(1 - pe) + EPS)));
-      const loss = -Math.fround(Math.fround(Math.fround(logP * ze) * pw[e]!) + Math.fround(logQ * Math.fround(1 - ze)));
-      sum +=
-        weights === null
-          ? weight === 1
-            ? loss
-            : Math.fround(loss * weight)
-          : Math.fround(Math.fround(loss * weights[e]!) * weight);
-      if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-    }
-    acc[group] = sum;
-    if (++group === groups) group = 0;
-  }
-}
-
-function probabilityWithPosWeightForwardBackward(
-  p: Float32Array,
-  z: Float32Array,
-  pw: Float32Array,
-  { inner, groups, weights, weight }: FusedWalk,
-  lossGrad: Float64Array,
-  acc: Float64Array,
-  gp: Float64Array,
-  gz: Float64Array,
-  gpw: Float64Array,
-  weightGrad: Float32Array | null,
-): void {
-  let group = 0;
-  for (let start = 0; start < p.length; start += inner) {
-    const end = start + inner;
-    const g = lossGrad[group]!;
-    let sum = acc[group]!;
+    const g = lossGrad === null ? 0 : lossGrad[group]!;
+    let sum = accumulators[group]!;
     for (let e = start; e < end; e++) {
       const w = weights === null ? 1 : weights[e]!;
       const pe = p[e]!;
@@ -312,19 +231,26 @@ function probabilityWithPosWeightForwardBackward(
       const oneMinusZ = Math.fround(1 - ze);
       const logPz = Math.fround(logP * ze);
       const loss = -Math.fround(Math.fround(logPz * pwe) + Math.fround(logQ * oneMinusZ));
-      sum += weights === null && weight === 1 ? loss : Math.fround(Math.fround(loss * w) * weight);
+      sum +=
+        weights === null
+          ? weight === 1
+            ? loss
+            : Math.fround(loss * weight)
+          : Math.fround(Math.fround(loss * w) * weight);
       if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
-      const gw = Math.fround(g * w);
-      // As without pos_weight, with the extra product by pos_weight on the log(p) term.
-      const gLogPz = Math.fround(-gw * pwe);
-      const fromP = Math.fround(Math.fround(gLogPz * ze) * Math.fround(1 / shiftedP));
-      const fromQ = Math.fround(Math.fround(-gw * oneMinusZ) * Math.fround(1 / shiftedQ));
-      gp[e] = fromP - fromQ;
-      gz[e] = Math.fround(gLogPz * logP) + Math.fround(gw * logQ);
-      gpw[e] = Math.fround(-gw * logPz);
-      if (weightGrad !== null) weightGrad[e] = loss * g;
+      if (gp !== null && gz !== null && gpw !== null) {
+        const gw = Math.fround(g * w);
+        // As without pos_weight, with the extra product by pos_weight on the log(p) term.
+        const gLogPz = Math.fround(-gw * pwe);
+        const fromP = Math.fround(Math.fround(gLogPz * ze) * Math.fround(1 / shiftedP));
+        const fromQ = Math.fround(Math.fround(-gw * oneMinusZ) * Math.fround(1 / shiftedQ));
+        gp[e] = fromP - fromQ;
+        gz[e] = Math.fround(gLogPz * logP) + Math.fround(gw * logQ);
+        gpw[e] = Math.fround(-gw * logPz);
+        if (weightGrad !== null) weightGrad[e] = loss * g;
+      }
     }
-    acc[group] = sum;
+    accumulators[group] = sum;
     if (++group === groups) group = 0;
   }
 }
@@ -379,15 +305,36 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinary
     const fromSigmoid = plan.detail.fromSigmoid;
     const weighting = this.weighting.begin(plan);
     const acc = weighting.accumulators();
+    // The same property order as forwardBackward's, so each loop sees one object shape.
     if (plan.tensors.pos_weight === undefined) {
-      const pred = this.floatInput(plan, 'pred');
-      const label = this.floatInput(plan, 'label');
-      if (fromSigmoid) probabilityForward(pred, label, weighting, acc);
-      else logitsForward(pred, label, weighting, acc);
+      const buffers: ElementwiseBuffers = {
+        pred: this.floatInput(plan, 'pred'),
+        label: this.floatInput(plan, 'label'),
+        walk: weighting,
+        accumulators: acc,
+        lossGrad: null,
+        predGrad: null,
+        labelGrad: null,
+        weightGrad: null,
+      };
+      if (fromSigmoid) probabilityLoop(buffers);
+      else logitsLoop(buffers);
     } else {
       const { x, z, pw } = this.#operands(plan);
-      if (fromSigmoid) probabilityWithPosWeightForward(x, z, pw, weighting, acc);
-      else logitsWithPosWeightForward(x, z, pw, weighting, acc);
+      const buffers: PosWeightBuffers = {
+        x,
+        z,
+        pw,
+        walk: weighting,
+        accumulators: acc,
+        lossGrad: null,
+        gx: null,
+        gz: null,
+        gpw: null,
+        weightGrad: null,
+      };
+      if (fromSigmoid) probabilityWithPosWeightLoop(buffers);
+      else logitsWithPosWeightLoop(buffers);
     }
     return { loss: weighting.output(acc) };
   }
@@ -408,9 +355,9 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinary
       const label = this.floatInput(plan, 'label');
       const predGrad = new Float32Array(pred.length);
       const labelGrad = new Float32Array(pred.length);
-      if (fromSigmoid)
-        probabilityForwardBackward(pred, label, weighting, lossGrad, acc, predGrad, labelGrad, weightGrad);
-      else logitsForwardBackward(pred, label, weighting, lossGrad, acc, predGrad, labelGrad, weightGrad);
+      const buffers = { pred, label, walk: weighting, accumulators: acc, lossGrad, predGrad, labelGrad, weightGrad };
+      if (fromSigmoid) probabilityLoop(buffers);
+      else logitsLoop(buffers);
       return this.result(plan, weighting.output(acc), {
         pred: predGrad,
         label: labelGrad,
@@ -423,9 +370,9 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinary
     const gx = this.#gx.take(size);
     const gz = this.#gz.take(size);
     const gpw = this.#gpw.take(size);
-    if (fromSigmoid)
-      probabilityWithPosWeightForwardBackward(x, z, pw, weighting, lossGrad, acc, gx, gz, gpw, weightGrad);
-    else logitsWithPosWeightForwardBackward(x, z, pw, weighting, lossGrad, acc, gx, gz, gpw, weightGrad);
+    const buffers = { x, z, pw, walk: weighting, accumulators: acc, lossGrad, gx, gz, gpw, weightGrad };
+    if (fromSigmoid) probabilityWithPosWeightLoop(buffers);
+    else logitsWithPosWeightLoop(buffers);
     return this.result(plan, weighting.output(acc), {
       pred: toOwnShape(gx, predMap, plan.tensors.pred!.data.length),
       label: toOwnShape(gz, predMap, plan.tensors.label!.data.length),
