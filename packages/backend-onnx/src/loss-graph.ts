@@ -65,6 +65,8 @@ export interface LossGraph<L extends CanonicalLossName = CanonicalLossName> {
   readonly gradOutputs: Readonly<Record<string, string>>;
   readonly nodeCount: number;
   readonly opTypes: readonly string[];
+  /** The static shape of every value of the model by name (for the export's symbolic batch). */
+  readonly shapes: ReadonlyMap<string, Shape>;
 }
 
 export const HEAD_GRAD_INPUT = 'head_grad';
@@ -161,6 +163,7 @@ export function buildLossGraph<L extends CanonicalLossName>(
     gradOutputs,
     nodeCount: graph.nodeCount(),
     opTypes: graph.opTypes(),
+    shapes: graph.shapes,
   };
 }
 

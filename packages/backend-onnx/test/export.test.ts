@@ -9,8 +9,18 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { readGoldenDir } from '@gluon-loss/golden/node';
 import type { ExpectedTensor, GoldenCall } from '@gluon-loss/golden';
-import { ConfigError, InputError, ShapeError, lossSpec, parseConfig, planCall, type Tensor } from '@gluon-loss/spec';
-import { exportOnnx, type ExportInputShape } from '../src/index.js';
+import {
+  ConfigError,
+  InputError,
+  ShapeError,
+  UnsupportedError,
+  lossSpec,
+  parseConfig,
+  planCall,
+  type Tensor,
+} from '@gluon-loss/spec';
+import onnxProto from 'onnx-proto';
+import { exportOnnx, type ExportInputShape, type OnnxExport } from '../src/index.js';
 
 const RTOL = 1e-4;
 const ATOL = 1e-5;
@@ -42,6 +52,67 @@ export function shapesOf(c: GoldenCall): Record<string, ExportInputShape> {
 }
 
 const calls = readGoldenDir().cases.filter((c): c is GoldenCall => c.kind === 'call');
+
+/** The case's feeds for the model's inputs, shaped as in `exported` (exported at the case's own shapes). */
+function feedsFor(c: GoldenCall, exported: OnnxExport): Record<string, ort.Tensor> {
+  const declared = lossSpec(c.loss).inputs(parseConfig(c.loss, c.config) as never);
+  const feeds: Record<string, ort.Tensor> = {};
+  const callPlan = planCall(c.loss, parseConfig(c.loss, c.config), c.inputs);
+  for (const f of exported.inputs) {
+    // MXNet's index rules (sparse labels, CTC label rows) are computed on the host.
+    if (f.prepare !== undefined) {
+      const values = f.prepare(callPlan);
+      feeds[f.name] =
+        f.dtype === 'int32'
+          ? new ort.Tensor('int32', Int32Array.from(values), [...f.shape])
+          : new ort.Tensor('float32', Float32Array.from(values), [...f.shape]);
+    } else if (f.source === 'headGrad') feeds[f.name] = new ort.Tensor('float32', c.headGrad.data, [...f.shape]);
+    else if (f.source === 'scalar') {
+      const given = c.inputs[f.name];
+      const value = typeof given === 'number' ? given : declared.find((d) => d.name === f.name)!.defaultValue!;
+      feeds[f.name] = new ort.Tensor('float32', Float32Array.of(value), []);
+    } else {
+      const t = c.inputs[f.name] as Tensor;
+      feeds[f.name] =
+        t.data instanceof Int32Array
+          ? new ort.Tensor('int32', t.data, [...f.shape])
+          : new ort.Tensor('float32', t.data, [...f.shape]);
+    }
+  }
+  return feeds;
+}
+
+/** The loss's and gradients' mismatches against MXNet's. */
+async function compare(
+  c: GoldenCall,
+  session: ort.InferenceSession,
+  exported: OnnxExport,
+  feeds: Record<string, ort.Tensor>,
+): Promise<string[]> {
+  const failures: string[] = [];
+  const out = await session.run(feeds);
+  const lossBad = mismatch(out[exported.lossOutput]!.data as Float32Array, c.expectedLoss);
+  if (lossBad) failures.push(`${c.name} loss: ${lossBad}`);
+  for (const [name, want] of Object.entries(c.expectedGrads)) {
+    const got = out[exported.gradOutputs[name]!]?.data as Float32Array | undefined;
+    const bad = got === undefined ? 'no output' : mismatch(got, want);
+    if (bad) failures.push(`${c.name} grad ${name}: ${bad}`);
+  }
+  return failures;
+}
+/** The model's inputs and outputs whose dimension is `dim_param: "batch"`: name -> axis. */
+function symbolicDims(model: Uint8Array): Record<string, number> {
+  const graph = onnxProto.onnx.ModelProto.decode(model).graph!;
+  const out: Record<string, number> = {};
+  for (const v of [...(graph.input ?? []), ...(graph.output ?? [])]) {
+    (v.type?.tensorType?.shape?.dim ?? []).forEach((d, axis) => {
+      if (d.dimParam === 'batch') out[v.name!] = axis;
+      else expect(d.dimParam ?? '').toBe('');
+    });
+  }
+  return out;
+}
+
 const options = { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 } as const;
 
 describe('exportOnnx', () => {
@@ -51,44 +122,109 @@ describe('exportOnnx', () => {
       const exported = exportOnnx(c.loss, c.config, shapesOf(c), { gradients: true });
       const session = await ort.InferenceSession.create(exported.model, options);
       try {
-        const declared = lossSpec(c.loss).inputs(parseConfig(c.loss, c.config) as never);
-        const feeds: Record<string, ort.Tensor> = {};
-        const callPlan = planCall(c.loss, parseConfig(c.loss, c.config), c.inputs);
-        for (const f of exported.inputs) {
-          // MXNet's index rules (sparse labels, CTC label rows) are computed on the host.
-          if (f.prepare !== undefined) {
-            const values = f.prepare(callPlan);
-            feeds[f.name] =
-              f.dtype === 'int32'
-                ? new ort.Tensor('int32', Int32Array.from(values), [...f.shape])
-                : new ort.Tensor('float32', Float32Array.from(values), [...f.shape]);
-          } else if (f.source === 'headGrad') feeds[f.name] = new ort.Tensor('float32', c.headGrad.data, [...f.shape]);
-          else if (f.source === 'scalar') {
-            const given = c.inputs[f.name];
-            const value = typeof given === 'number' ? given : declared.find((d) => d.name === f.name)!.defaultValue!;
-            feeds[f.name] = new ort.Tensor('float32', Float32Array.of(value), []);
-          } else {
-            const t = c.inputs[f.name] as Tensor;
-            feeds[f.name] =
-              t.data instanceof Int32Array
-                ? new ort.Tensor('int32', t.data, [...f.shape])
-                : new ort.Tensor('float32', t.data, [...f.shape]);
-          }
-        }
-        const out = await session.run(feeds);
-        const lossBad = mismatch(out[exported.lossOutput]!.data as Float32Array, c.expectedLoss);
-        if (lossBad) failures.push(`${c.name} loss: ${lossBad}`);
-        for (const [name, want] of Object.entries(c.expectedGrads)) {
-          const got = out[exported.gradOutputs[name]!]?.data as Float32Array | undefined;
-          const bad = got === undefined ? 'no output' : mismatch(got, want);
-          if (bad) failures.push(`${c.name} grad ${name}: ${bad}`);
-        }
+        const feeds = feedsFor(c, exported);
+        failures.push(...(await compare(c, session, exported, feeds)));
       } finally {
         await session.release();
       }
     }
     expect(failures).toEqual([]);
     expect(calls.length).toBeGreaterThan(300);
+  });
+
+  it('gives every golden case a symbolic batch but the documented ones', () => {
+    // Static by design: SDMLLoss (batch x batch constants); an input given flattened (its
+    // batch merged with other axes); a batch axis only sample_weight or pos_weight has
+    // (PoissonNLL's mean over everything has none to keep); CosineEmbedding above 2-D
+    // (N*... rows); a 1-D SoftmaxCE pred (one sample, no batch axis).
+    const documented =
+      /^SDMLLoss\/|-reshaped$|^(?!PoissonNLLLoss).*\/(sample|pos)-weight-expands-loss$|^CosineEmbeddingLoss\/(3d|4d)$|^SoftmaxCrossEntropyLoss\/1d$/;
+    const unexpected: string[] = [];
+    let symbolic = 0;
+    for (const c of calls) {
+      const { batch } = exportOnnx(c.loss, c.config, shapesOf(c), { gradients: true });
+      if (batch.symbolic) symbolic++;
+      if (batch.symbolic === documented.test(c.name)) unexpected.push(`${c.name}: ${JSON.stringify(batch)}`);
+    }
+    expect(unexpected).toEqual([]);
+    expect(symbolic).toBeGreaterThan(350);
+  });
+
+  it('runs every symbolic golden case on a model exported at other batch sizes; it matches MXNet', async () => {
+    // Cases whose shapes differ only in the batch share one model, exported at a batch
+    // size none of them has; each runs at its own batch size against MXNet's values.
+    const groups = new Map<string, { cases: GoldenCall[]; own: OnnxExport[]; sizes: Set<number> }>();
+    for (const c of calls) {
+      const own = exportOnnx(c.loss, c.config, shapesOf(c), { gradients: true });
+      if (!own.batch.symbolic) continue;
+      const axes = own.batch.axes;
+      const tensors = own.inputs.filter((f) => f.source === 'tensor');
+      const key = JSON.stringify([
+        c.loss,
+        c.config,
+        tensors.map((f) => [f.name, f.dtype, f.shape.map((d, i) => (i === axes[f.name] ? 'batch' : d))]),
+      ]);
+      const group = groups.get(key) ?? { cases: [], own: [], sizes: new Set<number>() };
+      group.cases.push(c);
+      group.own.push(own);
+      const carrier = tensors.find((f) => axes[f.name] !== undefined)!;
+      group.sizes.add(carrier.shape[axes[carrier.name]!]!);
+      groups.set(key, group);
+    }
+    const failures: string[] = [];
+    const runAtTwoSizes = new Set<string>();
+    for (const { cases, own, sizes } of groups.values()) {
+      const exportBatch = Math.max(...sizes) + 1;
+      const first = own[0]!;
+      if (!first.batch.symbolic) throw new Error('unreachable');
+      const axes = first.batch.axes;
+      // The view shapes of the first case, with the batch set to exportBatch.
+      const shapes: Record<string, ExportInputShape> = {};
+      for (const f of first.inputs.filter((x) => x.source === 'tensor'))
+        shapes[f.name] = { shape: f.shape.map((d, i) => (i === axes[f.name] ? exportBatch : d)), dtype: f.dtype };
+      const exported = exportOnnx(cases[0]!.loss, cases[0]!.config, shapes, { gradients: true, symbolicBatch: true });
+      expect(exported.batch).toEqual(first.batch);
+      expect(symbolicDims(exported.model)).toEqual(first.batch.symbolic ? axes : {});
+      const session = await ort.InferenceSession.create(exported.model, options);
+      try {
+        for (const [k, c] of cases.entries())
+          failures.push(...(await compare(c, session, exported, feedsFor(c, own[k]!))));
+      } finally {
+        await session.release();
+      }
+      if (sizes.size >= 2) runAtTwoSizes.add(cases[0]!.loss);
+    }
+    expect(failures).toEqual([]);
+    // One exported model ran at two or more batch sizes (none its own) for these losses;
+    // TripletLoss's goldens have one batch size per signature.
+    expect([...runAtTwoSizes].sort()).toEqual(
+      [
+        'CTCLoss',
+        'CosineEmbeddingLoss',
+        'HingeLoss',
+        'HuberLoss',
+        'KLDivLoss',
+        'L1Loss',
+        'L2Loss',
+        'LogisticLoss',
+        'PoissonNLLLoss',
+        'SigmoidBinaryCrossEntropyLoss',
+        'SoftmaxCrossEntropyLoss',
+        'SquaredHingeLoss',
+      ].sort(),
+    );
+  });
+
+  it('symbolicBatch: false keeps the given shapes; true insists', () => {
+    const fixed = exportOnnx('L2Loss', {}, { pred: [4, 3], label: [4, 3] }, { symbolicBatch: false });
+    expect(fixed.batch).toEqual({ symbolic: false, reason: 'symbolicBatch: false' });
+    expect(symbolicDims(fixed.model)).toEqual({});
+    const sdml = exportOnnx('SDMLLoss', {}, { x1: [4, 3], x2: [4, 3] });
+    expect(sdml.batch.symbolic).toBe(false);
+    expect(symbolicDims(sdml.model)).toEqual({});
+    expect(() => exportOnnx('SDMLLoss', {}, { x1: [4, 3], x2: [4, 3] }, { symbolicBatch: true })).toThrow(
+      UnsupportedError,
+    );
   });
 
   it('exports the forward alone without head_grad or gradient outputs', () => {
