@@ -24,12 +24,19 @@
  * (size 1 there, such as a (1, C) pos_weight, or a (N,) sample_weight against
  * SoftmaxCE's (N, 1) loss, which MXNet broadcasts to (N, N)) stays static. At batch size
  * 1 a sample_weight or pos_weight of size 1 is read as broadcasting. It stays static
- * (`batch.symbolic` false, with the reason) where the graph's constants depend on the
- * batch size:
+ * (`batch.symbolic` false, with the reason) where the batch cannot be made symbolic:
  *
- * - SDMLLoss: a batch x batch identity as its smoothed targets and `smoothing / (N-1)`;
- * - a batch_axis that only sample_weight has, or a view that merges the batch with other
- *   axes (CosineEmbedding above 2-D, whose loss has N*... rows, and its label);
+ * - SDMLLoss, always: every sample is compared with every other one, and the graph holds
+ *   a batch x batch identity as its smoothed targets and divides the smoothing by
+ *   batch - 1, constants built for one batch size (batch-layout.ts's STATIC_BATCH; the
+ *   graph comparison refuses it too);
+ * - an input given flattened (a label of 12 for a (4, 3) pred): its batch is merged with
+ *   other axes, so no axis of it grows with the batch alone;
+ * - CosineEmbeddingLoss above 2-D: its loss has N*... rows, which grow with the batch but
+ *   are not the batch;
+ * - a batch_axis that only sample_weight or pos_weight has (PoissonNLL's mean over
+ *   everything keeps no axis, so it is not affected);
+ * - a 1-D SoftmaxCE pred: one sample, whose only axis is the classes;
  * - anything else the graph comparison finds (graph/symbolic-batch.ts names it).
  *
  * The symbolic model is made from two builds at two other batch sizes (probes), compared
