@@ -100,6 +100,70 @@ async function compare(
   }
   return failures;
 }
+type Typed = Float32Array | Int32Array | Float64Array | Uint8Array;
+
+/** `data` (of `shape`) beside itself along `axis`. */
+function twice<T extends Typed>(data: T, shape: readonly number[], axis: number): T {
+  const inner = shape.slice(axis).reduce((p, d) => p * d, 1);
+  const out = new (data.constructor as new (n: number) => T)(data.length * 2);
+  for (let o = 0; o < data.length / inner; o++) {
+    const chunk = data.subarray(o * inner, (o + 1) * inner);
+    out.set(chunk, 2 * o * inner);
+    out.set(chunk, (2 * o + 1) * inner);
+  }
+  return out;
+}
+
+const doubled = (shape: readonly number[], axis: number): number[] => shape.map((d, i) => (i === axis ? 2 * d : d));
+
+/**
+ * The case with every sample twice (the batch beside itself), when its values follow from
+ * MXNet's: every output and gradient is per sample (no mean over everything, no softmax
+ * along the batch axis, no gradient of an input that broadcasts over the batch), so MXNet's loss and gradients of the
+ * doubled batch are its own, each twice. `own` is the case's export (its view shapes and
+ * batch axes); the doubled case's tensors are given in those view shapes.
+ */
+function besideItself(c: GoldenCall, own: OnnxExport): GoldenCall | undefined {
+  if (!own.batch.symbolic) return undefined;
+  const axes = own.batch.axes;
+  if (c.loss === 'PoissonNLLLoss' || axes[own.lossOutput] === undefined) return undefined;
+  if (Object.keys(c.expectedGrads).some((name) => axes[name] === undefined)) return undefined;
+  const view = (name: string): readonly number[] => own.inputs.find((f) => f.name === name)!.shape;
+  // A softmax (or SoftmaxCE's pick) along the batch axis couples the samples.
+  const softmaxAxis = typeof c.config.axis === 'number' ? c.config.axis : -1;
+  const coupled =
+    (c.loss === 'KLDivLoss' && c.config.from_logits !== true) || c.loss.startsWith('SoftmaxC')
+      ? (softmaxAxis + view('pred').length) % view('pred').length === axes.pred
+      : false;
+  if (coupled) return undefined;
+  const inputs: Record<string, Tensor | number> = {};
+  for (const [name, v] of Object.entries(c.inputs)) {
+    if (typeof v === 'number') inputs[name] = v;
+    else if (axes[name] === undefined) inputs[name] = { data: v.data, shape: [...view(name)] } as Tensor;
+    else
+      inputs[name] = {
+        data: twice(v.data, view(name), axes[name]!),
+        shape: doubled(view(name), axes[name]!),
+      } as Tensor;
+  }
+  const expected = (t: ExpectedTensor, shape: readonly number[], axis: number): ExpectedTensor => ({
+    shape: doubled(shape, axis),
+    data: twice(t.data, shape, axis),
+    ...(t.undefinedMask ? { undefinedMask: twice(t.undefinedMask, shape, axis) } : {}),
+  });
+  const headAxis = axes.head_grad!;
+  return {
+    ...c,
+    name: `${c.name} (beside itself)`,
+    inputs,
+    headGrad: { data: twice(c.headGrad.data, c.headGrad.shape, headAxis), shape: doubled(c.headGrad.shape, headAxis) },
+    expectedLoss: expected(c.expectedLoss, c.expectedLoss.shape, axes[own.lossOutput]!),
+    expectedGrads: Object.fromEntries(
+      Object.entries(c.expectedGrads).map(([name, g]) => [name, expected(g, view(name), axes[name]!)]),
+    ),
+  };
+}
+
 /** The model's inputs and outputs whose dimension is `dim_param: "batch"`: name -> axis. */
 function symbolicDims(model: Uint8Array): Record<string, number> {
   const graph = onnxProto.onnx.ModelProto.decode(model).graph!;
@@ -173,6 +237,8 @@ describe('exportOnnx', () => {
     }
     const failures: string[] = [];
     const runAtTwoSizes = new Set<string>();
+    const ranTwice = new Set<string>();
+    let doubledRuns = 0;
     for (const { cases, own, sizes } of groups.values()) {
       const exportBatch = Math.max(...sizes) + 1;
       const first = own[0]!;
@@ -187,31 +253,44 @@ describe('exportOnnx', () => {
       expect(symbolicDims(exported.model)).toEqual(first.batch.symbolic ? axes : {});
       const session = await ort.InferenceSession.create(exported.model, options);
       try {
-        for (const [k, c] of cases.entries())
+        for (const [k, c] of cases.entries()) {
           failures.push(...(await compare(c, session, exported, feedsFor(c, own[k]!))));
+          // The same model at twice the case's batch size, against MXNet's values twice.
+          const two = besideItself(c, own[k]!);
+          if (two === undefined) continue;
+          const ownTwo = exportOnnx(two.loss, two.config, shapesOf(two), { gradients: true });
+          failures.push(...(await compare(two, session, exported, feedsFor(two, ownTwo))));
+          ranTwice.add(c.loss);
+          doubledRuns++;
+        }
       } finally {
         await session.release();
       }
       if (sizes.size >= 2) runAtTwoSizes.add(cases[0]!.loss);
     }
     expect(failures).toEqual([]);
-    // One exported model ran at two or more batch sizes (none its own) for these losses;
-    // TripletLoss's goldens have one batch size per signature.
-    expect([...runAtTwoSizes].sort()).toEqual(
-      [
-        'CTCLoss',
-        'CosineEmbeddingLoss',
-        'HingeLoss',
-        'HuberLoss',
-        'KLDivLoss',
-        'L1Loss',
-        'L2Loss',
-        'LogisticLoss',
-        'PoissonNLLLoss',
-        'SigmoidBinaryCrossEntropyLoss',
-        'SoftmaxCrossEntropyLoss',
-        'SquaredHingeLoss',
-      ].sort(),
+    expect(doubledRuns).toBeGreaterThan(300);
+    // One exported model ran at two or more golden batch sizes (none its own) for these
+    // losses; TripletLoss's goldens have one batch size per signature.
+    const losses = [
+      'CTCLoss',
+      'CosineEmbeddingLoss',
+      'HingeLoss',
+      'HuberLoss',
+      'KLDivLoss',
+      'L1Loss',
+      'L2Loss',
+      'LogisticLoss',
+      'PoissonNLLLoss',
+      'SigmoidBinaryCrossEntropyLoss',
+      'SoftmaxCrossEntropyLoss',
+      'SquaredHingeLoss',
+    ];
+    expect([...runAtTwoSizes].sort()).toEqual(losses.sort());
+    // Every per-sample loss (all but PoissonNLL's mean over everything) also ran at twice
+    // a case's batch size: TripletLoss included.
+    expect([...ranTwice].sort()).toEqual(
+      [...losses.filter((l) => l !== 'PoissonNLLLoss'), 'SoftmaxCELoss', 'SigmoidBCELoss', 'TripletLoss'].sort(),
     );
   });
 
