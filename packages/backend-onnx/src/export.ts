@@ -57,7 +57,7 @@ import {
   type Tensor,
 } from '@gluon-loss/spec';
 import { batchLayout } from './batch-layout.js';
-import { BATCH_DIM_PARAM, mergeBatchProbes } from './graph/symbolic-batch.js';
+import { BATCH_DIM_PARAM, mergeBatchProbes, numbersIn } from './graph/symbolic-batch.js';
 import { buildLossGraph, type CtcRecursion, type FeedSpec, type LossGraph } from './loss-graph.js';
 import { lossGraphBuilder } from './loss-table.js';
 
@@ -173,13 +173,16 @@ function zeros(shapes: Readonly<Record<string, { shape: Shape; dtype: 'float32' 
 }
 
 /**
- * Batch sizes the probes are built at: primes, none equal to a dimension of the graph
- * built for the given shapes, so that a batch size (and the counts made of it) is
+ * Batch sizes the probes are built at: primes, none equal to a dimension or constant of
+ * the graph built for the given shapes (a shape, a slice bound, a scalar), so that a batch size (and the counts made of it) is
  * unlikely to equal another dimension or constant of the graph. An equal value would be
  * shared (constants are cached by value), the probes would no longer align and the
  * merge would fail, never merge wrongly; another pair is then tried.
  */
-const PROBE_BATCH_SIZES = [7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97];
+const PROBE_BATCH_SIZES = [
+  7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127,
+  131, 137, 139, 149, 151, 157, 163, 167, 173, 179, 181, 191, 193, 197, 199,
+];
 const PROBE_PAIRS = 3;
 
 type SymbolicResult =
@@ -194,8 +197,9 @@ function symbolicBatch(
 ): SymbolicResult {
   const layout = batchLayout(plan);
   if (typeof layout === 'string') return { symbolic: false, reason: layout };
-  const dims = new Set([...graph.shapes.values()].flat());
-  const sizes = PROBE_BATCH_SIZES.filter((n) => !dims.has(n));
+  const taken = numbersIn(graph.model);
+  for (const shape of graph.shapes.values()) for (const d of shape) taken.add(d);
+  const sizes = PROBE_BATCH_SIZES.filter((n) => !taken.has(n));
   let merged: ReturnType<typeof mergeBatchProbes> = { ok: false, reason: 'no batch size to build the probes at' };
   for (let pair = 0; pair < PROBE_PAIRS && 2 * pair + 1 < sizes.length && !merged.ok; pair++) {
     const probes = [];

@@ -294,6 +294,30 @@ describe('exportOnnx', () => {
     );
   });
 
+  it('gives the unrolled CTC graph (the WebGPU layout, guarded Log) a symbolic batch too', async () => {
+    // Unrolled over T, with its slice bounds and step constants: the probes must avoid them.
+    const ctc = calls.filter((c) => c.loss === 'CTCLoss' && 'pred_lengths' in c.inputs);
+    const failures: string[] = [];
+    const options2 = { gradients: true, ctcRecursion: 'unrolled', guardLog: true } as const;
+    for (const c of ctc) {
+      const own = exportOnnx(c.loss, c.config, shapesOf(c), options2);
+      if (!own.batch.symbolic) throw new Error(`${c.name}: ${own.batch.reason}`);
+      const axes = own.batch.axes;
+      const shapes: Record<string, ExportInputShape> = {};
+      for (const f of own.inputs.filter((x) => x.source === 'tensor'))
+        shapes[f.name] = { shape: f.shape.map((d, i) => (i === axes[f.name] ? d + 1 : d)), dtype: f.dtype };
+      const exported = exportOnnx(c.loss, c.config, shapes, { ...options2, symbolicBatch: true });
+      const session = await ort.InferenceSession.create(exported.model, options);
+      try {
+        failures.push(...(await compare(c, session, exported, feedsFor(c, own))));
+      } finally {
+        await session.release();
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(ctc.length).toBeGreaterThan(5);
+  });
+
   it('symbolicBatch: false keeps the given shapes; true insists', () => {
     const fixed = exportOnnx('L2Loss', {}, { pred: [4, 3], label: [4, 3] }, { symbolicBatch: false });
     expect(fixed.batch).toEqual({ symbolic: false, reason: 'symbolicBatch: false' });

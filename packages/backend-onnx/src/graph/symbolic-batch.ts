@@ -64,6 +64,24 @@ export function mergeBatchProbes(a: BatchProbe, b: BatchProbe): BatchMerge {
   }
 }
 
+/**
+ * Every number a model's constants and graph inputs and outputs hold: the dims, int64
+ * entries (shapes, slice bounds) and float scalars. A probe batch size equal to one of
+ * them would share that constant (the builder caches constants by value).
+ */
+export function numbersIn(model: Uint8Array): Set<number> {
+  const graph = onnx.ModelProto.decode(model).graph!;
+  const out = new Set<number>();
+  for (const t of graph.initializer ?? []) {
+    for (const d of t.dims ?? []) out.add(num(d));
+    for (const v of t.int64Data ?? []) out.add(num(v));
+    if (t.dataType === FLOAT && (t.dims ?? []).length === 0) out.add(floatsOf(t)[0]!);
+  }
+  for (const v of [...(graph.input ?? []), ...(graph.output ?? [])])
+    for (const d of v.type?.tensorType?.shape?.dim ?? []) out.add(num(d.dimValue));
+  return out;
+}
+
 type Entry = number | 'batch';
 
 class Merger {
