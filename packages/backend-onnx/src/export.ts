@@ -57,12 +57,18 @@ import {
   type Tensor,
 } from '@gluon-loss/spec';
 import { batchLayout } from './batch-layout.js';
-import { BATCH_DIM_PARAM, mergeBatchProbes, numbersIn } from './graph/symbolic-batch.js';
+import { BATCH_DIM_PARAM, mergeBatchProbes, numbersIn, type BatchMerge } from './graph/symbolic-batch.js';
 import { buildLossGraph, type CtcRecursion, type FeedSpec, type LossGraph } from './loss-graph.js';
 import { lossGraphBuilder } from './loss-table.js';
 
 /** An input's shape, or its shape and dtype (int32 for an integer input fed as such). */
 export type ExportInputShape = Shape | { readonly shape: Shape; readonly dtype: 'float32' | 'int32' };
+
+/** A given input's shape and dtype. */
+interface InputSignature {
+  shape: Shape;
+  dtype: 'float32' | 'int32';
+}
 
 export interface OnnxExportOptions {
   /** Also compute the gradient of every differentiable input for `head_grad`. Default false. */
@@ -109,13 +115,13 @@ export function exportOnnx(
   const canonical = canonicalLossName(loss);
   const parsed = parseConfig(canonical, config);
   const declared = lossSpec(canonical).inputs(parsed as never);
-  const shapes: Record<string, { shape: Shape; dtype: 'float32' | 'int32' }> = {};
+  const shapes: Record<string, InputSignature> = {};
   for (const [name, given] of Object.entries(inputShapes)) {
     if (given === undefined) continue;
     const d = declared.find((x) => x.name === name);
     const spec = Array.isArray(given)
       ? { shape: given as Shape, dtype: 'float32' as const }
-      : (given as { shape: Shape; dtype: 'float32' | 'int32' });
+      : (given as InputSignature);
     if (d?.role === 'scalar') {
       throw new InputError({
         loss: canonical,
@@ -163,7 +169,7 @@ export function exportOnnx(
  * Zero tensors of the given shapes: the graph depends on shapes only, and zeros pass the
  * spec's value checks (class 0, length 0) for every integer input.
  */
-function zeros(shapes: Readonly<Record<string, { shape: Shape; dtype: 'float32' | 'int32' }>>): Record<string, Tensor> {
+function zeros(shapes: Readonly<Record<string, InputSignature>>): Record<string, Tensor> {
   const inputs: Record<string, Tensor> = {};
   for (const [name, { shape, dtype }] of Object.entries(shapes)) {
     const size = sizeOf(shape);
@@ -191,7 +197,7 @@ type SymbolicResult =
 
 function symbolicBatch(
   plan: CallPlan,
-  shapes: Readonly<Record<string, { shape: Shape; dtype: 'float32' | 'int32' }>>,
+  shapes: Readonly<Record<string, InputSignature>>,
   graph: LossGraph,
   build: (p: CallPlan) => LossGraph,
 ): SymbolicResult {
@@ -200,11 +206,11 @@ function symbolicBatch(
   const taken = numbersIn(graph.model);
   for (const shape of graph.shapes.values()) for (const d of shape) taken.add(d);
   const sizes = PROBE_BATCH_SIZES.filter((n) => !taken.has(n));
-  let merged: ReturnType<typeof mergeBatchProbes> = { ok: false, reason: 'no batch size to build the probes at' };
+  let merged: BatchMerge = { ok: false, reason: 'no batch size to build the probes at' };
   for (let pair = 0; pair < PROBE_PAIRS && 2 * pair + 1 < sizes.length && !merged.ok; pair++) {
     const probes = [];
     for (const size of sizes.slice(2 * pair, 2 * pair + 2)) {
-      const scaled: Record<string, { shape: Shape; dtype: 'float32' | 'int32' }> = {};
+      const scaled: Record<string, InputSignature> = {};
       for (const [name, s] of Object.entries(shapes)) {
         const axis = layout.axes[name];
         scaled[name] = axis === undefined ? s : { ...s, shape: s.shape.map((d, i) => (i === axis ? size : d)) };
