@@ -146,6 +146,7 @@ export function exportOnnx(
     buildLossGraph(p, mode, lossGraphBuilder(p.loss), {
       ctcRecursion: options.ctcRecursion ?? 'scan',
       guardLog: options.guardLog ?? false,
+      keepShapes: true,
     });
   const graph = build(plan);
   const symbolic =
@@ -204,7 +205,7 @@ function symbolicBatch(
   const layout = batchLayout(plan);
   if (typeof layout === 'string') return { symbolic: false, reason: layout };
   const taken = numbersIn(graph.model);
-  for (const shape of graph.shapes.values()) for (const d of shape) taken.add(d);
+  for (const shape of graph.shapes!.values()) for (const d of shape) taken.add(d);
   const sizes = PROBE_BATCH_SIZES.filter((n) => !taken.has(n));
   let merged: BatchMerge = { ok: false, reason: 'no batch size to build the probes at' };
   for (let pair = 0; pair < PROBE_PAIRS && 2 * pair + 1 < sizes.length && !merged.ok; pair++) {
@@ -225,7 +226,7 @@ function symbolicBatch(
       const probe = build(probePlan);
       if (probe.feeds.map((f) => f.name).join() !== graph.feeds.map((f) => f.name).join())
         return { symbolic: false, reason: `the graph has other inputs at batch size ${size}` };
-      probes.push({ model: probe.model, batch: size, shapes: probe.shapes });
+      probes.push({ model: probe.model, batch: size, shapes: probe.shapes! });
     }
     merged = mergeBatchProbes(probes[0]!, probes[1]!);
   }

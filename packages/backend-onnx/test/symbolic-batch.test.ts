@@ -18,8 +18,9 @@ function probe(loss: string, config: unknown, shapes: Record<string, Shape>, bat
   const graph = buildLossGraph(plan, 'backward', lossGraphBuilder(plan.loss), {
     ctcRecursion: 'scan',
     guardLog: false,
+    keepShapes: true,
   });
-  return { model: graph.model, batch, shapes: graph.shapes };
+  return { model: graph.model, batch, shapes: graph.shapes! };
 }
 
 describe('mergeBatchProbes', () => {
