@@ -8,6 +8,11 @@ CPU provider on the case's inputs and head gradient, match MXNet's loss and grad
 within the conformance tolerance (rtol 1e-4, atol 1e-5; NaN and infinities exactly;
 gradient elements MXNet leaves undefined are 0, as every backend returns).
 
+A model the export says has a symbolic batch must have `dim_param: "batch"` on exactly
+the axes the manifest names (and fixed sizes everywhere else), and was exported at a
+batch size other than the case's: its run at the case's batch size shows the batch is
+symbolic. A static model has no dim_param and exactly the case's shapes.
+
     python3 -m venv .venv-onnx && .venv-onnx/bin/pip install -r conformance/generator/requirements-onnx.txt
     .venv-onnx/bin/python conformance/generator/onnx_export_check.py
 """
@@ -42,6 +47,42 @@ def mismatch(got, want):
     return None
 
 
+def batch_dims(model):
+    """Every graph input and output whose dimension is dim_param "batch": name -> axis; fails on any other dim_param."""
+    axes = {}
+    for v in list(model.graph.input) + list(model.graph.output):
+        for axis, d in enumerate(v.type.tensor_type.shape.dim):
+            if d.HasField('dim_param'):
+                assert d.dim_param == 'batch', f'{v.name}: unexpected dim_param {d.dim_param!r}'
+                assert v.name not in axes, f'{v.name}: two batch axes'
+                axes[v.name] = axis
+            else:
+                assert d.HasField('dim_value'), f'{v.name}: axis {axis} has no size'
+    return axes
+
+
+def check_batch(entry, model, feeds):
+    """The model's batch dims are what the export says; returns a problem or None."""
+    batch = entry['batch']
+    got = batch_dims(model)
+    if not batch['symbolic']:
+        if got:
+            return f'static export ({batch["reason"]}) has symbolic dims {got}'
+        for v in model.graph.input:
+            dims = [d.dim_value for d in v.type.tensor_type.shape.dim]
+            if list(feeds[v.name].shape) != dims:
+                return f'input {v.name} is {dims}, fed {list(feeds[v.name].shape)}'
+        return None
+    if got != batch['axes']:
+        return f'symbolic dims {got}, the export says {batch["axes"]}'
+    if batch['exportBatch'] == batch['caseBatch']:
+        return f'exported at the case\'s own batch size {batch["caseBatch"]}'
+    for name, axis in got.items():
+        if name in feeds and feeds[name].shape[axis] != batch['caseBatch']:
+            return f'{name} fed with batch {feeds[name].shape[axis]}, the case has {batch["caseBatch"]}'
+    return None
+
+
 def main() -> int:
     cases = {}
     for path in sorted(GOLDEN_DIR.glob('*.json')):
@@ -57,7 +98,8 @@ def main() -> int:
         for entry in manifest:
             c = cases[entry['case']]
             model_path = str(Path(out) / entry['file'])
-            onnx.checker.check_model(onnx.load(model_path), full_check=True)
+            model = onnx.load(model_path)
+            onnx.checker.check_model(model, full_check=True)
             session = ort.InferenceSession(model_path, options, providers=['CPUExecutionProvider'])
             feeds = {}
             for f in entry['inputs']:
@@ -69,6 +111,9 @@ def main() -> int:
                     feeds[f['name']] = np.asarray(c['inputs'].get(f['name'], 1e-08), dtype=np.float32)  # default: PoissonNLLLoss's epsilon
                 else:
                     feeds[f['name']] = decode(c['inputs'][f['name']]).reshape(f['shape'])
+            problem = check_batch(entry, model, feeds)
+            if problem:
+                failures.append(f'{c["name"]} batch: {problem}')
             names = [entry['lossOutput']] + list(entry['gradOutputs'].values())
             results = dict(zip(names, session.run(names, feeds)))
             problem = mismatch(results[entry['lossOutput']], decode(c['expected']['loss']))
@@ -78,7 +123,9 @@ def main() -> int:
                 problem = mismatch(results[entry['gradOutputs'][name]], decode(want, undefined_as=0.0))
                 if problem:
                     failures.append(f'{c["name"]} grad {name}: {problem}')
-        print(f'{len(manifest)} exported models: ONNX checker passed, onnxruntime {ort.__version__} '
+        symbolic = sum(1 for e in manifest if e['batch']['symbolic'])
+        print(f'{len(manifest)} exported models ({symbolic} with a symbolic batch, each run at a batch size other '
+              f'than it was exported at): ONNX checker passed, onnxruntime {ort.__version__} '
               f'(onnx {onnx.__version__}, numpy {np.__version__}): {len(manifest) - len({f.split(" ")[0] for f in failures})} match MXNet')
         for f in failures:
             print(f'FAIL {f}', file=sys.stderr)

@@ -21,6 +21,8 @@ export interface LossGraphOptions {
   readonly ctcRecursion: CtcRecursion;
   /** Log guarded for x <= 0 (the WebGPU EP's Log is not IEEE there); see GraphOpsOptions. */
   readonly guardLog: boolean;
+  /** Return every value's shape with the graph (`LossGraph.shapes`). Default false. */
+  readonly keepShapes?: boolean;
 }
 
 export interface LossContext<L extends CanonicalLossName = CanonicalLossName> {
@@ -65,6 +67,11 @@ export interface LossGraph<L extends CanonicalLossName = CanonicalLossName> {
   readonly gradOutputs: Readonly<Record<string, string>>;
   readonly nodeCount: number;
   readonly opTypes: readonly string[];
+  /**
+   * The static shape of every value of the model by name, with `keepShapes` (the
+   * export's symbolic batch); left out otherwise, so cached sessions do not hold it.
+   */
+  readonly shapes?: ReadonlyMap<string, Shape>;
 }
 
 export const HEAD_GRAD_INPUT = 'head_grad';
@@ -161,6 +168,7 @@ export function buildLossGraph<L extends CanonicalLossName>(
     gradOutputs,
     nodeCount: graph.nodeCount(),
     opTypes: graph.opTypes(),
+    ...(options.keepShapes === true ? { shapes: graph.shapes } : {}),
   };
 }
 

@@ -89,6 +89,8 @@ export class GraphBuilder {
   /** Initializers live in the root graph: a subgraph sees them as outer-scope values. */
   readonly #initializers = new Map<string, proto.ITensorProto>();
   readonly #constantCache = new Map<string, Value>();
+  /** Every value's shape by name (root only; subgraphs share it): `shapeOf`. */
+  readonly #shapes = new Map<string, Shape>();
   #live: { readonly stamp: string; readonly nodes: NodeRecord[] } | undefined;
 
   constructor(name = 'gluon_loss', parent?: GraphBuilder) {
@@ -102,6 +104,15 @@ export class GraphBuilder {
     return this.#names.fresh(prefix);
   }
 
+  /** The static shape of every value of this model by name (subgraphs and graph outputs included). */
+  get shapes(): ReadonlyMap<string, Shape> {
+    return (this.#root ?? this).#shapes;
+  }
+
+  #recordShape(name: string, shape: Shape): void {
+    (this.#root ?? this).#shapes.set(name, shape);
+  }
+
   /** A graph for a control-flow attribute (a Scan body); it may read this graph's values. */
   subgraph(name: string): GraphBuilder {
     return new GraphBuilder(this.#names.fresh(name), this);
@@ -112,6 +123,7 @@ export class GraphBuilder {
     const value: Value = { name, dtype, shape: [...shape] };
     this.#inputs.push(value);
     this.#produced.add(name);
+    this.#recordShape(name, value.shape);
     return value;
   }
 
@@ -137,6 +149,7 @@ export class GraphBuilder {
     }
     root.#initializers.set(name, tensor);
     root.#produced.add(name);
+    root.#recordShape(name, dims);
     return { name, dtype, shape: dims };
   }
 
@@ -186,7 +199,10 @@ export class GraphBuilder {
       outputs: outs.map((o) => o.name),
       attributes,
     });
-    for (const o of outs) this.#produced.add(o.name);
+    for (const o of outs) {
+      this.#produced.add(o.name);
+      this.#recordShape(o.name, o.shape);
+    }
     return outs;
   }
 
@@ -199,6 +215,7 @@ export class GraphBuilder {
     if (this.#produced.has(name)) throw new Error(`graph output ${name} is defined twice`);
     this.#outputs.push({ name, source: value });
     this.#produced.add(name);
+    this.#recordShape(name, value.shape);
     return { name, dtype: value.dtype, shape: value.shape };
   }
 
