@@ -34,6 +34,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { testOutsideBackend } from './test-packed-outside-backend.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
@@ -376,31 +377,6 @@ test('with onnxruntime-node: its install script downloads nothing, onnx-node giv
   });
 });
 
-test('an outside backend (the spec README example) passes conformance via npx -p, in an empty folder', () => {
-  const dir = join(work, 'outside-author');
-  mkdirSync(dir);
-  const readme = readFileSync(join(root, 'packages/spec/README.md'), 'utf8');
-  writeFileSync(join(dir, 'my-l2.mjs'), /```js\n([\s\S]*?)```/.exec(readme)[1]);
-  // The unpublished dependencies come as tarballs too; from a registry `-p @gluon-loss/conformance` would do.
-  const packages = ['@gluon-loss/conformance', '@gluon-loss/golden', ...DEFAULT_INSTALL.slice(1)].flatMap((p) => [
-    '-p',
-    tarballOf(p),
-  ]);
-  const t0 = Date.now();
-  // The README's example rounds once (float64 inside); the `ieee-*` cases need MXNet's
-  // float32 steps (packages/conformance/test/spec-readme-backend.test.ts says more).
-  const out = run(
-    'npx',
-    ['--yes', ...packages, 'gluon-conformance', '--backend', './my-l2.mjs', '--filter', 'L2Loss/!(ieee-*)'],
-    dir,
-    { npm_config_cache: join(work, 'npx-cache') },
-  );
-  console.log(`outside-author: npx -p and the run ${Date.now() - t0} ms`);
-  assert.match(out, /^L2Loss +(\d+) of \1 forward, (\d+) of \2 gradient$/m);
-  assert.match(out, /^total +(\d+) of \1 cases passed$/m);
-  assert.equal(existsSync(join(dir, 'node_modules')), false);
-});
-
 /** What the Vite app's page is checked on: one golden case of MXNet 1.9.1 per loss, finite values only. */
 const VITE_APP_LOSSES = [
   'L2Loss',
@@ -579,3 +555,5 @@ test('a Vite app: wasm files found with no configuration, MXNet results in the p
     server.close();
   }
 });
+
+testOutsideBackend({ root, work, tarballOf });

@@ -11,6 +11,9 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Backend } from '@gluon-loss/spec';
 import { formatTable, summarizeUnsupported } from './report.js';
 import { runConformance } from './run.js';
+import { isModuleSpecifier } from './backend-module.js';
+import { CHROMIUM_PATH, PLAYWRIGHT_CORE, runConformanceInChromium } from './chromium.js';
+import type { CaseResult, ConformanceReport } from './report.js';
 import {
   defaultGoldenDir,
   loadBackendSpecifier,
@@ -40,16 +43,27 @@ const program = new Command()
   )
   .option('--json <file>', 'write the JSON report here')
   .option('-q, --quiet', 'print only the table')
+  .option(
+    '--browser',
+    `run in headless Chromium (${CHROMIUM_PATH}, driven by ${PLAYWRIGHT_CORE}); backend modules only`,
+  )
   .showHelpAfterError()
   .exitOverride();
 
-async function main(): Promise<number> {
-  program.parse();
-  const opts = program.opts<{ backend: string[]; golden: string; filter: string[]; json?: string; quiet?: boolean }>();
+type Options = {
+  backend: string[];
+  golden: string;
+  filter: string[];
+  json?: string;
+  quiet?: boolean;
+  browser?: boolean;
+};
+
+/** In Node: the built-in backends installed here, or the ones named (built-in names or modules). */
+async function runInNode(opts: Options): Promise<ConformanceReport> {
   const suite = readGoldenDir(opts.golden);
-  const explicit = opts.backend.length > 0;
   const backends: Backend[] = [];
-  if (explicit) {
+  if (opts.backend.length > 0) {
     // An author's module imports the runner's own @gluon-loss/spec, wherever it lives.
     register('./spec-resolve-hook.js', import.meta.url);
     for (const spec of opts.backend) {
@@ -63,31 +77,57 @@ async function main(): Promise<number> {
     backends.push(...(await loadBuiltinNodeBackends()));
   }
   let done = 0;
-  const report = await runConformance({
+  return runConformance({
     backends,
     suite,
     filter: opts.filter,
     onResult: (r) => {
       done++;
-      if (!opts.quiet && r.status !== 'pass' && r.status !== 'unsupported')
-        process.stderr.write(`${r.backend} ${r.case}: ${r.status}: ${r.message ?? ''}\n`);
+      if (!opts.quiet) printFailure(r);
       if (!opts.quiet && process.stderr.isTTY && done % 25 === 0) process.stderr.write(`  ${done} cases run\r`);
     },
   });
+}
+
+/** In Chromium: the modules named, each served as it is and importing the page's @gluon-loss/spec. */
+async function runInChromium(opts: Options): Promise<ConformanceReport> {
+  const builtins = opts.backend.filter((b) => !isModuleSpecifier(b));
+  if (opts.backend.length === 0 || builtins.length > 0)
+    throw new Error(
+      `--browser runs backend modules (--backend ./my-backend.mjs)${builtins.length > 0 ? `, not the built-in ${builtins.join(', ')}` : ''}: a built-in backend runs in a page that bundles it`,
+    );
+  const { report } = await runConformanceInChromium({
+    modules: opts.backend,
+    goldenDir: opts.golden,
+    filter: opts.filter,
+  });
+  if (!opts.quiet) for (const r of report.results) printFailure(r);
+  return report;
+}
+
+function printFailure(r: CaseResult): void {
+  if (r.status !== 'pass' && r.status !== 'unsupported')
+    process.stderr.write(`${r.backend} ${r.case}: ${r.status}: ${r.message ?? ''}\n`);
+}
+
+async function main(): Promise<number> {
+  program.parse();
+  const opts = program.opts<Options>();
+  const report = opts.browser ? await runInChromium(opts) : await runInNode(opts);
   if (!opts.quiet) for (const line of summarizeUnsupported(report.results)) process.stderr.write(`${line}\n`);
-  console.log(`MXNet ${report.reference.mxnet} golden cases from ${opts.golden}`);
+  const where = opts.browser ? ` in ${report.environment.userAgent ?? 'Chromium'}` : '';
+  console.log(`MXNet ${report.reference.mxnet} golden cases from ${opts.golden}${where}`);
   console.log(formatTable(report));
   if (opts.json) {
     writeFileSync(opts.json, JSON.stringify(report, null, 1) + '\n');
     console.log(`report written to ${opts.json}`);
   }
   // Backends found unavailable on their own are listed, not failed; ones asked for by name must run.
-  const failedBackends = explicit ? report.backends.filter((b) => !b.available) : [];
+  const failedBackends = opts.backend.length > 0 ? report.backends.filter((b) => !b.available) : [];
   // A call the backend refused before computing it (supportsCall: a rank or a value class it
   // does not compute as MXNet does; the router runs it elsewhere) is a stated gap, shown in
   // the table; a loss it does not implement, a failure or an error fails the run.
-  const refusedAtCall = (r: (typeof report.results)[number]) =>
-    r.status === 'unsupported' && /^forward(Backward)?: /.test(r.message ?? '');
+  const refusedAtCall = (r: CaseResult) => r.status === 'unsupported' && /^forward(Backward)?: /.test(r.message ?? '');
   const ok =
     report.results.every((r) => r.status === 'pass' || refusedAtCall(r)) &&
     failedBackends.length === 0 &&

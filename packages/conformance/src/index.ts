@@ -3,3 +3,4 @@ export * from './report.js';
 export * from './run.js';
 export * from './tolerances.js';
 export * from './unavailable.js';
+export * from './backend-module.js';
