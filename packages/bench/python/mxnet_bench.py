@@ -4,7 +4,8 @@ The bench (packages/bench/src/mxnet.ts) starts this script once per run with the
 .venv Python, then sends one JSON request per line on stdin: a loss, its config, and
 where in a binary file the case's inputs lie (float32, little-endian, exactly the arrays
 the TypeScript backends are timed on). For each requested mode this script answers one
-JSON line with the timing, following the bench's protocol (measure.ts):
+JSON line with the timing, following the bench's protocol (measure.ts; the shared part
+is bench_protocol.py):
 
   * prepare: build the Gluon block and hybridize it (static_alloc, static_shape), MXNet's
     compiled path; SDMLLoss cannot be hybridized and runs imperatively;
@@ -19,9 +20,7 @@ gradient are the ones the spec's plan names (`gradInputs`), as in the backends.
 Threads: MXNet keeps its defaults (its engine, and OpenMP over the machine's cores)
 unless the bench sets OMP_NUM_THREADS before starting this process.
 """
-import json
 import os
-import statistics
 import sys
 import time
 
@@ -29,26 +28,10 @@ import numpy as np
 import mxnet as mx
 from mxnet import autograd, gluon
 
+from bench_protocol import serve, timed
+
 # Blocks that MXNet 1.9.1 cannot hybridize (SDMLLoss builds Python-side arrays per call).
 IMPERATIVE_ONLY = {"SDMLLoss"}
-
-
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
-
-
-def load_inputs(request):
-    raw = np.fromfile(request["file"], dtype="<f4")
-    arrays = []
-    for spec in request["inputs"]:
-        start = spec["offset"] // 4
-        count = int(np.prod(spec["shape"]))
-        arrays.append(raw[start:start + count].reshape(spec["shape"]).copy())
-    head = request["headGrad"]
-    start = head["offset"] // 4
-    head_grad = raw[start:start + int(np.prod(head["shape"]))].reshape(head["shape"]).copy()
-    return arrays, head_grad
 
 
 def make_block(loss, config):
@@ -57,26 +40,6 @@ def make_block(loss, config):
     if hybridized:
         block.hybridize(static_alloc=True, static_shape=True)
     return block, hybridized
-
-
-def timed(call, timing):
-    """The bench's protocol after the first call; returns (median, min, max, samples)."""
-    start = time.perf_counter()
-    call()
-    second_ms = (time.perf_counter() - start) * 1e3
-    slow = second_ms > timing["slowCallMs"]
-    if not slow:
-        for _ in range(timing["warmupIterations"]):
-            call()
-    budget_ms = 0 if slow else timing["timeMs"]
-    minimum = timing["slowIterations"] if slow else timing["minIterations"]
-    samples = []
-    began = time.perf_counter()
-    while len(samples) < minimum or (time.perf_counter() - began) * 1e3 < budget_ms:
-        t = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(samples), min(samples), max(samples), len(samples)
 
 
 def run_mode(request, mode, arrays, head_grad):
@@ -117,27 +80,16 @@ def run_mode(request, mode, arrays, head_grad):
 
 
 def main():
-    emit({
-        "event": "ready",
-        "mxnet": mx.__version__,
-        "numpy": np.__version__,
-        "python": sys.version.split()[0],
-        "engine": os.environ.get("MXNET_ENGINE_TYPE", "ThreadedEnginePerDevice"),
-        "ompThreads": os.environ.get("OMP_NUM_THREADS", "default"),
-    })
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        request = json.loads(line)
-        arrays, head_grad = load_inputs(request)
-        for mode in request["modes"]:
-            emit({"event": "start", "id": request["id"], "mode": mode})
-            try:
-                cell = run_mode(request, mode, arrays, head_grad)
-            except Exception as e:  # noqa: BLE001 - any MXNet failure marks the cell, not the run
-                cell = {"status": "failed", "reason": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"}
-            emit({"event": "cell", "id": request["id"], "mode": mode, **cell})
-        emit({"event": "done", "id": request["id"]})
+    serve(
+        {
+            "mxnet": mx.__version__,
+            "numpy": np.__version__,
+            "python": sys.version.split()[0],
+            "engine": os.environ.get("MXNET_ENGINE_TYPE", "ThreadedEnginePerDevice"),
+            "ompThreads": os.environ.get("OMP_NUM_THREADS", "default"),
+        },
+        run_mode,
+    )
 
 
 if __name__ == "__main__":

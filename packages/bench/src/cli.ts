@@ -12,7 +12,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { resultsFileName } from './format.js';
 import { findRepoRoot } from './machine.js';
 import { runBench } from './run.js';
-import { formatMxnetSummary, formatProgress, formatTargets } from './summary.js';
+import { formatMxnetSummary, formatPerElement, formatProgress, formatTargets } from './summary.js';
 import { evaluateTargets } from './targets.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -40,6 +40,12 @@ const program = new Command()
   .option('-o, --out <dir>', 'folder for the results file', join(root, 'bench-results'))
   .option('--python <path>', 'Python with mxnet==1.9.1 for the MXNet anchor', join(root, '.venv', 'bin', 'python'))
   .option('--no-mxnet', 'leave the MXNet anchor out')
+  .option(
+    '--jax-python <path>',
+    'Python of .venv-jax (jax[cpu], optax) for the JAX anchor; full grid only',
+    join(root, '.venv-jax', 'bin', 'python'),
+  )
+  .option('--no-jax', 'leave the JAX anchor out')
   .addOption(
     new Option('--mxnet-threads <n>', 'OMP_NUM_THREADS for MXNet, or "default" (MXNet\'s own choice)')
       .argParser(threadsOption)
@@ -59,6 +65,8 @@ async function main(): Promise<number> {
     out: string;
     python: string;
     mxnet: boolean;
+    jaxPython: string;
+    jax: boolean;
     mxnetThreads: number | 'default';
     router: boolean;
     browser: boolean;
@@ -71,6 +79,7 @@ async function main(): Promise<number> {
     quick: opts.quick,
     filter: opts.filter,
     ...(opts.mxnet ? { python: resolve(opts.python) } : {}),
+    ...(opts.jax ? { jaxPython: resolve(opts.jaxPython) } : {}),
     mxnetThreads: opts.mxnetThreads,
     router: opts.router,
     browser: opts.browser,
@@ -85,6 +94,8 @@ async function main(): Promise<number> {
   const file = join(opts.out, resultsFileName(new Date(results.startedAt)));
   writeFileSync(file, `${JSON.stringify(results, null, 1)}\n`);
   console.log(formatMxnetSummary(results));
+  console.log();
+  console.log(formatPerElement(results));
   console.log();
   console.log(formatTargets(evaluateTargets(results)));
   console.log();

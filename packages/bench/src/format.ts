@@ -22,6 +22,11 @@ export type CellStatus = 'ok' | 'failed' | 'unavailable' | 'unsupported';
 export interface CellRatios {
   /** medianMs / MXNet's medianMs for the same loss, size and mode (below 1: faster than MXNet). */
   readonly mxnet: number | null;
+  /**
+   * medianMs / JAX's medianMs (the second native anchor: XLA on the CPU), the same way;
+   * null when JAX did not time the cell. Absent in files written before the JAX anchor.
+   */
+  readonly jax?: number | null;
   /** medianMs / the tfjs built-in equivalent's medianMs, by the tfjs backend it ran on. */
   readonly tfjsBuiltin: Readonly<Record<string, number>>;
   /** Roofline medianMs / medianMs: the fraction of the memory-copy limit reached (1 = at the limit). */
@@ -39,7 +44,7 @@ export interface Cell {
   readonly shapes?: Readonly<Record<string, readonly number[]>>;
   /** Bytes a call must at least move: every input read, the loss (and the gradients) written. */
   readonly bytes?: number;
-  /** A built-in backend name (`ts`, `tfjs-wasm`, `onnx-node`, ...), or `mxnet` for the anchor. */
+  /** A built-in backend name (`ts`, `tfjs-wasm`, `onnx-node`, ...), or `mxnet` / `jax` for the anchors. */
   readonly backend: string;
   readonly mode: Mode;
   readonly status: CellStatus;
@@ -47,6 +52,11 @@ export interface Cell {
   readonly medianMs?: number;
   readonly minMs?: number;
   readonly maxMs?: number;
+  /**
+   * medianMs per element of the main input, in nanoseconds (set on every timed cell, the
+   * anchors' too): how cost grows from one size to the next.
+   */
+  readonly nsPerElement?: number;
   /** Timed calls behind the median. */
   readonly samples?: number;
   /** compile() (graph build, session creation) plus the first call, in milliseconds. */
@@ -94,6 +104,18 @@ export interface MxnetReference {
   readonly cells: readonly Cell[];
 }
 
+/** The JAX anchor (jax[cpu] on XLA's CPU runtime), timed in the full bench only. */
+export interface JaxReference {
+  readonly status: 'ok' | 'unavailable' | 'failed';
+  readonly reason?: string;
+  /** XLA's CPU threads: `default` (its own pool over the machine's cores). */
+  readonly threads?: 'default';
+  /** The device JAX ran on, e.g. `cpu (cpu)`. */
+  readonly device?: string;
+  /** Cells with backend `jax`; a loss or option JAX cannot express as MXNet does is `unsupported` ("no JAX anchor: ..."). */
+  readonly cells: readonly Cell[];
+}
+
 export interface RouterSection {
   readonly status: 'ok' | 'unavailable' | 'failed';
   readonly reason?: string;
@@ -124,12 +146,14 @@ export interface BenchResults {
     /** Chromium's version line, or null when there is none. */
     readonly browser: string | null;
   };
-  /** Every package's version: workspace packages, their dependencies, mxnet, numpy, python. */
+  /** Every package's version: workspace packages, their dependencies, mxnet, numpy, python; jax, jaxlib, optax, jaxNumpy, jaxPython when JAX ran. */
   readonly versions: Readonly<Record<string, string>>;
   readonly backends: readonly BackendStatus[];
   readonly cells: readonly Cell[];
   readonly reference: {
     readonly mxnet: MxnetReference;
+    /** Written by every run since the JAX anchor (`unavailable` with the reason when it did not run); absent in older files. */
+    readonly jax?: JaxReference;
     readonly tfjsBuiltin: { readonly cells: readonly Cell[] };
     readonly roofline: readonly RooflineEntry[];
   };
@@ -229,6 +253,12 @@ export function validateResults(value: unknown): BenchResults {
   if (!SECTION_STATUSES.includes(str(mxnet, 'status', '$.reference.mxnet')))
     fail('$.reference.mxnet.status', SECTION_STATUSES.join(' | '), mxnet.status);
   checkCells(arr(mxnet, 'cells', '$.reference.mxnet'), '$.reference.mxnet.cells');
+  if (reference.jax !== undefined) {
+    const jax = obj(reference, 'jax', '$.reference');
+    if (!SECTION_STATUSES.includes(str(jax, 'status', '$.reference.jax')))
+      fail('$.reference.jax.status', SECTION_STATUSES.join(' | '), jax.status);
+    checkCells(arr(jax, 'cells', '$.reference.jax'), '$.reference.jax.cells');
+  }
   checkCells(
     arr(obj(reference, 'tfjsBuiltin', '$.reference'), 'cells', '$.reference.tfjsBuiltin'),
     '$.reference.tfjsBuiltin.cells',

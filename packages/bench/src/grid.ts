@@ -2,6 +2,8 @@
  * The benchmark grid: for every loss, the sizes it is timed at. Elementwise losses run at
  * 1K, 64K and 1M elements; the others at sizes that mean something for them (classes for
  * SoftmaxCE, T/N/C/L for CTC, the batch for SDML, whose cost grows with its square).
+ * The full grid adds scale cells (SCALE_SIZES) that show how the cost per element grows:
+ * elementwise at 16M elements, SoftmaxCE over a language model's vocabulary, CTC at T=500.
  * `--quick` keeps the two smallest sizes of each loss, so CI finishes in a few minutes.
  * The grid names sizes only: each loss's spec draws valid inputs of that size.
  */
@@ -28,11 +30,21 @@ export const ELEMENTWISE_SHAPES: readonly (readonly [number, number])[] = [
   [1024, 1024],
 ];
 
+/** The elementwise scale cell: 16M elements (64 MiB per input). */
+export const ELEMENTWISE_SCALE_SHAPE: readonly [number, number] = [4096, 4096];
+
 /** The sizes the issue's targets name. */
 export const TARGET_SIZES = {
   elementwise: '1024x1024',
   softmaxCE: '1024x1000',
   ctc: 'T100 N32 C32 L20',
+} as const;
+
+/** The scale cells' sizes, largest of their loss; in the full grid only. */
+export const SCALE_SIZES = {
+  elementwise: '4096x4096',
+  softmaxCE: '256x32000',
+  ctc: 'T500 N32 C32 L100',
 } as const;
 
 const label = (r: number, c: number): string => `${r}x${c}`;
@@ -67,10 +79,11 @@ const OWN_SIZES: Partial<Record<CanonicalLossName, readonly BenchCase[]>> = {
       [64, 10],
       [256, 100],
       [1024, 1000],
+      [256, 32000],
     ],
     { sparse_label: true },
   ),
-  CTCLoss: [ctc(20, 4, 8), ctc(50, 16, 16), ctc(100, 32, 32)],
+  CTCLoss: [ctc(20, 4, 8), ctc(50, 16, 16), ctc(100, 32, 32), ctc(500, 32, 32)],
   CosineEmbeddingLoss: matrices('CosineEmbeddingLoss', [
     [32, 32],
     [512, 128],
@@ -85,7 +98,9 @@ const OWN_SIZES: Partial<Record<CanonicalLossName, readonly BenchCase[]>> = {
 
 /** The full grid, in MXNet's loss order, sizes ascending. */
 export function fullGrid(): BenchCase[] {
-  return LOSS_NAMES.flatMap((loss) => OWN_SIZES[loss] ?? matrices(loss, ELEMENTWISE_SHAPES));
+  return LOSS_NAMES.flatMap(
+    (loss) => OWN_SIZES[loss] ?? matrices(loss, [...ELEMENTWISE_SHAPES, ELEMENTWISE_SCALE_SHAPE]),
+  );
 }
 
 /** The CI grid: each loss at its two smallest sizes. */

@@ -10,6 +10,8 @@ export * from './results-dir.js';
 export * from './summary.js';
 export * from './tfjs-builtin.js';
 export * from './mxnet.js';
+export * from './jax.js';
+export * from './python-anchor.js';
 export * from './router.js';
 export * from './machine.js';
 export * from './run.js';

@@ -2,7 +2,8 @@
  * One bench run: every case of the grid × every built-in backend (from the registry, so a
  * new backend is taken in without a change here; browser-only ones in the bench page in
  * headless Chromium) × forward and forwardBackward, with the anchors timed on the same
- * inputs in the same run: MXNet (a Python process), tfjs's built-in losses on each tfjs
+ * inputs in the same run: MXNet and, in the full grid, JAX (each a Python process),
+ * tfjs's built-in losses on each tfjs
  * backend that runs, the router's choice, and at the end the memory roofline for every
  * byte count the cells moved. Nothing stops the run: a backend that cannot load or fails
  * mid-run marks its cells with the reason. Cases run one after another, and within a case
@@ -19,6 +20,7 @@ import {
   type BenchResults,
   type Cell,
   type Mode,
+  type JaxReference,
   type MxnetReference,
   type RooflineEntry,
   type RouterSection,
@@ -28,7 +30,9 @@ import { prepareCase, type PreparedCase } from './inputs.js';
 import { describeMachine, packageVersions } from './machine.js';
 import { FULL_TIMING, QUICK_TIMING, measure, withTimeout, type TimingSettings } from './measure.js';
 import { COMPILE_TIMEOUT_MS, cellBase, describeError, timeBackend, timeBuiltin } from './time-cell.js';
-import { MxnetWorker } from './mxnet.js';
+import { mxnetWorker } from './mxnet.js';
+import { jaxWorker } from './jax.js';
+import type { AnchorWorker } from './python-anchor.js';
 import { withRatios } from './ratios.js';
 import { measureRoofline } from './roofline.js';
 import * as gluonLoss from 'gluon-loss';
@@ -45,6 +49,11 @@ export interface BenchOptions {
   /** The Python with mxnet==1.9.1; omit to leave MXNet out (its section says so). */
   readonly python?: string;
   readonly mxnetThreads?: number | 'default';
+  /**
+   * The Python of .venv-jax for the JAX anchor; omit to leave JAX out. Used by the full
+   * grid only: a quick run never starts JAX (its section says so).
+   */
+  readonly jaxPython?: string;
   /** Time the router too (default true when it exists). */
   readonly router?: boolean;
   /** Time the browser-only backends in headless Chromium (default true when Chromium is there). */
@@ -60,7 +69,7 @@ export interface Progress {
   readonly done: number;
   readonly total: number;
   /** Which table the cell belongs to: a backend, or an anchor. */
-  readonly section: 'backend' | 'mxnet' | 'tfjsBuiltin' | 'router' | 'roofline';
+  readonly section: 'backend' | 'mxnet' | 'jax' | 'tfjsBuiltin' | 'router' | 'roofline';
   readonly cell?: Cell;
   readonly roofline?: RooflineEntry;
 }
@@ -204,22 +213,48 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   // tfjs's built-ins run on every tfjs backend that runs: in Node, and in the page
   const browserVariants = tfjsVariantsOf(browser.loaded.filter((l) => l.status.available).map((l) => l.entry));
 
-  let mxnet: MxnetWorker | undefined;
+  let mxnet: AnchorWorker | undefined;
   let mxnetSection: Omit<MxnetReference, 'cells'> = { status: 'unavailable', reason: 'not requested (no --python)' };
   const versions: Record<string, string> = packageVersions();
   if (options.python !== undefined && cases.length > 0) {
     const threads = options.mxnetThreads ?? 'default';
-    const worker = new MxnetWorker({ python: options.python, threads, timing });
+    const worker = mxnetWorker({ python: options.python, threads, timing });
     try {
       log(`starting MXNet (${options.python})`);
       const info = await worker.start();
-      Object.assign(versions, { mxnet: info.mxnet, numpy: info.numpy, python: info.python });
-      mxnetSection = { status: 'ok', threads, engine: info.engine };
+      Object.assign(versions, { mxnet: info.mxnet!, numpy: info.numpy!, python: info.python! });
+      mxnetSection = { status: 'ok', threads, ...(info.engine ? { engine: info.engine } : {}) };
       mxnet = worker;
     } catch (e) {
       worker.close();
       mxnetSection = { status: 'unavailable', reason: describeError(e) };
       log(`MXNet unavailable: ${mxnetSection.reason}`);
+    }
+  }
+
+  let jax: AnchorWorker | undefined;
+  let jaxSection: Omit<JaxReference, 'cells'> = {
+    status: 'unavailable',
+    reason: quick ? 'the quick grid leaves JAX out' : 'not requested (no JAX Python)',
+  };
+  if (!quick && options.jaxPython !== undefined && cases.length > 0) {
+    const worker = jaxWorker({ python: options.jaxPython, timing });
+    try {
+      log(`starting JAX (${options.jaxPython})`);
+      const info = await worker.start();
+      Object.assign(versions, {
+        jax: info.jax!,
+        jaxlib: info.jaxlib!,
+        optax: info.optax!,
+        jaxNumpy: info.numpy!,
+        jaxPython: info.python!,
+      });
+      jaxSection = { status: 'ok', threads: 'default', ...(info.device ? { device: info.device } : {}) };
+      jax = worker;
+    } catch (e) {
+      worker.close();
+      jaxSection = { status: 'unavailable', reason: describeError(e) };
+      log(`JAX unavailable: ${jaxSection.reason}`);
     }
   }
 
@@ -239,12 +274,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
           browserVariants.reduce((s, v) => s + modesFor(c, `tfjs-${v}`).length, 0)
         : 0) +
       (mxnet ? modesFor(c).length : 0) +
+      (jax ? modesFor(c).length : 0) +
       (router ? modesFor(c).length : 0),
     0,
   );
   let done = 0;
   const cells: Cell[] = [];
   const mxnetCells: Cell[] = [];
+  const jaxCells: Cell[] = [];
   const builtinCells: Cell[] = [];
   const routerCells: Cell[] = [];
   const report = (section: Progress['section'], cell: Cell, into: Cell[]): void => {
@@ -300,6 +337,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
         const modes = modesFor(benchCase);
         if (modes.length > 0) for (const cell of await mxnet.run(prepared, modes)) report('mxnet', cell, mxnetCells);
       }
+      if (jax) {
+        const modes = modesFor(benchCase);
+        if (modes.length > 0) for (const cell of await jax.run(prepared, modes)) report('jax', cell, jaxCells);
+      }
       if (router) {
         for (const mode of modesFor(benchCase))
           report('router', await timeRouter(router, prepared, mode, timing), routerCells);
@@ -307,6 +348,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     }
   } finally {
     mxnet?.close();
+    jax?.close();
     await browser.bench?.close();
     for (const l of loaded) {
       try {
@@ -319,7 +361,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
 
   const byteCounts = [
     ...new Set(
-      [...cells, ...builtinCells, ...mxnetCells].map((c) => c.bytes).filter((b): b is number => b !== undefined),
+      [...cells, ...builtinCells, ...mxnetCells, ...jaxCells]
+        .map((c) => c.bytes)
+        .filter((b): b is number => b !== undefined),
     ),
   ].sort((a, b) => a - b);
   const roofline: RooflineEntry[] = [];
@@ -343,6 +387,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     cells,
     reference: {
       mxnet: { ...mxnetSection, cells: mxnetCells },
+      jax: { ...jaxSection, cells: jaxCells },
       tfjsBuiltin: { cells: builtinCells },
       roofline,
     },

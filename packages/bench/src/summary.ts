@@ -1,6 +1,9 @@
-/** The text a run prints: progress lines, each backend's ratio to MXNet, and the targets. */
-import type { BenchResults, Cell } from './format.js';
-import { geometricMean, isTimed } from './ratios.js';
+/**
+ * The text a run prints: progress lines, each backend's ratio to MXNet and to JAX, the
+ * time per element at the largest sizes, and the targets.
+ */
+import type { BenchResults, Cell, Mode } from './format.js';
+import { Anchors, fastestCell, geometricMean, isTimed, nsPerElement } from './ratios.js';
 import type { Progress } from './run.js';
 import type { TargetResult } from './targets.js';
 
@@ -23,7 +26,7 @@ export function formatProgress(p: Progress): string {
   }
   const c = p.cell!;
   const width = String(p.total).length;
-  const head = `[${String(p.done).padStart(width)}/${p.total}] ${(p.section === 'mxnet' ? 'mxnet' : p.section === 'tfjsBuiltin' ? `${c.backend} built-in` : c.backend).padEnd(18)} ${c.loss} ${c.size} ${c.mode}`;
+  const head = `[${String(p.done).padStart(width)}/${p.total}] ${(p.section === 'mxnet' || p.section === 'jax' ? p.section : p.section === 'tfjsBuiltin' ? `${c.backend} built-in` : c.backend).padEnd(18)} ${c.loss} ${c.size} ${c.mode}`;
   if (c.status !== 'ok') return `${head}: ${c.status}: ${c.reason ?? ''}`;
   const extra = c.choice ? `, chose ${c.choice}` : '';
   return `${head}: ${ms(c.medianMs)} (first call ${ms(c.firstCallMs)}${extra})`;
@@ -37,11 +40,22 @@ function table(rows: string[][]): string {
 }
 
 /**
- * Each backend's time against MXNet's, as the geometric mean over the cells both timed
- * (per mode), and how many cells ran; the router's too when it was timed.
+ * Each backend's time against MXNet's and JAX's, as the geometric mean over the cells
+ * both timed (per mode), and how many cells ran; the router's too when it was timed.
  */
 export function formatMxnetSummary(results: BenchResults): string {
-  const rows = [['backend', 'cells ok', 'vs MXNet forward', 'vs MXNet fwd+bwd', 'vs MXNet best', 'vs MXNet worst']];
+  const rows = [
+    [
+      'backend',
+      'cells ok',
+      'vs MXNet forward',
+      'vs MXNet fwd+bwd',
+      'vs MXNet best',
+      'vs MXNet worst',
+      'vs JAX forward',
+      'vs JAX fwd+bwd',
+    ],
+  ];
   const all: Cell[] = [...results.cells, ...(results.router?.cells ?? [])];
   const names = [...new Set(all.map((c) => c.backend))];
   for (const name of names) {
@@ -55,11 +69,13 @@ export function formatMxnetSummary(results: BenchResults): string {
         '',
         '',
         '',
+        '',
+        '',
       ]);
       continue;
     }
-    const of = (mode: string) =>
-      geometricMean(ok.filter((c) => c.mode === mode && c.ratios?.mxnet != null).map((c) => c.ratios!.mxnet!));
+    const of = (mode: string, anchor: 'mxnet' | 'jax' = 'mxnet') =>
+      geometricMean(ok.filter((c) => c.mode === mode && c.ratios?.[anchor] != null).map((c) => c.ratios![anchor]!));
     const every = ok.map((c) => c.ratios?.mxnet).filter((v): v is number => typeof v === 'number');
     rows.push([
       name,
@@ -68,6 +84,8 @@ export function formatMxnetSummary(results: BenchResults): string {
       ratio(of('forwardBackward')),
       every.length ? ratio(Math.min(...every)) : '-',
       every.length ? ratio(Math.max(...every)) : '-',
+      ratio(of('forward', 'jax')),
+      ratio(of('forwardBackward', 'jax')),
     ]);
   }
   const mx = results.reference.mxnet;
@@ -75,7 +93,55 @@ export function formatMxnetSummary(results: BenchResults): string {
     mx.status === 'ok'
       ? `Time / MXNet ${results.versions.mxnet ?? ''} time (geometric mean over cells; below 1 is faster than MXNet; MXNet threads: ${mx.threads ?? 'default'}, ${results.machine.cores} cores)`
       : `MXNet ${mx.status}: ${mx.reason ?? ''}`;
-  return `${head}\n${table(rows)}`;
+  const jax = results.reference.jax;
+  const jaxHead =
+    jax === undefined
+      ? 'JAX: not in this file'
+      : jax.status === 'ok'
+        ? `JAX ${results.versions.jax ?? ''} on ${jax.device ?? 'cpu'} (XLA, jitted; threads: ${jax.threads ?? 'default'}): the same ratios in the last two columns`
+        : `JAX ${jax.status}: ${jax.reason ?? ''}`;
+  return `${head}\n${jaxHead}\n${table(rows)}`;
+}
+
+/** The sizes whose time per element is printed: the largest of each loss, and any of 1M elements or more. */
+function perElementCases(results: BenchResults): { loss: string; size: string }[] {
+  const seen = new Map<string, { loss: string; size: string; elements: number }>();
+  for (const c of results.cells) seen.set(`${c.loss}|${c.size}`, { loss: c.loss, size: c.size, elements: c.elements });
+  const all = [...seen.values()];
+  const largest = new Map<string, number>();
+  for (const c of all) largest.set(c.loss, Math.max(largest.get(c.loss) ?? 0, c.elements));
+  return all.filter((c) => c.elements >= 2 ** 20 || c.elements === largest.get(c.loss));
+}
+
+const ns = (v: number | undefined): string => (v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(2));
+
+/**
+ * Time per element (`nsPerElement`, ns of median time per element of the main input) of
+ * the fastest backend, MXNet and JAX at the largest sizes, so that a step in how cost
+ * grows (a cache falling out, a kernel switching) shows beside the smaller sizes' figure.
+ */
+export function formatPerElement(results: BenchResults): string {
+  const anchors = Anchors.of(results);
+  const modes: Mode[] = ['forward', 'forwardBackward'];
+  const rows = [['cell', 'mode', 'fastest', 'ns/element', 'MXNet ns/element', 'JAX ns/element']];
+  for (const at of perElementCases(results)) {
+    for (const mode of modes) {
+      const where = { ...at, mode };
+      const best = fastestCell(results.cells, where);
+      const mx = anchors.mxnet(where);
+      const jax = anchors.jax(where);
+      rows.push([
+        `${at.loss} ${at.size}`,
+        mode,
+        best?.backend ?? '-',
+        ns(best && nsPerElement(best)),
+        ns(mx && nsPerElement(mx)),
+        ns(jax && nsPerElement(jax)),
+      ]);
+    }
+  }
+  if (rows.length === 1) return 'Time per element: no cell was timed.';
+  return `Time per element (median ns per element of the main input; the largest sizes of each loss)\n${table(rows)}`;
 }
 
 export function formatTargets(targets: readonly TargetResult[]): string {

@@ -39,6 +39,7 @@ export function results(
   parts: {
     cells?: Cell[];
     mxnet?: Cell[];
+    jax?: Cell[];
     builtin?: Cell[];
     roofline?: RooflineEntry[];
     startedAt?: string;
@@ -59,6 +60,7 @@ export function results(
     cells: parts.cells ?? [],
     reference: {
       mxnet: { status: 'ok', threads: 'default', cells: parts.mxnet ?? [] },
+      ...(parts.jax ? { jax: { status: 'ok' as const, threads: 'default' as const, cells: parts.jax } } : {}),
       tfjsBuiltin: { cells: parts.builtin ?? [] },
       roofline: parts.roofline ?? [],
     },

@@ -11,6 +11,16 @@ describe('validateResults', () => {
     expect(validateResults(JSON.parse(JSON.stringify(r)))).toEqual(r);
   });
 
+  it('checks the JAX anchor like the MXNet one, and accepts a file written before it', () => {
+    const withJax = results({ jax: [cell('jax', 'L2Loss', '32x32', 'forward', 1)] });
+    expect(validateResults(JSON.parse(JSON.stringify(withJax)))).toEqual(withJax);
+    expect(validateResults(JSON.parse(JSON.stringify(results()))).reference.jax).toBeUndefined();
+    const badCell = results({ jax: [{ ...cell('jax', 'L2Loss', '32x32', 'forward', 1), medianMs: undefined }] });
+    expect(() => validateResults(badCell)).toThrow(/\$\.reference\.jax\.cells\[0\]\.medianMs/);
+    const badStatus = { ...withJax, reference: { ...withJax.reference, jax: { status: 'maybe', cells: [] } } };
+    expect(() => validateResults(badStatus)).toThrow(/\$\.reference\.jax\.status/);
+  });
+
   it('rejects a foreign JSON document, naming the format field', () => {
     expect(() => validateResults({ name: 'some-package', version: '1.0.0' })).toThrow(ResultsFormatError);
     expect(() => validateResults({ name: 'some-package' })).toThrow(

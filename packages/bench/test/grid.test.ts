@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CellFilter,
   ELEMENTWISE_SHAPES,
+  SCALE_SIZES,
   TARGET_SIZES,
   fullGrid,
   prepareCase,
@@ -21,7 +22,7 @@ describe('the grid', () => {
     expect([...new Set(quick.map((c) => c.loss))]).toEqual(LOSS_NAMES);
   });
 
-  it('times elementwise losses at 1K, 64K and 1M elements', () => {
+  it('times elementwise losses at 1K, 64K and 1M elements, and 16M in the full grid', () => {
     expect(ELEMENTWISE_SHAPES.map(([r, c]) => r * c)).toEqual([1024, 65536, 1048576]);
     for (const loss of [
       'L2Loss',
@@ -31,7 +32,7 @@ describe('the grid', () => {
       'LogisticLoss',
       'SigmoidBinaryCrossEntropyLoss',
     ]) {
-      expect(full.filter((c) => c.loss === loss).map((c) => c.elements)).toEqual([1024, 65536, 1048576]);
+      expect(full.filter((c) => c.loss === loss).map((c) => c.elements)).toEqual([1024, 65536, 1048576, 16777216]);
     }
   });
 
@@ -40,6 +41,17 @@ describe('the grid', () => {
     expect(sizesOf(full, 'CTCLoss')).toContain(TARGET_SIZES.ctc);
     expect(sizesOf(full, 'L2Loss')).toContain(TARGET_SIZES.elementwise);
     expect(quick.some((c) => Object.values(TARGET_SIZES).includes(c.size as never))).toBe(false);
+  });
+
+  it('adds the scale cells to the full grid only, each the largest of its loss', () => {
+    const largest = (loss: string) => sizesOf(full, loss).at(-1);
+    expect(largest('L2Loss')).toBe(SCALE_SIZES.elementwise);
+    expect(largest('SoftmaxCrossEntropyLoss')).toBe(SCALE_SIZES.softmaxCE);
+    expect(largest('CTCLoss')).toBe(SCALE_SIZES.ctc);
+    expect(full.find((c) => c.size === SCALE_SIZES.softmaxCE)!.shape).toEqual([256, 32000]);
+    // T=500 with the target cell's batch and classes, so the step from T=100 is visible
+    expect(full.find((c) => c.size === SCALE_SIZES.ctc)!.shape).toEqual([32, 500, 32]);
+    expect(quick.some((c) => Object.values(SCALE_SIZES).includes(c.size as never))).toBe(false);
   });
 
   it('keeps the two smallest sizes of each loss in the quick grid, ascending', () => {

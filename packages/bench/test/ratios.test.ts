@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Anchors, evaluateTargets, fastestCell, geometricMean, withRatios, type TargetResult } from '../src/index.js';
+import {
+  Anchors,
+  evaluateTargets,
+  fastestCell,
+  formatMxnetSummary,
+  formatPerElement,
+  geometricMean,
+  withRatios,
+  type TargetResult,
+} from '../src/index.js';
 import { cell, results, roofline } from './fixtures.js';
 
 const MiB16 = 16 * 2 ** 20;
@@ -13,6 +22,7 @@ describe('ratios of one run', () => {
       cell('ts', 'L2Loss', big, 'forward', null),
     ],
     mxnet: [cell('mxnet', 'L2Loss', big, 'forwardBackward', 2)],
+    jax: [cell('jax', 'L2Loss', big, 'forwardBackward', 0.5), cell('jax', 'L2Loss', big, 'forward', null)],
     builtin: [
       cell('tfjs-cpu', 'L2Loss', big, 'forwardBackward', 12),
       cell('tfjs-wasm', 'L2Loss', big, 'forwardBackward', 6),
@@ -23,6 +33,7 @@ describe('ratios of one run', () => {
   it('divides the backend median by each anchor median of the same loss, size and mode', () => {
     const r = Anchors.of(run).ratios(run.cells[0]!)!;
     expect(r.mxnet).toBeCloseTo(3 / 2, 12);
+    expect(r.jax).toBeCloseTo(3 / 0.5, 12);
     expect(r.tfjsBuiltin).toEqual({ 'tfjs-cpu': 3 / 12, 'tfjs-wasm': 3 / 6 });
     // roofline: the time of a copy of the same bytes over the cell's time
     expect(r.roofline).toBeCloseTo(1.2 / 3, 12);
@@ -32,7 +43,9 @@ describe('ratios of one run', () => {
     const anchors = Anchors.of(run);
     expect(anchors.ratios(run.cells[2]!)).toBeUndefined();
     const lone = cell('ts', 'L1Loss', big, 'forward', 1);
-    expect(anchors.ratios(lone)).toEqual({ mxnet: null, tfjsBuiltin: {}, roofline: null });
+    expect(anchors.ratios(lone)).toEqual({ mxnet: null, jax: null, tfjsBuiltin: {}, roofline: null });
+    // JAX's forward failed: no JAX ratio for it, though JAX ran the other mode
+    expect(anchors.ratios(cell('ts', 'L2Loss', big, 'forward', 1))!.jax).toBeNull();
   });
 
   it('annotates every timed cell of the file, anchors included', () => {
@@ -40,6 +53,28 @@ describe('ratios of one run', () => {
     expect(annotated.cells[1]!.ratios!.mxnet).toBe(1);
     expect(annotated.cells[2]!.ratios).toBeUndefined();
     expect(annotated.reference.tfjsBuiltin.cells[0]!.ratios!.mxnet).toBe(6);
+    expect(annotated.reference.jax!.cells[0]!.ratios!.mxnet).toBe(0.25);
+    expect(annotated.reference.mxnet.cells[0]!.ratios!.jax).toBe(4);
+  });
+
+  it('sets the time per element on every timed cell, anchors included', () => {
+    const annotated = withRatios(run);
+    // 3 ms over 1M elements
+    expect(annotated.cells[0]!.nsPerElement).toBeCloseTo(3e6 / 2 ** 20, 9);
+    expect(annotated.cells[2]!.nsPerElement).toBeUndefined();
+    expect(annotated.reference.jax!.cells[0]!.nsPerElement).toBeCloseTo(0.5e6 / 2 ** 20, 9);
+    expect(annotated.reference.mxnet.cells[0]!.nsPerElement).toBeCloseTo(2e6 / 2 ** 20, 9);
+  });
+
+  it('prints the ratios to JAX beside those to MXNet, and the time per element', () => {
+    const annotated = withRatios(run);
+    const summary = formatMxnetSummary(annotated);
+    expect(summary).toMatch(/vs JAX fwd\+bwd/);
+    // ts: 3 ms against MXNet's 2 and JAX's 0.5
+    expect(summary).toMatch(/^ts .* 1\.50× .* 6\.00×$/m);
+    const perElement = formatPerElement(annotated);
+    const row = perElement.split('\n').find((l) => l.includes('forwardBackward'))!;
+    expect(row.split(/\s{2,}/)).toEqual(['L2Loss 1024x1024', 'forwardBackward', 'onnx-node', '1.91', '1.91', '0.48']);
   });
 
   it('finds the fastest timed backend of a cell', () => {

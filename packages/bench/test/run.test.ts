@@ -74,6 +74,22 @@ const entries: BackendEntry[] = [
   },
 ];
 
+describe('the JAX anchor in a full run', () => {
+  it('is listed unavailable with the reason when its Python is missing, and the run goes on', async () => {
+    const results = await runBench({
+      filter: ['L2Loss/32x32/fails-mid-run/forward'],
+      timing: TINY,
+      backends: entries.filter((e) => e.name === 'fails-mid-run'),
+      router: false,
+      browser: false,
+      jaxPython: '/nonexistent/.venv-jax/bin/python',
+    });
+    expect(results.reference.jax!.status).toBe('unavailable');
+    expect(results.reference.jax!.reason).toMatch(/no Python at \/nonexistent.*scripts\/setup\.sh --jax/);
+    expect(results.cells.map((c) => `${c.backend} ${c.status}`)).toEqual(['fails-mid-run ok']);
+  });
+});
+
 describe('a run with broken backends', () => {
   it('marks their cells with the reason and goes on', async () => {
     const results = validateResults(
@@ -86,6 +102,7 @@ describe('a run with broken backends', () => {
             backends: entries,
             router: false,
             browser: false,
+            jaxPython: '/nonexistent/.venv-jax/bin/python',
           }),
         ),
       ),
@@ -126,6 +143,12 @@ describe('a run with broken backends', () => {
 
     // without a Python the MXNet anchor says so, and the tfjs anchor and roofline still ran
     expect(results.reference.mxnet.status).toBe('unavailable');
+    // the quick grid never starts JAX, even when its Python is given
+    expect(results.reference.jax).toEqual({
+      status: 'unavailable',
+      reason: 'the quick grid leaves JAX out',
+      cells: [],
+    });
     expect(results.reference.tfjsBuiltin.cells.length).toBeGreaterThan(0);
     for (const c of results.cells.filter((x) => x.status === 'ok')) {
       expect(results.reference.roofline.some((r) => r.bytes === c.bytes)).toBe(true);
