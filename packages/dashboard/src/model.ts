@@ -126,16 +126,15 @@ const timed = (c: Cell): c is Timed => isTimed(c) && typeof c.elements === 'numb
 
 /**
  * The native anchors of a run: MXNet always (its section may be unavailable), JAX/XLA when
- * the run has a `reference.jax` section (same shape as MXNet's; older runs have none, and
- * the results format lets a reader ignore fields it does not know).
+ * the run has a `reference.jax` section (same shape as MXNet's; runs from before the JAX
+ * anchor have none).
  */
 function nativeAnchors(results: BenchResults): { name: string; kind: SeriesKind; cells: readonly Cell[] }[] {
   const out: { name: string; kind: SeriesKind; cells: readonly Cell[] }[] = [
     { name: 'MXNet', kind: 'mxnet', cells: results.reference.mxnet.cells },
   ];
-  const jax = (results.reference as { jax?: unknown }).jax;
-  if (typeof jax === 'object' && jax !== null && Array.isArray((jax as { cells?: unknown }).cells))
-    out.push({ name: 'JAX', kind: 'jax', cells: (jax as { cells: Cell[] }).cells });
+  const jax = results.reference.jax;
+  if (jax !== undefined) out.push({ name: 'JAX', kind: 'jax', cells: jax.cells });
   return out;
 }
 

@@ -152,8 +152,8 @@ export function fullRun(startedAt = '2026-11-30T06:00:00.000Z'): LoadedRun {
     mxnet: { status: 'ok' as const, threads: 'default' as const, cells: mxnet },
     tfjsBuiltin: { cells: builtins },
     roofline: roofline(ELEMENTWISE_SIZES.map(([, e]) => e)),
-    // a section the results format does not declare yet (issue 14's second anchor): read when present
-    jax: { status: 'ok', cells: jax },
+    // the second native anchor (issue 14): JAX/XLA on CPU
+    jax: { status: 'ok' as const, threads: 'default' as const, cells: jax },
   };
   return {
     file: `${startedAt}.json`,
