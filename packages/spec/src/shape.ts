@@ -140,3 +140,22 @@ export function stridesOf(shape: Shape): number[] {
   }
   return s;
 }
+
+/**
+ * For each element of shape `to` (row-major), the index of the element of `from` that
+ * numpy's broadcasting reads there (`from` aligned to the right, its size-1 axes repeated).
+ * The simplest way for a backend to read a broadcast input; fused backends walk strides.
+ */
+export function broadcastIndex(from: Shape, to: Shape): Int32Array {
+  const strides = stridesOf(from);
+  const offset = to.length - from.length;
+  const index = new Int32Array(to.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < index.length; i++) {
+    for (let d = to.length - 1, rest = i; d >= 0; d--) {
+      const k = rest % to[d]!;
+      rest = (rest - k) / to[d]!;
+      if (d >= offset && from[d - offset] !== 1) index[i]! += k * strides[d - offset]!;
+    }
+  }
+  return index;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { broadcastOrThrow, mxnetBroadcastDims, ShapeError } from '../src/index.js';
+import { broadcastIndex, broadcastOrThrow, mxnetBroadcastDims, ShapeError } from '../src/index.js';
 
 // Verdicts of MXNet 1.9.1 itself: `(nd.ones(a) * nd.ones(b)).wait_to_read()` raised
 // "Too many broadcast dimensions" (ERR) or ran (ok), for these shapes from a seeded sweep of
@@ -35,5 +35,19 @@ describe("MXNet's broadcast limit", () => {
 
   it('leaves equal shapes of any rank alone (MXNet does not broadcast them)', () => {
     expect(mxnetBroadcastDims([2, 3, 2, 3, 2, 3, 2, 3], [2, 3, 2, 3, 2, 3, 2, 3])).toBe(0);
+  });
+});
+
+describe('broadcastIndex', () => {
+  it("reads each element of `to` from the element numpy's broadcasting reads", () => {
+    // (2, 1) against (3, 2, 4): from[i][0] for every [*, i, *].
+    expect([...broadcastIndex([2, 1], [3, 2, 4])]).toEqual([
+      0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1,
+    ]);
+    // (3,) against (2, 3): the row repeats.
+    expect([...broadcastIndex([3], [2, 3])]).toEqual([0, 1, 2, 0, 1, 2]);
+    // The same shape: the identity; a scalar: always 0.
+    expect([...broadcastIndex([2, 2], [2, 2])]).toEqual([0, 1, 2, 3]);
+    expect([...broadcastIndex([], [2, 2])]).toEqual([0, 0, 0, 0]);
   });
 });
