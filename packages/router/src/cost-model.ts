@@ -59,6 +59,13 @@ export interface CostSettings {
    * undefined: measured once per process (`measureCopyNsPerByte`).
    */
   readonly copyNsPerByte?: number | undefined;
+  /**
+   * A built-in backend that copies the call's tensors is ranked on its prediction times
+   * this (default 1.25): its copies add to the memory the call holds (the first-call
+   * target is 1.5x in memory too) and its traffic estimate is the less certain, so within
+   * 25% the backend that reads the caller's arrays wins.
+   */
+  readonly copyMargin: number;
   /** Load-and-probe ms assumed for a built-in backend not loaded yet (default `TYPICAL_LOAD_MS`). */
   readonly typicalLoadMs: Readonly<Record<string, number>>;
 }
@@ -86,6 +93,7 @@ export const DEFAULT_COST: CostSettings = Object.freeze({
   proxyAboveElements: 1 << 21,
   proxyElements: 1 << 18,
   calibrationBudget: 0.5,
+  copyMargin: 1.25,
   typicalLoadMs: TYPICAL_LOAD_MS,
 });
 
@@ -269,19 +277,16 @@ function formatMs(v: number): string {
 let measuredCopyNsPerByte: number | undefined;
 
 /**
- * This machine's cost of writing fresh memory (ns per byte): a copy of 16 MiB into a new
- * array, three times, the fastest kept (a busy machine slows some); measured once per
- * process, on the first large bucket with a built-in candidate.
+ * This machine's cost of writing fresh memory (ns per byte): one 40 MiB array, allocated
+ * and filled. Above glibc's largest mmap threshold (32 MiB), so its pages are new, as a
+ * real large call's are (a smaller one may reuse freed heap and time 5x faster).
+ * Measured once per process, on the first large bucket with a built-in candidate.
  */
 export function measureCopyNsPerByte(): number {
   if (measuredCopyNsPerByte !== undefined) return measuredCopyNsPerByte;
-  const source = new Float32Array(1 << 22).fill(1);
-  let best = Infinity;
-  for (let i = 0; i < 3; i++) {
-    const start = performance.now();
-    new Float32Array(source.length).set(source);
-    best = Math.min(best, performance.now() - start);
-  }
-  measuredCopyNsPerByte = (best * 1e6) / source.byteLength;
+  const elements = 10 << 20;
+  const start = performance.now();
+  new Float32Array(elements).fill(1);
+  measuredCopyNsPerByte = ((performance.now() - start) * 1e6) / (elements * 4);
   return measuredCopyNsPerByte;
 }

@@ -458,7 +458,8 @@ export class RoutedLoss {
       // interruptions land in some runs and not others, and they are not the backend's cost.
       predict: (backend, runsMs) => {
         const copies = copiesOf(backend);
-        return predictCallMs(Math.min(...runsMs), small, real, copies, rate(copies));
+        const predicted = predictCallMs(Math.min(...runsMs), small, real, copies, rate(copies));
+        return copies !== undefined && copies.inputs + copies.outputs > 0 ? predicted * cost.copyMargin : predicted;
       },
     };
   }

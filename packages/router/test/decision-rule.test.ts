@@ -278,6 +278,7 @@ describe('eligibility and loading', () => {
         proxyAboveElements: 64,
         proxyElements: 16,
         copyNsPerByte: 3000,
+        copyMargin: 1,
         typicalLoadMs: { 'tfjs-cpu': 1000, 'onnx-node': 1, 'wasm-simd': 1 },
       },
       loadBackend: async (name): Promise<Backend> => {
