@@ -51,11 +51,14 @@ export const DEFAULT_CALIBRATION: CalibrationSettings = {
 /** The most calls one timed run repeats to reach `minRunMs`. */
 const MAX_REPEATS = 1000;
 
-export type TimingStatus = 'timed' | 'pruned' | 'unavailable' | 'unsupported' | 'failed';
+export type TimingStatus = 'timed' | 'pruned' | 'skipped' | 'unavailable' | 'unsupported' | 'failed';
 
 export interface CandidateTiming {
   readonly backend: string;
-  /** timed: every run done; pruned: stopped after one run, clearly slower; the rest: no result. */
+  /**
+   * timed: every run done; pruned: stopped after one run, clearly slower; skipped: not
+   * loaded or run, by the cost model (see cost-model.ts); the rest: no result.
+   */
   readonly status: TimingStatus;
   /** Loading and probing the backend; null when it was already loaded in this process. */
   readonly loadMs: number | null;
@@ -65,8 +68,10 @@ export interface CandidateTiming {
   readonly firstCallMs: number | null;
   /** The timed calls after the first. */
   readonly runsMs: readonly number[];
-  /** The median of `runsMs`: what the rule compares. */
+  /** The median of `runsMs`: what the rule compares, unless there is a prediction. */
   readonly medianMs: number | null;
+  /** Timed on a proxy: the real call's predicted ms (see cost-model.ts), which the rule compares instead. */
+  readonly predictedMs?: number;
   /** Why it has no time (unavailable, unsupported, failed), or why it was pruned. */
   readonly reason?: string;
 }
@@ -102,13 +107,29 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** The decision rule: backends with a time, by median, ties kept in candidate order. */
+/** What the rule compares for a timing: its predicted real call when timed on a proxy, else its median. */
+export function scoreOf(t: CandidateTiming): number | null {
+  return t.predictedMs ?? t.medianMs;
+}
+
+/** The decision rule: backends with a time, by score (median or prediction), ties kept in candidate order. */
 export function rankByMedian(timings: readonly CandidateTiming[]): string[] {
   return timings
-    .map((t, order) => ({ t, order }))
-    .filter(({ t }) => t.medianMs !== null && (t.status === 'timed' || t.status === 'pruned'))
-    .sort((a, b) => a.t.medianMs! - b.t.medianMs! || a.order - b.order)
+    .map((t, order) => ({ t, order, score: scoreOf(t) }))
+    .filter(({ t, score }) => score !== null && (t.status === 'timed' || t.status === 'pruned'))
+    .sort((a, b) => a.score! - b.score! || a.order - b.order)
     .map(({ t }) => t.backend);
+}
+
+/** How a large bucket's calibration is steered by the cost model (cost-model.ts). */
+export interface CalibrationHooks {
+  /** Before a contender is prepared: undefined to time it, or why it is skipped. */
+  admit?(
+    backend: string,
+    best: { readonly backend: string; readonly predictedMs: number } | undefined,
+  ): string | undefined;
+  /** A timed contender's predicted real call from its runs (the first call alone when there were none). */
+  predict?(backend: string, runsMs: readonly number[]): number;
 }
 
 /**
@@ -121,10 +142,20 @@ export async function timeContenders<R>(
   clock: Clock,
   settings: CalibrationSettings,
   onFault: (backend: string, error: unknown) => void,
+  hooks: CalibrationHooks = {},
 ): Promise<CalibrationOutcome<R>> {
   const timings: CandidateTiming[] = [];
-  let best: { backend: string; medianMs: number; result: R } | undefined;
+  // The best median prunes (runs on the same inputs compare); the best score decides.
+  let best: { backend: string; medianMs: number; score: number; result: R } | undefined;
   for (const contender of contenders) {
+    const skip = hooks.admit?.(
+      contender.backend,
+      best === undefined ? undefined : { backend: best.backend, predictedMs: best.score },
+    );
+    if (skip !== undefined) {
+      timings.push(noTime(contender.backend, 'skipped', skip));
+      continue;
+    }
     const prepared = await contender.prepare();
     if (!prepared.ok) {
       timings.push({
@@ -173,6 +204,8 @@ export async function timeContenders<R>(
     }
     // With runs = 0 the first call is all there is to compare.
     const medianMs = runsMs.length > 0 ? median(runsMs) : firstCallMs;
+    const predictedMs = hooks.predict?.(contender.backend, runsMs.length > 0 ? runsMs : [firstCallMs!]);
+    const score = predictedMs ?? medianMs;
     timings.push({
       backend: contender.backend,
       status: pruned ? 'pruned' : 'timed',
@@ -181,11 +214,12 @@ export async function timeContenders<R>(
       firstCallMs,
       runsMs,
       medianMs,
+      ...(predictedMs !== undefined ? { predictedMs } : {}),
       ...(pruned
         ? { reason: `its first run took more than ${settings.pruneFactor}x the best median so far (${best!.backend})` }
         : {}),
     });
-    if (best === undefined || medianMs < best.medianMs) best = { backend: contender.backend, medianMs, result };
+    if (best === undefined || score < best.score) best = { backend: contender.backend, medianMs, score, result };
   }
   return { timings, ranking: rankByMedian(timings), ...(best !== undefined ? { result: best.result } : {}) };
 }

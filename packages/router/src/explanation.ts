@@ -92,12 +92,26 @@ function table(rows: readonly (readonly string[])[]): string[] {
 /** The timings as a small table, one candidate a row. */
 export function formatTimings(timings: readonly CandidateTiming[]): string[] {
   if (timings.length === 0) return [];
-  const rows = [['candidate', 'status', 'median ms', 'runs ms', 'first call ms', 'compile ms', 'load ms', 'note']];
+  const predicted = timings.some((t) => t.predictedMs !== undefined);
+  const rows = [
+    [
+      'candidate',
+      'status',
+      'median ms',
+      ...(predicted ? ['predicted ms'] : []),
+      'runs ms',
+      'first call ms',
+      'compile ms',
+      'load ms',
+      'note',
+    ],
+  ];
   for (const t of timings) {
     rows.push([
       t.backend,
       t.status,
       ms(t.medianMs),
+      ...(predicted ? [ms(t.predictedMs ?? null)] : []),
       t.runsMs.map(ms).join(' ') || '-',
       ms(t.firstCallMs),
       ms(t.compileMs),

@@ -1,5 +1,5 @@
 /** The one-sentence reason a decision carries (and explain() shows). */
-import type { CandidateTiming } from './calibration.js';
+import { scoreOf, type CandidateTiming } from './calibration.js';
 import type { DecisionRule } from './decisions.js';
 import type { BackendAttempt } from './errors.js';
 
@@ -28,16 +28,23 @@ export function formatDecisionReason(f: ReasonFacts): string {
       if (f.rule === 'single' && timed.length <= 1) {
         parts.push(`${f.backend} is the only eligible backend that ran it here`);
       } else {
-        const best = timed.find((t) => t.backend === f.backend)?.medianMs ?? null;
+        // Timed on a proxy, the rule compares each backend's predicted real call (cost-model.ts).
+        const predicted = timed.some((t) => t.predictedMs !== undefined);
+        const score = (t: CandidateTiming): number => scoreOf(t)!;
+        const winner = timed.find((t) => t.backend === f.backend);
+        const best = winner === undefined ? null : score(winner);
         const list = timed
           .slice()
-          .sort((a, b) => a.medianMs! - b.medianMs!)
+          .sort((a, b) => score(a) - score(b))
           .map((t) => {
             const ratio =
-              best !== null && best > 0 && t.backend !== f.backend ? ` (${(t.medianMs! / best).toFixed(1)}x)` : '';
-            return `${t.backend} ${formatMs(t.medianMs!)}${ratio}${t.status === 'pruned' ? ' pruned' : ''}`;
+              best !== null && best > 0 && t.backend !== f.backend ? ` (${(score(t) / best).toFixed(1)}x)` : '';
+            const value = predicted
+              ? `${formatMs(score(t))} (proxy median ${formatMs(t.medianMs!)})`
+              : formatMs(score(t));
+            return `${t.backend} ${value}${ratio}${t.status === 'pruned' ? ' pruned' : ''}`;
           });
-        parts.push(`fastest median of ${timed.length} timed: ${list.join(', ')}`);
+        parts.push(`fastest ${predicted ? 'predicted call' : 'median'} of ${timed.length} timed: ${list.join(', ')}`);
       }
       const failed = (f.timings ?? []).filter((t) => t.medianMs === null);
       if (failed.length > 0)

@@ -26,9 +26,30 @@ import {
   type LossInputs,
 } from '@gluon-loss/spec';
 import type { BackendPool } from './backend-pool.js';
-import { timeContenders, type CalibrationSettings, type Clock, type Contender, type Prepared } from './calibration.js';
+import {
+  timeContenders,
+  type CalibrationHooks,
+  type CalibrationSettings,
+  type Clock,
+  type Contender,
+  type Prepared,
+} from './calibration.js';
 import { CompiledCache, type CompiledCacheLimits } from './compiled-cache.js';
-import { estimateCost, loadsHeavy, needsProxy, proxyInputs, type CostSettings } from './cost-model.js';
+import {
+  COPIES,
+  NO_COPIES,
+  admitCandidate,
+  estimateCost,
+  loadsHeavy,
+  measureCopyNsPerByte,
+  needsProxy,
+  predictCallMs,
+  proxyInputs,
+  trafficMs,
+  type Copies,
+  type CostSettings,
+  type Proxy,
+} from './cost-model.js';
 import { decide, fallbackDecision, planDecision, type DecisionCore } from './decide.js';
 import { withDeadline, type Deadlines } from './deadlines.js';
 import { decisionKey, type CallMode, type Decision } from './decisions.js';
@@ -377,6 +398,11 @@ export class RoutedLoss {
       candidates = candidates.slice(1);
     }
 
+    // A large bucket is timed on a proxy, loading each candidate only when the cost model
+    // says it may pay for itself (so a heavy runtime is not loaded for a call it cannot win).
+    const proxy = candidates.length > 1 ? this.#proxyOf(call) : undefined;
+    if (proxy !== undefined) return this.#calibrate(call, candidates, new Map(), note, proxy);
+
     // A small call is decided among the light backends and those already loaded; a heavy
     // runtime is loaded for it only when none of those can run it (cost-model.ts).
     const deferred = loadsHeavy(estimateCost(call.plan, call.mode), this.#ctx.cost)
@@ -410,7 +436,51 @@ export class RoutedLoss {
       if (result === undefined) throw this.#allFailed(call);
       return this.#settle(call, available, [], note, result);
     }
-    return this.#calibrate(call, available, loadMs, note);
+    return this.#calibrate(call, available, loadMs, note, undefined);
+  }
+
+  /** A bounded proxy of the call when it is large (cost-model.ts), else undefined. */
+  #proxyOf(call: Call): Proxy | undefined {
+    return needsProxy(estimateCost(call.plan, call.mode), this.#ctx.cost)
+      ? proxyInputs(call.plan, this.#ctx.cost)
+      : undefined;
+  }
+
+  /**
+   * The cost model's hooks for a calibration on a proxy: each candidate's predicted real
+   * call, and which candidates are worth loading and timing at all (within the budget).
+   */
+  #proxyHooks(call: Call, proxy: Proxy): CalibrationHooks {
+    const real = estimateCost(call.plan, call.mode);
+    const small = estimateCost(proxy.plan, call.mode);
+    const cost = this.#ctx.cost;
+    const pool = this.#ctx.pool;
+    // The traffic model knows the built-ins; an injected backend's prediction is scaled only.
+    const copiesOf = (backend: string): Copies | undefined =>
+      pool.sourceOf(backend) === 'builtin' ? (COPIES[backend] ?? NO_COPIES) : undefined;
+    let nsPerByte: number | undefined = cost.copyNsPerByte;
+    const rate = (copies: Copies | undefined): number =>
+      copies === undefined ? 0 : (nsPerByte ??= measureCopyNsPerByte());
+    const loaded = new Map(pool.availability().map((a) => [a.backend, a.state !== 'not loaded']));
+    const start = this.#ctx.clock();
+    return {
+      admit: (backend, best) => {
+        const copies = copiesOf(backend);
+        const loadMs =
+          loaded.get(backend) === true || pool.sourceOf(backend) !== 'builtin' ? 0 : (cost.typicalLoadMs[backend] ?? 0);
+        return admitCandidate(
+          { backend, loadMs, floorMs: copies === undefined ? 0 : trafficMs(real, copies, rate(copies)) },
+          { best, spentMs: this.#ctx.clock() - start, budget: cost.calibrationBudget },
+        );
+      },
+      // The fastest run, not the median: a proxy call is short enough that a busy machine's
+      // interruptions land in some runs and not others, and they are not the backend's cost.
+      predict: (backend, runsMs) => {
+        const copies = copiesOf(backend);
+        const predicted = predictCallMs(Math.min(...runsMs), small, real, copies, rate(copies));
+        return copies !== undefined && copies.inputs + copies.outputs > 0 ? predicted * cost.copyMargin : predicted;
+      },
+    };
   }
 
   /**
@@ -423,24 +493,26 @@ export class RoutedLoss {
     available: readonly string[],
     loadMs: ReadonlyMap<string, number | null>,
     note: string | undefined,
+    proxy: Proxy | undefined,
   ): Promise<Result> {
-    const proxy = needsProxy(estimateCost(call.plan, call.mode), this.#ctx.cost)
-      ? proxyInputs(call.plan, this.#ctx.cost)
-      : undefined;
     const contenders = available.map((backend): Contender<Result> => ({
       backend,
-      // The load time measured above belongs in this backend's row of the timings.
-      prepare: async () => ({
-        ...(await this.#prepare(backend, call, proxy?.plan)),
-        loadMs: loadMs.get(backend) ?? null,
-      }),
+      // A load measured before timing belongs in this backend's row of the timings.
+      prepare: async () => {
+        const prepared = await this.#prepare(backend, call, proxy?.plan);
+        return loadMs.has(backend) ? { ...prepared, loadMs: loadMs.get(backend)! } : prepared;
+      },
     }));
-    const outcome = await timeContenders(contenders, this.#ctx.clock, this.#ctx.calibration, (backend, error) => {
-      this.#fault(call, backend, 'call', error);
-    });
+    const outcome = await timeContenders(
+      contenders,
+      this.#ctx.clock,
+      this.#ctx.calibration,
+      (backend, error) => this.#fault(call, backend, 'call', error),
+      proxy === undefined ? {} : this.#proxyHooks(call, proxy),
+    );
     this.#assertLive();
     for (const t of outcome.timings) {
-      if (t.medianMs === null && !call.attempts.some((a) => a.backend === t.backend))
+      if (t.medianMs === null && t.status !== 'skipped' && !call.attempts.some((a) => a.backend === t.backend))
         call.attempts.push({
           backend: t.backend,
           stage: t.status === 'unsupported' ? 'unsupported' : t.status === 'unavailable' ? 'unavailable' : 'compile',

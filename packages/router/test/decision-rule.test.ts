@@ -286,6 +286,53 @@ describe('eligibility and loading', () => {
     expect(loss.explain().backend).toBe('tfjs-cpu');
   });
 
+  it('a large bucket loads only the candidates the cost model says can win, and ranks them by prediction', async () => {
+    const clock = new FakeClock();
+    const loaded: string[] = [];
+    const costs: Readonly<Record<string, number>> = { ts: 1, 'tfjs-cpu': 0.1, 'onnx-node': 0.1, 'wasm-simd': 0.5 };
+    const router = createRouter({
+      environment: 'node',
+      eligibility: {
+        ...table,
+        environments: {
+          node: { ts: ['L2Loss'], 'tfjs-cpu': ['L2Loss'], 'onnx-node': ['L2Loss'], 'wasm-simd': ['L2Loss'] },
+        },
+      },
+      clock: clock.read,
+      calibration: EXACT,
+      // 512 elements is "large" here; the proxy has 2 of its 64 rows. 3000 ns a byte:
+      // ts's traffic is 13 ms, wasm-simd's 26 ms, onnx-node's and tfjs-cpu's 38 ms.
+      cost: {
+        proxyAboveElements: 64,
+        proxyElements: 16,
+        copyNsPerByte: 3000,
+        copyMargin: 1,
+        typicalLoadMs: { 'tfjs-cpu': 1000, 'onnx-node': 1, 'wasm-simd': 1 },
+      },
+      loadBackend: async (name): Promise<Backend> => {
+        loaded.push(name);
+        return scriptedBackend({ name, cost: costs[name]! }, clock);
+      },
+    });
+    const loss = await router.createLoss('L2Loss');
+    const { inputs } = l2Call(64, 8);
+    const result = await loss.forward(inputs);
+    // ts (the baseline) predicts 1 ms x 32 = 32 ms. tfjs-cpu could save at most 32 - 38 < 0,
+    // onnx-node's traffic alone is more than 32 ms: neither is loaded. wasm-simd: 16 ms of
+    // compute, 26 ms of traffic, so 26 ms: it wins, though ts's proxy runs were not 2x slower.
+    expect(loaded).toEqual(['ts', 'wasm-simd']);
+    const e = loss.explain();
+    expect(e.backend).toBe('wasm-simd');
+    const timings = Object.fromEntries(e.routes[0]!.timings.map((t) => [t.backend, t]));
+    expect(timings.ts).toMatchObject({ status: 'timed', medianMs: 1, predictedMs: 32 });
+    expect(timings['wasm-simd']!.predictedMs).toBeCloseTo(((2 * 4096 + 2 * 256) * 3000) / 1e6);
+    expect(timings['tfjs-cpu']).toMatchObject({ status: 'skipped', medianMs: null });
+    expect(timings['onnx-node']!.status).toBe('skipped');
+    expect(timings['onnx-node']!.reason).toMatch(/memory traffic/);
+    expect(e.routes[0]!.reason).toContain('timed on a proxy of 2 of 64 rows');
+    expect(result.loss.data).toEqual((await directL2(inputs)).loss.data);
+  });
+
   it('never runs a backend that is not in the table for the loss, whatever the policy', async () => {
     const { router, loaded } = lazyRouter();
     await expect(router.createLoss('L2Loss', {}, { policy: 'only:tfjs-wasm' })).rejects.toBeInstanceOf(NoBackendError);
