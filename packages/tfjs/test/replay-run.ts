@@ -6,17 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainingRun } from '@gluon-loss/golden';
 import { tfLoss } from '../src/index.js';
 
-/**
- * Relative, per step. One float32 step rounds each value to 2^-24 ≈ 6e-8 relative; a
- * loss or gradient is a sum of a few dozen such terms, so two correct float32 programs
- * that order their sums differently (MXNet's BLAS and oneDNN vs tfjs's kernels) differ
- * by ~1e-6 in a step. SGD on these small, well-conditioned models does not amplify a
- * difference in the weights (each step's map is close to a contraction at these learning
- * rates), so over 100 steps the differences add up at most linearly: 100 × 1e-6 = 1e-4.
- * A wrong gradient (a factor, a sign, a missed term) moves the curve by far more within a
- * few steps.
- */
-export const TRAJECTORY_RTOL = 1e-4;
+/** Relative, per step: the bound and its reasoning are the golden package's. */
+export { TRAJECTORY_RTOL } from '@gluon-loss/golden';
 
 function denseForward(run: TrainingRun, params: tf.Variable[], x: tf.Tensor): tf.Tensor {
   let h = x;
