@@ -3,11 +3,12 @@
  * and the wasm binaries straight from the installed packages (nothing is downloaded).
  * Cross-origin isolation headers are set so wasm threads (SharedArrayBuffer) can work.
  */
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sendMountedFile } from '@gluon-loss/conformance/chromium';
 import { defaultGoldenDir } from '@gluon-loss/golden/node';
 import { HARNESS_PATHS } from './protocol.js';
 
@@ -29,16 +30,6 @@ function packageDir(chain: readonly string[], file: string): string | undefined 
     return undefined;
   }
 }
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.png': 'image/png',
-};
 
 export interface HarnessServer {
   readonly url: string;
@@ -74,27 +65,11 @@ export async function startHarnessServer(options: { root?: string; goldenDir?: s
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     res.setHeader('Cache-Control', 'no-store');
     if (path === `${HARNESS_PATHS.golden}index.json`) {
-      res.setHeader('Content-Type', MIME['.json']!);
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
       res.end(goldenIndex);
       return;
     }
-    let base = root;
-    let rest = path === '/' ? '/index.html' : path;
-    for (const [prefix, dir] of mounts) {
-      if (dir !== undefined && path.startsWith(prefix)) {
-        base = resolve(dir);
-        rest = path.slice(prefix.length - 1);
-        break;
-      }
-    }
-    const file = normalize(join(base, rest));
-    if (!file.startsWith(base + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end('not found');
-      return;
-    }
-    res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
-    createReadStream(file).pipe(res);
+    sendMountedFile(res, path, root, mounts);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const address = server.address();

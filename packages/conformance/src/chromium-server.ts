@@ -4,7 +4,7 @@
  * page's copy of `@gluon-loss/spec` to those modules. Paths never leave their folder.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { CHROMIUM_PAGE_PATHS, PAGE_SPEC_GLOBAL } from './chromium-protocol.js';
 
@@ -14,7 +14,39 @@ const MIME: Record<string, string> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
   '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
 };
+
+/**
+ * Answers a GET of `path` with the file it names: under the first mount whose URL prefix
+ * it starts with (prefix and folder), else under `root` (`/` is `/index.html`). A path
+ * that would leave its folder, or names no file, is a 404.
+ */
+export function sendMountedFile(
+  res: ServerResponse,
+  path: string,
+  root: string,
+  mounts: readonly (readonly [prefix: string, dir: string | undefined])[],
+): void {
+  let base = resolve(root);
+  let rest = path === '/' ? '/index.html' : path;
+  for (const [prefix, dir] of mounts) {
+    if (dir !== undefined && path.startsWith(prefix)) {
+      base = resolve(dir);
+      rest = path.slice(prefix.length - 1);
+      break;
+    }
+  }
+  const file = normalize(join(base, rest));
+  if (!file.startsWith(base + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    res.statusCode = 404;
+    res.end('not found');
+    return;
+  }
+  res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
+  createReadStream(file).pipe(res);
+}
 
 export interface ChromiumPageServer {
   readonly url: string;
@@ -62,23 +94,7 @@ export async function startChromiumPageServer(options: {
       res.end(body);
       return;
     }
-    let base = resolve(options.pageDir);
-    let rest = path === '/' ? '/index.html' : path;
-    for (const [prefix, dir] of mounts) {
-      if (path.startsWith(prefix)) {
-        base = resolve(dir);
-        rest = path.slice(prefix.length - 1);
-        break;
-      }
-    }
-    const file = normalize(join(base, rest));
-    if (!file.startsWith(base + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end('not found');
-      return;
-    }
-    res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
-    createReadStream(file).pipe(res);
+    sendMountedFile(res, path, options.pageDir, mounts);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const address = server.address();

@@ -9,6 +9,9 @@ import type { Browser, BrowserType } from 'playwright-core';
 import { defaultGoldenDir } from '@gluon-loss/golden/node';
 import { CHROMIUM_PAGE_PATHS, type ChromiumPageApi } from './chromium-protocol.js';
 import { startChromiumPageServer } from './chromium-server.js';
+
+/** Static files from a folder and its mounts, as the page servers send them (the harness's too). */
+export { sendMountedFile } from './chromium-server.js';
 import type { ConformanceReport } from './report.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
