@@ -35,10 +35,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { testOutsideBackend } from './test-packed-outside-backend.mjs';
+import { launchChromium } from '../packages/conformance/dist/chromium.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
-const { chromium } = createRequire(join(root, 'packages/browser/package.json'))('playwright-core');
 
 /** The published packages: directory in the workspace, name, tarball. */
 const PUBLISHED = {
@@ -466,19 +466,8 @@ test('a Vite app: wasm files found with no configuration, MXNet results in the p
   );
 
   const { server, url } = await serve(join(dir, 'dist'));
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-swiftshader',
-    ],
-  });
+  // The project's one Chromium set-up (Debian's binary, its flags): built by `pnpm build`.
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const cdp = await page.context().newCDPSession(page);
