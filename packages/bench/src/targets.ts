@@ -12,8 +12,14 @@ export type TargetKind =
   | 'ts-vs-mxnet'
   /** ts forwardBackward time / tfjs's built-in on tfjs-cpu: at most 0.5. */
   | 'ts-vs-tfjs-builtin'
-  /** The fastest backend's time / MXNet's: at most 1. */
+  /** The fastest backend's time / MXNet's: at most 1 (every cell of 64K elements or more). */
   | 'fastest-vs-mxnet'
+  /** backend-wasm's time (its fastest variant) / MXNet's on SoftmaxCE 1024x1000 and CTC: at most 0.5. */
+  | 'wasm-vs-mxnet'
+  /** The fastest backend's time / JAX's (the stretch): at most 2 (every cell of 64K elements or more). */
+  | 'fastest-vs-jax'
+  /** The fastest backend's forwardBackward time / JAX's on an element-wise loss at 1M: at most 1. */
+  | 'elementwise-vs-jax'
   /** Roofline time / the fastest backend's time: at least 0.5. */
   | 'roofline';
 
@@ -60,7 +66,27 @@ export const ELEMENTWISE_LOSSES = [
   'PoissonNLLLoss',
 ] as const;
 
+/** The roofline target's losses (the issue's list at 1M elements): the element-wise ones plus Triplet and Cosine. */
+export const ROOFLINE_LOSSES = [
+  'L2Loss',
+  'L1Loss',
+  'HuberLoss',
+  'HingeLoss',
+  'SquaredHingeLoss',
+  'LogisticLoss',
+  'SigmoidBinaryCrossEntropyLoss',
+  'PoissonNLLLoss',
+  'TripletLoss',
+  'CosineEmbeddingLoss',
+] as const;
+
+/** Cells of at least this many elements hold the fastest backend to MXNet (1.0x) and to JAX (2x). */
+export const TARGET_MIN_ELEMENTS = 65536;
+
 const MODES: readonly Mode[] = ['forward', 'forwardBackward'];
+
+/** A backend that spreads a call over threads: left out where a target says single-threaded. */
+const threaded = (backend: string): boolean => backend.endsWith('-mt');
 
 function judge(
   value: number | null,
@@ -132,11 +158,18 @@ export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference
     });
   }
 
-  for (const [loss, at] of [
-    ['SoftmaxCrossEntropyLoss', TARGET_SIZES.softmaxCE],
-    ['CTCLoss', TARGET_SIZES.ctc],
-  ] as const) {
-    if (!present(loss, at)) continue;
+  // The fastest backend against MXNet (and JAX, when it ran) on every cell of 64K elements
+  // or more, SoftmaxCE's and CTC's target cells always.
+  const jaxRan = results.reference.jax?.status === 'ok';
+  const pairs = new Map<string, { loss: string; size: string }>();
+  for (const c of results.cells) {
+    const targetCell =
+      (c.loss === 'SoftmaxCrossEntropyLoss' && c.size === TARGET_SIZES.softmaxCE) ||
+      (c.loss === 'CTCLoss' && c.size === TARGET_SIZES.ctc);
+    if (targetCell || c.elements >= TARGET_MIN_ELEMENTS)
+      pairs.set(`${c.loss}|${c.size}`, { loss: c.loss, size: c.size });
+  }
+  for (const { loss, size: at } of pairs.values()) {
     for (const mode of MODES) {
       const best = fastestCell(results.cells, { loss, size: at, mode });
       const mx = anchors.mxnet({ loss, size: at, mode });
@@ -153,20 +186,90 @@ export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference
         direction: 'at most',
         ...judge(value, 1, 'at most', best ? 'MXNet did not run' : 'no backend ran'),
       });
+      if (!jaxRan) continue;
+      const jax = anchors.jax({ loss, size: at, mode });
+      const vsJax = best && jax ? best.medianMs / jax.medianMs : null;
+      out.push({
+        kind: 'fastest-vs-jax',
+        loss,
+        size: at,
+        mode,
+        title: 'fastest backend time / JAX time',
+        backend: best?.backend ?? null,
+        value: vsJax,
+        limit: 2,
+        direction: 'at most',
+        ...judge(vsJax, 2, 'at most', best ? 'JAX did not run this cell' : 'no backend ran'),
+      });
     }
   }
 
-  for (const loss of ELEMENTWISE_LOSSES) {
+  // backend-wasm (its faster variant) at half MXNet's time on SoftmaxCE and CTC.
+  for (const [loss, at] of [
+    ['SoftmaxCrossEntropyLoss', TARGET_SIZES.softmaxCE],
+    ['CTCLoss', TARGET_SIZES.ctc],
+  ] as const) {
+    if (!present(loss, at)) continue;
+    for (const mode of MODES) {
+      const wasm = fastestCell(
+        results.cells.filter((c) => c.backend.startsWith('wasm-simd')),
+        { loss, size: at, mode },
+      );
+      const mx = anchors.mxnet({ loss, size: at, mode });
+      const value = wasm && mx ? wasm.medianMs / mx.medianMs : null;
+      out.push({
+        kind: 'wasm-vs-mxnet',
+        loss,
+        size: at,
+        mode,
+        title: 'backend-wasm time / MXNet time',
+        backend: wasm?.backend ?? null,
+        value,
+        limit: 0.5,
+        direction: 'at most',
+        ...judge(value, 0.5, 'at most', wasm ? 'MXNet did not run' : 'backend-wasm did not run'),
+      });
+    }
+  }
+
+  // The element-wise losses at 1M: forwardBackward at or below JAX's time (a fused pass is all there is to do).
+  if (jaxRan) {
+    for (const loss of ELEMENTWISE_LOSSES) {
+      if (!present(loss, size)) continue;
+      const mode: Mode = 'forwardBackward';
+      const best = fastestCell(results.cells, { loss, size, mode });
+      const jax = anchors.jax({ loss, size, mode });
+      const value = best && jax ? best.medianMs / jax.medianMs : null;
+      out.push({
+        kind: 'elementwise-vs-jax',
+        loss,
+        size,
+        mode,
+        title: 'fastest backend forwardBackward time / JAX time',
+        backend: best?.backend ?? null,
+        value,
+        limit: 1,
+        direction: 'at most',
+        ...judge(value, 1, 'at most', best ? 'JAX did not run this cell' : 'no backend ran'),
+      });
+    }
+  }
+
+  // At least half the memory roofline at 1M, single-threaded.
+  for (const loss of ROOFLINE_LOSSES) {
     if (!present(loss, size)) continue;
     for (const mode of MODES) {
-      const best = fastestCell(results.cells, { loss, size, mode });
+      const best = fastestCell(
+        results.cells.filter((c) => !threaded(c.backend)),
+        { loss, size, mode },
+      );
       const value = best ? (anchors.ratios(best)?.roofline ?? null) : null;
       out.push({
         kind: 'roofline',
         loss,
         size,
         mode,
-        title: 'fraction of the memory-copy roofline, fastest backend',
+        title: 'fraction of the memory-copy roofline, fastest single-threaded backend',
         backend: best?.backend ?? null,
         value,
         limit: 0.5,
