@@ -9,10 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  BackendFailureError,
   CompiledLossBase,
   DisposedError,
-  isGluonLossError,
   ordinaryValues,
   sameShape,
   type CallPlan,
@@ -26,7 +24,7 @@ import { MAX_KERNEL_RANK, flattenPlan, planRank } from './flatten.js';
 import { applyLossRules } from './loss-rules.js';
 import { ConstantCache, LossCall, asFloat32, type TfjsLoss } from './loss-call.js';
 import { LOSSES } from './loss-table.js';
-import { activate, describeError, exclusive, type TfjsVariant } from './runtime.js';
+import { runOnEngine, type TfjsVariant } from './runtime.js';
 
 export class TfjsCompiledLoss<L extends CanonicalLossName = CanonicalLossName> extends CompiledLossBase<L> {
   readonly #variant: TfjsVariant;
@@ -100,32 +98,16 @@ export class TfjsCompiledLoss<L extends CanonicalLossName = CanonicalLossName> e
     return sameShape(out.shape, plan.outputShape) ? out : tf.reshape(out, [...plan.outputShape]);
   }
 
-  async #run(build: () => tf.Tensor[]): Promise<FloatTensor[]> {
-    let outputs: tf.Tensor[];
-    try {
-      outputs = await exclusive(async () => {
-        await activate(this.#variant);
+  #run(build: () => tf.Tensor[]): Promise<FloatTensor[]> {
+    const call = { backend: this.backend, loss: this.loss, variant: this.#variant };
+    return runOnEngine(
+      call,
+      () => {
         // dispose() may have run while this call waited for the engine.
         if (this.disposed) throw new DisposedError(this.loss, this.backend);
         this.#constants.trim();
-        return tf.tidy(build);
-      });
-    } catch (e) {
-      throw this.#failure(e);
-    }
-    try {
-      const values = await Promise.all(outputs.map((o) => o.data()));
-      // A copy: tfjs-cpu may hand back its own buffer, which can be the caller's input.
-      return outputs.map((o, i) => ({ data: new Float32Array(values[i] as Float32Array), shape: [...o.shape] }));
-    } catch (e) {
-      throw this.#failure(e);
-    } finally {
-      tf.dispose(outputs);
-    }
-  }
-
-  #failure(e: unknown): Error {
-    if (isGluonLossError(e)) return e;
-    return new BackendFailureError(this.backend, this.loss, describeError(e), e);
+      },
+      build,
+    );
   }
 }

@@ -3,6 +3,7 @@ export {
   activate,
   exclusive,
   initialiseVariant,
+  runOnEngine,
   TFJS_VARIANTS,
   VARIANT_ENVIRONMENTS,
   type TfjsBackendOptions,

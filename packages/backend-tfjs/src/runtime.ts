@@ -8,7 +8,15 @@
  * tensor is read (and disposed) through the backend that owns it, whichever is active.
  */
 import * as tf from '@tensorflow/tfjs';
-import { currentEnvironment, type Availability, type Environment } from '@gluon-loss/spec';
+import {
+  BackendFailureError,
+  currentEnvironment,
+  isGluonLossError,
+  type Availability,
+  type CanonicalLossName,
+  type Environment,
+  type FloatTensor,
+} from '@gluon-loss/spec';
 import { configureWasmFiles, type WasmPaths } from './wasm-files.js';
 
 export type TfjsVariant = 'cpu' | 'wasm' | 'webgl' | 'webgpu';
@@ -213,4 +221,46 @@ export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message;
   if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
   return String(e);
+}
+
+/** Who a call on the engine is, for its errors. */
+export interface EngineCall {
+  readonly backend: string;
+  readonly loss: CanonicalLossName;
+  readonly variant: TfjsVariant;
+}
+
+/**
+ * One call on a variant's engine: under the engine lock it activates the variant, runs
+ * `locked` (what must see the engine as this call has it: a dispose that happened while
+ * the call waited throws there), builds the outputs in one `tf.tidy`, then reads each
+ * back as a fresh Float32Array and disposes it. The copy matters: tfjs-cpu may hand back
+ * its own buffer, which can be the caller's input. An error that is not a gluon-loss one
+ * becomes the backend's BackendFailureError.
+ */
+export async function runOnEngine(
+  call: EngineCall,
+  locked: () => void,
+  build: () => tf.Tensor[],
+): Promise<FloatTensor[]> {
+  const failure = (e: unknown): Error =>
+    isGluonLossError(e) ? e : new BackendFailureError(call.backend, call.loss, describeError(e), e);
+  let outputs: tf.Tensor[];
+  try {
+    outputs = await exclusive(async () => {
+      await activate(call.variant);
+      locked();
+      return tf.tidy(build);
+    });
+  } catch (e) {
+    throw failure(e);
+  }
+  try {
+    const values = await Promise.all(outputs.map((o) => o.data()));
+    return outputs.map((o, i) => ({ data: new Float32Array(values[i] as Float32Array), shape: [...o.shape] }));
+  } catch (e) {
+    throw failure(e);
+  } finally {
+    tf.dispose(outputs);
+  }
 }

@@ -108,6 +108,17 @@ function judge(
     : { met, gap: `${value.toFixed(2)} of the roofline: ${short.toFixed(2)}× faster needed` };
 }
 
+/** One target's result: its measured value judged against its limit. */
+function target(
+  at: Pick<TargetResult, 'kind' | 'loss' | 'size' | 'mode' | 'title' | 'backend'>,
+  value: number | null,
+  limit: number,
+  direction: 'at most' | 'at least',
+  missing: string,
+): TargetResult {
+  return { ...at, value, limit, direction, ...judge(value, limit, direction, missing) };
+}
+
 /** Every target of the issue that this run's grid reaches (a quick or filtered run reaches fewer). */
 export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference'>): TargetResult[] {
   const anchors = Anchors.of(results);
@@ -126,36 +137,32 @@ export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference
     const mx = anchors.mxnet({ loss, size, mode });
     const builtin = anchors.builtin({ loss, size, mode }, 'tfjs-cpu');
     const vsMx = timedTs && mx ? timedTs.medianMs / mx.medianMs : null;
-    out.push({
-      kind: 'ts-vs-mxnet',
-      loss,
-      size,
-      mode,
-      title: 'ts time / MXNet time',
-      backend: 'ts',
-      value: vsMx,
-      limit: 1,
-      direction: 'at most',
-      ...judge(
+    out.push(
+      target(
+        { kind: 'ts-vs-mxnet', loss, size, mode, title: 'ts time / MXNet time', backend: 'ts' },
         vsMx,
         1,
         'at most',
         timedTs ? 'MXNet did not run' : `ts did not run${ts?.reason ? ` (${ts.reason})` : ''}`,
       ),
-    });
+    );
     const vsBuiltin = timedTs && builtin ? timedTs.medianMs / builtin.medianMs : null;
-    out.push({
-      kind: 'ts-vs-tfjs-builtin',
-      loss,
-      size,
-      mode,
-      title: 'ts time / tfjs built-in time on tfjs-cpu',
-      backend: 'ts',
-      value: vsBuiltin,
-      limit: 0.5,
-      direction: 'at most',
-      ...judge(vsBuiltin, 0.5, 'at most', timedTs ? 'the tfjs-cpu built-in did not run' : 'ts did not run'),
-    });
+    out.push(
+      target(
+        {
+          kind: 'ts-vs-tfjs-builtin',
+          loss,
+          size,
+          mode,
+          title: 'ts time / tfjs built-in time on tfjs-cpu',
+          backend: 'ts',
+        },
+        vsBuiltin,
+        0.5,
+        'at most',
+        timedTs ? 'the tfjs-cpu built-in did not run' : 'ts did not run',
+      ),
+    );
   }
 
   // The fastest backend against MXNet (and JAX, when it ran) on every cell of 64K elements
@@ -174,33 +181,41 @@ export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference
       const best = fastestCell(results.cells, { loss, size: at, mode });
       const mx = anchors.mxnet({ loss, size: at, mode });
       const value = best && mx ? best.medianMs / mx.medianMs : null;
-      out.push({
-        kind: 'fastest-vs-mxnet',
-        loss,
-        size: at,
-        mode,
-        title: 'fastest backend time / MXNet time',
-        backend: best?.backend ?? null,
-        value,
-        limit: 1,
-        direction: 'at most',
-        ...judge(value, 1, 'at most', best ? 'MXNet did not run' : 'no backend ran'),
-      });
+      out.push(
+        target(
+          {
+            kind: 'fastest-vs-mxnet',
+            loss,
+            size: at,
+            mode,
+            title: 'fastest backend time / MXNet time',
+            backend: best?.backend ?? null,
+          },
+          value,
+          1,
+          'at most',
+          best ? 'MXNet did not run' : 'no backend ran',
+        ),
+      );
       if (!jaxRan) continue;
       const jax = anchors.jax({ loss, size: at, mode });
       const vsJax = best && jax ? best.medianMs / jax.medianMs : null;
-      out.push({
-        kind: 'fastest-vs-jax',
-        loss,
-        size: at,
-        mode,
-        title: 'fastest backend time / JAX time',
-        backend: best?.backend ?? null,
-        value: vsJax,
-        limit: 2,
-        direction: 'at most',
-        ...judge(vsJax, 2, 'at most', best ? 'JAX did not run this cell' : 'no backend ran'),
-      });
+      out.push(
+        target(
+          {
+            kind: 'fastest-vs-jax',
+            loss,
+            size: at,
+            mode,
+            title: 'fastest backend time / JAX time',
+            backend: best?.backend ?? null,
+          },
+          vsJax,
+          2,
+          'at most',
+          best ? 'JAX did not run this cell' : 'no backend ran',
+        ),
+      );
     }
   }
 
@@ -217,18 +232,22 @@ export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference
       );
       const mx = anchors.mxnet({ loss, size: at, mode });
       const value = wasm && mx ? wasm.medianMs / mx.medianMs : null;
-      out.push({
-        kind: 'wasm-vs-mxnet',
-        loss,
-        size: at,
-        mode,
-        title: 'backend-wasm time / MXNet time',
-        backend: wasm?.backend ?? null,
-        value,
-        limit: 0.5,
-        direction: 'at most',
-        ...judge(value, 0.5, 'at most', wasm ? 'MXNet did not run' : 'backend-wasm did not run'),
-      });
+      out.push(
+        target(
+          {
+            kind: 'wasm-vs-mxnet',
+            loss,
+            size: at,
+            mode,
+            title: 'backend-wasm time / MXNet time',
+            backend: wasm?.backend ?? null,
+          },
+          value,
+          0.5,
+          'at most',
+          wasm ? 'MXNet did not run' : 'backend-wasm did not run',
+        ),
+      );
     }
   }
 
@@ -240,18 +259,22 @@ export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference
       const best = fastestCell(results.cells, { loss, size, mode });
       const jax = anchors.jax({ loss, size, mode });
       const value = best && jax ? best.medianMs / jax.medianMs : null;
-      out.push({
-        kind: 'elementwise-vs-jax',
-        loss,
-        size,
-        mode,
-        title: 'fastest backend forwardBackward time / JAX time',
-        backend: best?.backend ?? null,
-        value,
-        limit: 1,
-        direction: 'at most',
-        ...judge(value, 1, 'at most', best ? 'JAX did not run this cell' : 'no backend ran'),
-      });
+      out.push(
+        target(
+          {
+            kind: 'elementwise-vs-jax',
+            loss,
+            size,
+            mode,
+            title: 'fastest backend forwardBackward time / JAX time',
+            backend: best?.backend ?? null,
+          },
+          value,
+          1,
+          'at most',
+          best ? 'JAX did not run this cell' : 'no backend ran',
+        ),
+      );
     }
   }
 
@@ -264,18 +287,22 @@ export function evaluateTargets(results: Pick<BenchResults, 'cells' | 'reference
         { loss, size, mode },
       );
       const value = best ? (anchors.ratios(best)?.roofline ?? null) : null;
-      out.push({
-        kind: 'roofline',
-        loss,
-        size,
-        mode,
-        title: 'fraction of the memory-copy roofline, fastest single-threaded backend',
-        backend: best?.backend ?? null,
-        value,
-        limit: 0.5,
-        direction: 'at least',
-        ...judge(value, 0.5, 'at least', best ? 'no roofline entry for its bytes' : 'no backend ran'),
-      });
+      out.push(
+        target(
+          {
+            kind: 'roofline',
+            loss,
+            size,
+            mode,
+            title: 'fraction of the memory-copy roofline, fastest single-threaded backend',
+            backend: best?.backend ?? null,
+          },
+          value,
+          0.5,
+          'at least',
+          best ? 'no roofline entry for its bytes' : 'no backend ran',
+        ),
+      );
     }
   }
   return out;

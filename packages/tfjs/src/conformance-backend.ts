@@ -10,19 +10,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   VARIANT_ENVIRONMENTS,
-  activate,
   createTfjsBackend,
-  exclusive,
+  runOnEngine,
   type TfjsBackendOptions,
   type TfjsVariant,
 } from '@gluon-loss/backend-tfjs';
 import {
-  BackendFailureError,
   BackendUnavailableError,
   CompiledLossBase,
   DisposedError,
   canonicalLossName,
-  isGluonLossError,
   ordinaryValues,
   parseConfig,
   type Availability,
@@ -115,30 +112,15 @@ class TfjsOpsCompiledLoss<L extends CanonicalLossName> extends CompiledLossBase<
     this.#fn.dispose();
   }
 
-  async #run(build: () => tf.Tensor[]): Promise<FloatTensor[]> {
-    let outputs: tf.Tensor[];
-    try {
-      outputs = await exclusive(async () => {
-        await activate(this.#variant);
+  #run(build: () => tf.Tensor[]): Promise<FloatTensor[]> {
+    const call = { backend: this.backend, loss: this.loss, variant: this.#variant };
+    return runOnEngine(
+      call,
+      () => {
         if (this.disposed) throw new DisposedError(this.loss, this.backend);
-        return tf.tidy(build);
-      });
-    } catch (e) {
-      throw this.#failure(e);
-    }
-    try {
-      const values = await Promise.all(outputs.map((o) => o.data()));
-      return outputs.map((o, i) => ({ data: new Float32Array(values[i] as Float32Array), shape: [...o.shape] }));
-    } catch (e) {
-      throw this.#failure(e);
-    } finally {
-      tf.dispose(outputs);
-    }
-  }
-
-  #failure(e: unknown): Error {
-    if (isGluonLossError(e)) return e;
-    return new BackendFailureError(this.backend, this.loss, e instanceof Error ? e.message : String(e), e);
+      },
+      build,
+    );
   }
 }
 
