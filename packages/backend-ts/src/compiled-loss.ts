@@ -25,6 +25,11 @@ export abstract class TsCompiledLoss<L extends CanonicalLossName = CanonicalLoss
     super(TS_BACKEND_NAME, loss, config);
   }
 
+  /** Every loss computes on the calling thread, synchronously: `out` is filled before a call returns. */
+  override get writesOutBeforeReturning(): boolean {
+    return true;
+  }
+
   protected abstract override runForward(plan: CallPlan<L>): ForwardResult;
   protected abstract override runForwardBackward(plan: CallPlan<L>, headGrad: FloatTensor): ForwardBackwardResult;
 

@@ -14,6 +14,7 @@ import {
   type FloatTensor,
   type ForwardBackwardResult,
   type ForwardResult,
+  type ResultBuffers,
 } from '@gluon-loss/spec';
 import { WASM_BACKEND_NAME, type KernelCall, type KernelHeap } from './kernels.js';
 import { LossWeighting } from './weighting.js';
@@ -36,6 +37,14 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
    */
   override supportsCall(plan: CallPlan<L>): Support {
     return ordinaryValues(plan, this.backend);
+  }
+
+  /**
+   * Single-threaded, a call runs its kernel on the calling thread and copies its results
+   * out before returning; the threaded variant awaits its workers.
+   */
+  override get writesOutBeforeReturning(): boolean {
+    return !this.heap.threaded;
   }
 
   protected abstract forwardIn(call: KernelCall, plan: CallPlan<L>): ForwardResult;
@@ -61,10 +70,10 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
     return this.forwardBackwardIn(call, plan, headGrad);
   }
 
-  protected runForward(plan: CallPlan<L>): ForwardResult | Promise<ForwardResult> {
+  protected runForward(plan: CallPlan<L>, out?: ResultBuffers): ForwardResult | Promise<ForwardResult> {
     if (this.heap.threaded)
-      return this.heap.exclusive(() => this.#threaded((call) => this.forwardInThreaded(call, plan)));
-    const call = this.heap.begin(this.loss);
+      return this.heap.exclusive(() => this.#threaded(out, (call) => this.forwardInThreaded(call, plan)));
+    const call = this.heap.begin(this.loss, out);
     try {
       return this.forwardIn(call, plan);
     } finally {
@@ -75,11 +84,14 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
   protected runForwardBackward(
     plan: CallPlan<L>,
     headGrad: FloatTensor,
+    out?: ResultBuffers,
   ): ForwardBackwardResult | Promise<ForwardBackwardResult> {
     if (this.heap.threaded) {
-      return this.heap.exclusive(() => this.#threaded((call) => this.forwardBackwardInThreaded(call, plan, headGrad)));
+      return this.heap.exclusive(() =>
+        this.#threaded(out, (call) => this.forwardBackwardInThreaded(call, plan, headGrad)),
+      );
     }
-    const call = this.heap.begin(this.loss);
+    const call = this.heap.begin(this.loss, out);
     try {
       return this.forwardBackwardIn(call, plan, headGrad);
     } finally {
@@ -87,8 +99,8 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
     }
   }
 
-  async #threaded<T>(run: (call: KernelCall) => Promise<T> | T): Promise<T> {
-    const call = this.heap.begin(this.loss);
+  async #threaded<T>(out: ResultBuffers | undefined, run: (call: KernelCall) => Promise<T> | T): Promise<T> {
+    const call = this.heap.begin(this.loss, out);
     try {
       return await run(call);
     } finally {

@@ -34,6 +34,12 @@ export function elementwiseForward(
   return call.takeF64(acc, weighting.groups);
 }
 
+/** Caller-owned buffers for the two operands' gradients (`out.grads`), where given. */
+export interface OperandBuffers {
+  readonly gx?: Float32Array | undefined;
+  readonly gy?: Float32Array | undefined;
+}
+
 export interface ElementwiseGrads {
   readonly accumulators: Float64Array;
   readonly gx: Float32Array;
@@ -51,6 +57,7 @@ export function elementwiseForwardBackward(
   weighting: LossWeighting,
   headGrad: FloatTensor,
   scalars: KernelScalars,
+  into: OperandBuffers = {},
 ): ElementwiseGrads {
   const n = x.length;
   const lossGrad = weighting.lossGrad(headGrad.data);
@@ -68,8 +75,8 @@ export function elementwiseForwardBackward(
   if (weightGrad !== null) weightGrad.set(call.f32(pgw, n));
   return {
     accumulators: call.takeF64(acc, weighting.groups),
-    gx: call.takeF32(gx, n),
-    gy: call.takeF32(gy, n),
+    gx: call.takeF32(gx, n, into.gx),
+    gy: call.takeF32(gy, n, into.gy),
     weightGrad,
   };
 }
@@ -168,10 +175,11 @@ export async function elementwiseForwardBackwardThreaded(
   weighting: LossWeighting,
   headGrad: FloatTensor,
   scalars: KernelScalars,
+  into: OperandBuffers = {},
 ): Promise<ElementwiseGrads> {
   const n = x.length;
   const units = unitsOf(call, n, weighting.inner);
-  if (units === null) return elementwiseForwardBackward(call, kernel, x, y, weighting, headGrad, scalars);
+  if (units === null) return elementwiseForwardBackward(call, kernel, x, y, weighting, headGrad, scalars, into);
   const lossGrad = weighting.lossGrad(headGrad.data);
   call.reserveCheck(n * 24 + units.count * 8 + weighting.groups * 4);
   const px = call.putF32(x);
@@ -204,8 +212,8 @@ export async function elementwiseForwardBackwardThreaded(
   if (weightGrad !== null) weightGrad.set(call.f32(pgw, n));
   return {
     accumulators: sumUnits(call.f64(sums, units.count), units.pieces, groups),
-    gx: call.takeF32(gx, n),
-    gy: call.takeF32(gy, n),
+    gx: call.takeF32(gx, n, into.gx),
+    gy: call.takeF32(gy, n, into.gy),
     weightGrad,
   };
 }
@@ -233,7 +241,9 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
     const weighting = this.weighting.begin(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
-    return { loss: weighting.output(elementwiseForward(call, kernel, pred, label, weighting, scalars)) };
+    return {
+      loss: weighting.output(elementwiseForward(call, kernel, pred, label, weighting, scalars), call.out?.loss),
+    };
   }
 
   protected override async forwardInThreaded(call: KernelCall, plan: CallPlan<L>): Promise<ForwardResult> {
@@ -241,7 +251,8 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
     const weighting = this.weighting.begin(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
-    return { loss: weighting.output(await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars)) };
+    const accumulators = await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars);
+    return { loss: weighting.output(accumulators, call.out?.loss) };
   }
 
   protected forwardBackwardIn(call: KernelCall, plan: CallPlan<L>, headGrad: FloatTensor): ForwardBackwardResult {
@@ -252,7 +263,8 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
     return this.#result(
       plan,
       headGrad,
-      elementwiseForwardBackward(call, kernel, pred, label, weighting, headGrad, scalars),
+      elementwiseForwardBackward(call, kernel, pred, label, weighting, headGrad, scalars, this.#operandBuffers(call)),
+      call,
     );
   }
 
@@ -265,12 +277,17 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
     const weighting = this.weighting.begin(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
-    const r = await elementwiseForwardBackwardThreaded(call, kernel, pred, label, weighting, headGrad, scalars);
-    return this.#result(plan, headGrad, r);
+    const into = this.#operandBuffers(call);
+    const r = await elementwiseForwardBackwardThreaded(call, kernel, pred, label, weighting, headGrad, scalars, into);
+    return this.#result(plan, headGrad, r, call);
   }
 
-  #result(plan: CallPlan<L>, headGrad: FloatTensor, r: ElementwiseGrads): ForwardBackwardResult {
-    return this.result(plan, this.weighting.output(r.accumulators), {
+  #operandBuffers(call: KernelCall): OperandBuffers {
+    return { gx: call.out?.grads?.pred, gy: call.out?.grads?.[this.labelName] };
+  }
+
+  #result(plan: CallPlan<L>, headGrad: FloatTensor, r: ElementwiseGrads, call: KernelCall): ForwardBackwardResult {
+    return this.result(plan, this.weighting.output(r.accumulators, call.out?.loss), {
       pred: r.gx,
       [this.labelName]: r.gy,
       sample_weight: this.weighting.sampleWeightGrad(r.accumulators, headGrad.data, r.weightGrad),

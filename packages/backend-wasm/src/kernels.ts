@@ -10,7 +10,7 @@
  * in; and when a call has left the memory above `RELEASE_ABOVE_BYTES` the instance is
  * dropped (a wasm memory cannot shrink), so the next call starts from a small one.
  */
-import { BackendUnavailableError, UnsupportedError } from '@gluon-loss/spec';
+import { BackendUnavailableError, UnsupportedError, type ResultBuffers } from '@gluon-loss/spec';
 import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
 import type { WorkerPool } from './pool.js';
 
@@ -95,10 +95,15 @@ export interface Instance {
 export class KernelCall {
   #top: number;
 
+  /**
+   * @param out the caller's result buffers (checked by the spec): a loss that copies a
+   *   result out of wasm memory copies it straight into its buffer.
+   */
   constructor(
     private readonly heap: KernelHeap,
     private readonly instance: Instance,
     private readonly loss: string,
+    readonly out: ResultBuffers | undefined,
   ) {
     this.#top = instance.heapBase;
   }
@@ -198,9 +203,11 @@ export class KernelCall {
     return at;
   }
 
-  /** A fresh copy of a float32 result. */
-  takeF32(at: number, length: number): Float32Array {
-    return this.f32(at, length).slice();
+  /** A float32 result copied out: into `into` (the caller's buffer) when given, else a fresh array. */
+  takeF32(at: number, length: number, into?: Float32Array): Float32Array {
+    if (into === undefined) return this.f32(at, length).slice();
+    into.set(this.f32(at, length));
+    return into;
   }
 
   takeF64(at: number, length: number): Float64Array {
@@ -224,9 +231,9 @@ export class KernelHeap {
     return false;
   }
 
-  begin(loss: string): KernelCall {
+  begin(loss: string, out?: ResultBuffers): KernelCall {
     this.#instance ??= this.createInstance();
-    return new KernelCall(this, this.#instance, loss);
+    return new KernelCall(this, this.#instance, loss, out);
   }
 
   /**

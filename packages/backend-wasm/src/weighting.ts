@@ -181,10 +181,10 @@ export class LossWeighting implements FusedWalk {
     return this.#weightMap === null ? new Float32Array(this.#lossSize) : this.#weightGrad.take(this.#lossSize);
   }
 
-  /** The loss as MXNet returns it, from the filled accumulators. A fresh tensor. */
-  output(accumulators: Float64Array): FloatTensor {
+  /** The loss as MXNet returns it, from the filled accumulators: in `into` (the caller's buffer) or a fresh array. */
+  output(accumulators: Float64Array, into?: Float32Array): FloatTensor {
     const scale = this.#scale;
-    const out = new Float32Array(sizeOf(this.#outputShape));
+    const out = into ?? new Float32Array(sizeOf(this.#outputShape));
     if (this.#fused) {
       for (let o = 0; o < out.length; o++) out[o] = accumulators[o]! * scale;
       return { data: out, shape: [...this.#outputShape] };

@@ -13,9 +13,12 @@
 import {
   DisposedError,
   checkHeadGrad,
+  checkResultBuffers,
+  deliverInto,
   planCall,
   snapshotPlan,
   snapshotTensor,
+  type CallOptions,
   type CallPlan,
   type CanonicalLossName,
   type CompiledLoss,
@@ -24,6 +27,7 @@ import {
   type ForwardBackwardResult,
   type ForwardResult,
   type LossInputs,
+  type ResultBuffers,
 } from '@gluon-loss/spec';
 import type { BackendPool } from './backend-pool.js';
 import {
@@ -145,12 +149,19 @@ export class RoutedLoss {
     this.#compiled = new CompiledCache(ctx.compiledLimits);
   }
 
-  forward(inputs: LossInputs): Promise<ForwardResult> {
-    return this.#call('forward', inputs, undefined);
+  /**
+   * `options.out`: the caller's result buffers (the spec's aliasing rule). Only a backend
+   * that fills them before its call returns (`writesOutBeforeReturning`) is handed them,
+   * and only on a route already decided; any other result (a timing run, a fallback, a
+   * backend that computes off the calling thread) is copied in once the router accepts
+   * it. So a backend abandoned by a fallback or a deadline never holds the buffers.
+   */
+  forward(inputs: LossInputs, options?: CallOptions): Promise<ForwardResult> {
+    return this.#call('forward', inputs, undefined, options);
   }
 
-  forwardBackward(inputs: LossInputs, headGrad?: FloatTensor): Promise<ForwardBackwardResult> {
-    return this.#call('forwardBackward', inputs, headGrad) as Promise<ForwardBackwardResult>;
+  forwardBackward(inputs: LossInputs, headGrad?: FloatTensor, options?: CallOptions): Promise<ForwardBackwardResult> {
+    return this.#call('forwardBackward', inputs, headGrad, options) as Promise<ForwardBackwardResult>;
   }
 
   /** Which backend ran, why, the times it decided on, and the faults. */
@@ -212,11 +223,28 @@ export class RoutedLoss {
     return this.#disposed;
   }
 
-  async #call(mode: CallMode, inputs: LossInputs, headGrad: FloatTensor | undefined): Promise<Result> {
+  async #call(
+    mode: CallMode,
+    inputs: LossInputs,
+    headGrad: FloatTensor | undefined,
+    options: CallOptions | undefined,
+  ): Promise<Result> {
     this.#assertLive();
     // The spec's checks, before any backend: a bad input throws here, unchanged.
     const plan = planCall(this.loss, this.config, inputs);
     const grad = mode === 'forward' ? undefined : checkHeadGrad(plan, headGrad);
+    const out = checkResultBuffers(plan, mode, options, grad);
+    return deliverInto(out, await this.#dispatch(mode, plan, inputs, grad, out));
+  }
+
+  /** The call after the spec's checks; its result goes into `out` in `#call` (unless written there already). */
+  async #dispatch(
+    mode: CallMode,
+    plan: CallPlan,
+    inputs: LossInputs,
+    grad: FloatTensor | undefined,
+    out: ResultBuffers | undefined,
+  ): Promise<Result> {
     const bucket = shapeBucket(plan);
     const routeKey = `${mode === 'forward' ? 'f' : 'b'} ${bucket}`;
     const call: Call = {
@@ -236,7 +264,7 @@ export class RoutedLoss {
       // The hot path: the backend's call starts now, before any await, on the caller's arrays.
       let result: Result;
       try {
-        result = await this.#invoke(route.backend, compiled, call);
+        result = await this.#invoke(route.backend, compiled, call, undefined, out);
       } catch (e) {
         if (isCallerError(e)) throw e;
         this.#assertLive(); // disposed while the call ran: not the backend's fault
@@ -258,7 +286,13 @@ export class RoutedLoss {
    * One call on one compiled loss, under the call deadline, its result checked. The
    * backend's method is called synchronously (no await before it).
    */
-  async #invoke(backend: string, compiled: CompiledLoss, call: Call, proxy?: CallPlan): Promise<Result> {
+  async #invoke(
+    backend: string,
+    compiled: CompiledLoss,
+    call: Call,
+    proxy?: CallPlan,
+    out?: ResultBuffers,
+  ): Promise<Result> {
     const plan = proxy ?? call.plan;
     const inputs = proxy === undefined ? call.inputs : inputsOf(proxy);
     const grad =
@@ -267,10 +301,13 @@ export class RoutedLoss {
         : proxy === undefined
           ? call.grad!
           : { data: new Float32Array(proxy.outputShape.reduce((a, b) => a * b, 1)).fill(1), shape: proxy.outputShape };
+    // The caller's buffers go only to a backend that has filled them when its call returns.
+    const options = out !== undefined && compiled.writesOutBeforeReturning === true ? { out } : undefined;
     let running: Promise<Result>;
     this.#compiled.pin(backend);
     try {
-      running = call.mode === 'forward' ? compiled.forward(inputs) : compiled.forwardBackward(inputs, grad!);
+      running =
+        call.mode === 'forward' ? compiled.forward(inputs, options) : compiled.forwardBackward(inputs, grad!, options);
     } catch (e) {
       running = Promise.reject(e); // a backend that throws instead of rejecting
     }

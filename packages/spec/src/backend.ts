@@ -4,6 +4,7 @@
  * conformance runner, the router and the bench take it without knowing its package.
  */
 import { DisposedError, UnsupportedError } from './errors.js';
+import { checkResultBuffers, deliverInto, type CallOptions, type ResultBuffers } from './out.js';
 import { checkHeadGrad, planCall, snapshotPlan, snapshotTensor, type CallPlan } from './plan.js';
 import { canonicalLossName, parseConfig, type CanonicalLossName, type LossConfig } from './registry.js';
 import type { FloatTensor, LossInputs } from './tensor.js';
@@ -40,12 +41,21 @@ export interface CompiledLoss {
    * computing, so a router can ask first and route the call elsewhere.
    */
   supportsCall?(plan: CallPlan): Support;
-  forward(inputs: LossInputs): Promise<ForwardResult>;
+  /**
+   * True when forward and forwardBackward have written every buffer of `options.out`
+   * by the time they return their promise (they compute on the calling thread), so no
+   * write can reach the caller's buffers later: a router may then hand them over even
+   * to a call it could abandon. Otherwise a router keeps `out` and copies the result it
+   * accepts.
+   */
+  readonly writesOutBeforeReturning?: boolean;
+  /** The loss; `options.out` takes caller-owned result buffers (the aliasing rule in out.ts). */
+  forward(inputs: LossInputs, options?: CallOptions): Promise<ForwardResult>;
   /**
    * The loss and the gradients for the head gradient `headGrad` (the output's shape);
    * without one, ones, as MXNet's `loss.backward()`.
    */
-  forwardBackward(inputs: LossInputs, headGrad?: FloatTensor): Promise<ForwardBackwardResult>;
+  forwardBackward(inputs: LossInputs, headGrad?: FloatTensor, options?: CallOptions): Promise<ForwardBackwardResult>;
   /** Frees buffers, tensors and sessions. Idempotent; later calls throw DisposedError. */
   dispose(): void;
 }
@@ -104,20 +114,38 @@ export abstract class CompiledLossBase<L extends CanonicalLossName = CanonicalLo
     return { supported: true };
   }
 
-  async forward(inputs: LossInputs): Promise<ForwardResult> {
-    this.#assertLive();
-    const plan = planCall(this.loss, this.config, inputs);
-    this.#assertCallSupported(plan);
-    return this.runForward(this.#snapshot ? snapshotPlan(plan) : plan);
+  /**
+   * A subclass whose `runForward` / `runForwardBackward` return synchronously (no
+   * promise) sets it: the base then fills `out` before the call returns.
+   */
+  get writesOutBeforeReturning(): boolean {
+    return false;
   }
 
-  async forwardBackward(inputs: LossInputs, headGrad?: FloatTensor): Promise<ForwardBackwardResult> {
+  async forward(inputs: LossInputs, options?: CallOptions): Promise<ForwardResult> {
+    this.#assertLive();
+    const plan = planCall(this.loss, this.config, inputs);
+    const out = checkResultBuffers(plan, 'forward', options);
+    this.#assertCallSupported(plan);
+    // Not awaited when synchronous: `out` is then filled before this returns its promise.
+    const result = this.runForward(this.#snapshot ? snapshotPlan(plan) : plan, out);
+    return result instanceof Promise ? result.then((r) => deliverInto(out, r)) : deliverInto(out, result);
+  }
+
+  async forwardBackward(
+    inputs: LossInputs,
+    headGrad?: FloatTensor,
+    options?: CallOptions,
+  ): Promise<ForwardBackwardResult> {
     this.#assertLive();
     const plan = planCall(this.loss, this.config, inputs);
     const grad = checkHeadGrad(plan, headGrad);
+    const out = checkResultBuffers(plan, 'forwardBackward', options, grad);
     this.#assertCallSupported(plan);
-    if (!this.#snapshot) return this.runForwardBackward(plan, grad);
-    return this.runForwardBackward(snapshotPlan(plan), snapshotTensor(grad));
+    const result = this.#snapshot
+      ? this.runForwardBackward(snapshotPlan(plan), snapshotTensor(grad), out)
+      : this.runForwardBackward(plan, grad, out);
+    return result instanceof Promise ? result.then((r) => deliverInto(out, r)) : deliverInto(out, result);
   }
 
   dispose(): void {
@@ -130,10 +158,15 @@ export abstract class CompiledLossBase<L extends CanonicalLossName = CanonicalLo
     return this.#disposed;
   }
 
-  protected abstract runForward(plan: CallPlan<L>): Promise<ForwardResult> | ForwardResult;
+  /**
+   * `out` (checked) lets a backend write a result straight into the caller's buffer;
+   * one that ignores it returns fresh arrays and the base copies them in.
+   */
+  protected abstract runForward(plan: CallPlan<L>, out?: ResultBuffers): Promise<ForwardResult> | ForwardResult;
   protected abstract runForwardBackward(
     plan: CallPlan<L>,
     headGrad: FloatTensor,
+    out?: ResultBuffers,
   ): Promise<ForwardBackwardResult> | ForwardBackwardResult;
   /** Frees what this compiled loss owns. */
   protected release(): void {}

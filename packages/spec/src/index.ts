@@ -6,6 +6,7 @@ export * from './loss-spec.js';
 export * from './sample.js';
 export * from './registry.js';
 export * from './plan.js';
+export * from './out.js';
 export * from './backend.js';
 export * from './environment.js';
 export * from './docs.js';
