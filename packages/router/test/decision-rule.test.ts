@@ -5,23 +5,20 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UnknownLossError, type Backend } from '@gluon-loss/spec';
 import { NoBackendError, createRouter, type EligibilityTable, type RouterOptions } from '../src/index.js';
-import { FakeClock, Recorder, directL2, l2Call, scriptedBackend, type Script } from './fixtures/scripted-backends.js';
+import {
+  EXACT_CALIBRATION,
+  FakeClock,
+  directL2,
+  l2Call,
+  scriptedBackend,
+  scriptedRouter,
+  type Script,
+} from './fixtures/scripted-backends.js';
 
-const EXACT = { runs: 3, minTimedMs: 0, maxRuns: 3, pruneFactor: 4 };
+const EXACT = EXACT_CALIBRATION;
 
 function setup(scripts: readonly Script[], options: Partial<RouterOptions> = {}) {
-  const clock = new FakeClock();
-  const recorder = new Recorder();
-  const backends = scripts.map((s) => scriptedBackend(s, clock, recorder));
-  const router = createRouter({
-    builtins: false,
-    backends: backends.map((backend) => ({ backend, eligibility: ['L2Loss'] })),
-    clock: clock.read,
-    calibration: EXACT,
-    ...options,
-  });
-  const byName = Object.fromEntries(backends.map((b) => [b.name, b]));
-  return { clock, recorder, router, backends: byName };
+  return scriptedRouter(scripts, options);
 }
 
 describe('fastest', () => {

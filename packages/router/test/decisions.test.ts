@@ -3,15 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DecisionsFormatError, createRouter, type Router } from '../src/index.js';
+import { DecisionsFormatError, createRouter } from '../src/index.js';
 import { loadDecisions, saveDecisions } from '../src/node.js';
 import {
   FakeClock,
   Recorder,
   l2Call,
   scriptedBackend,
+  scriptedRouter,
   type Script,
-  type ScriptedBackend,
+  type ScriptedRouter,
 } from './fixtures/scripted-backends.js';
 
 const SCRIPTS: readonly Script[] = [
@@ -19,21 +20,8 @@ const SCRIPTS: readonly Script[] = [
   { name: 'b', cost: 1 },
 ];
 
-function setup(scripts: readonly Script[] = SCRIPTS): {
-  router: Router;
-  recorder: Recorder;
-  backends: Record<string, ScriptedBackend>;
-} {
-  const clock = new FakeClock();
-  const recorder = new Recorder();
-  const backends = scripts.map((s) => scriptedBackend(s, clock, recorder));
-  const router = createRouter({
-    builtins: false,
-    backends: backends.map((backend) => ({ backend, eligibility: ['L2Loss'] })),
-    clock: clock.read,
-    calibration: { runs: 3, minTimedMs: 0, maxRuns: 3, pruneFactor: 4 },
-  });
-  return { router, recorder, backends: Object.fromEntries(backends.map((b) => [b.name, b])) };
+function setup(scripts: readonly Script[] = SCRIPTS): ScriptedRouter {
+  return scriptedRouter(scripts);
 }
 
 /** Decides two buckets and both modes on a fresh router; returns its export. */

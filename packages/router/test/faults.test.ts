@@ -7,19 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import { BackendFailureError, DisposedError, InputError, ShapeError } from '@gluon-loss/spec';
 import { AllBackendsFailedError, NoBackendError, createRouter } from '../src/index.js';
-import { FakeClock, Recorder, directL2, l2Call, scriptedBackend, type Script } from './fixtures/scripted-backends.js';
+import {
+  FakeClock,
+  directL2,
+  l2Call,
+  scriptedBackend,
+  scriptedRouter,
+  type Script,
+} from './fixtures/scripted-backends.js';
 
 function setup(scripts: readonly Script[]) {
-  const clock = new FakeClock();
-  const recorder = new Recorder();
-  const backends = scripts.map((s) => scriptedBackend(s, clock, recorder));
-  const router = createRouter({
-    builtins: false,
-    backends: backends.map((backend) => ({ backend, eligibility: ['L2Loss'] })),
-    clock: clock.read,
-    calibration: { runs: 3, minTimedMs: 0, maxRuns: 3, pruneFactor: 4 },
-  });
-  return { router, recorder, backends: Object.fromEntries(backends.map((b) => [b.name, b])) };
+  return scriptedRouter(scripts);
 }
 
 const boom = (message: string) => new BackendFailureError('x', 'L2Loss', message);

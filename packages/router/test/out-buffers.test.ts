@@ -6,32 +6,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DtypeError, InputError, ShapeError, type ForwardBackwardResult } from '@gluon-loss/spec';
-import { createRouter } from '../src/index.js';
-import { FakeClock, Recorder, directL2, l2Call, scriptedBackend, type Script } from './fixtures/scripted-backends.js';
+import { directL2, l2Call, scriptedRouter, settleOnFakeTimers, type Script } from './fixtures/scripted-backends.js';
 
 function setup(scripts: readonly Script[]) {
-  const clock = new FakeClock();
-  const recorder = new Recorder();
-  const backends = scripts.map((s) => scriptedBackend(s, clock, recorder));
-  const router = createRouter({
-    builtins: false,
-    backends: backends.map((backend) => ({ backend, eligibility: ['L2Loss'] })),
-    clock: clock.read,
-    calibration: { runs: 3, minTimedMs: 0, maxRuns: 3, pruneFactor: 4 },
-    deadlines: { loadMs: 1_000, compileMs: 2_000, callMs: 5_000 },
-  });
-  return { router, recorder, backends: Object.fromEntries(backends.map((b) => [b.name, b])) };
+  return scriptedRouter(scripts, { deadlines: { loadMs: 1_000, compileMs: 2_000, callMs: 5_000 } });
 }
 
-async function settle<T>(start: () => Promise<T>, stepMs = 500, maxMs = 60_000): Promise<T> {
-  let done = false;
-  const running = start().finally(() => {
-    done = true;
-  });
-  running.catch(() => undefined);
-  for (let t = 0; !done && t <= maxMs; t += stepMs) await vi.advanceTimersByTimeAsync(stepMs);
-  return running;
-}
+const settle = settleOnFakeTimers;
 
 function buffersFor(rows = 4, cols = 8) {
   return {

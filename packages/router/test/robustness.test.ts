@@ -8,35 +8,24 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GluonLossError, ConfigError } from '@gluon-loss/spec';
 import { AllBackendsFailedError, DecisionsFormatError, createRouter, type RouterOptions } from '../src/index.js';
-import { FakeClock, Recorder, directL2, l2Call, scriptedBackend, type Script } from './fixtures/scripted-backends.js';
+import {
+  FakeClock,
+  Recorder,
+  directL2,
+  l2Call,
+  scriptedBackend,
+  scriptedRouter,
+  settleOnFakeTimers,
+  type Script,
+} from './fixtures/scripted-backends.js';
 
 const DEADLINES = { loadMs: 1_000, compileMs: 2_000, callMs: 5_000 };
 
 function setup(scripts: readonly Script[], options: Partial<RouterOptions> = {}) {
-  const clock = new FakeClock();
-  const recorder = new Recorder();
-  const backends = scripts.map((s) => scriptedBackend(s, clock, recorder));
-  const router = createRouter({
-    builtins: false,
-    backends: backends.map((backend) => ({ backend, eligibility: ['L2Loss'] })),
-    clock: clock.read,
-    calibration: { runs: 3, minTimedMs: 0, maxRuns: 3, pruneFactor: 4 },
-    deadlines: DEADLINES,
-    ...options,
-  });
-  return { router, recorder, backends: Object.fromEntries(backends.map((b) => [b.name, b])) };
+  return scriptedRouter(scripts, { deadlines: DEADLINES, ...options });
 }
 
-/** Runs `start` and moves the fake timers on until it settles (each step lets promises run). */
-async function settle<T>(start: () => Promise<T>, stepMs = 500, maxMs = 60_000): Promise<T> {
-  let done = false;
-  const running = start().finally(() => {
-    done = true;
-  });
-  running.catch(() => undefined);
-  for (let t = 0; !done && t <= maxMs; t += stepMs) await vi.advanceTimersByTimeAsync(stepMs);
-  return running;
-}
+const settle = settleOnFakeTimers;
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });

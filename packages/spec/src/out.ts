@@ -40,6 +40,12 @@ function overlaps(a: TypedData, b: TypedData): boolean {
   return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
+function objectOrThrow(plan: CallPlan, argument: string, expected: string, value: unknown): { readonly out?: unknown } {
+  if (typeof value !== 'object' || value === null)
+    throw new InputError({ loss: plan.loss, argument, expected, received: describeData(value) });
+  return value;
+}
+
 function checkBuffer(plan: CallPlan, argument: string, value: unknown, shape: Shape): Float32Array {
   if (!(value instanceof Float32Array)) {
     throw new DtypeError({
@@ -72,24 +78,9 @@ export function checkResultBuffers(
   headGrad?: FloatTensor,
 ): ResultBuffers | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw new InputError({
-      loss: plan.loss,
-      argument: 'options',
-      expected: 'an object { out?: { loss?, grads? } }',
-      received: describeData(options),
-    });
-  }
-  const out: unknown = options.out;
+  const out: unknown = objectOrThrow(plan, 'options', 'an object { out?: { loss?, grads? } }', options).out;
   if (out === undefined) return undefined;
-  if (typeof out !== 'object' || out === null) {
-    throw new InputError({
-      loss: plan.loss,
-      argument: 'out',
-      expected: 'an object { loss?: Float32Array, grads?: { [input]: Float32Array } }',
-      received: describeData(out),
-    });
-  }
+  objectOrThrow(plan, 'out', 'an object { loss?: Float32Array, grads?: { [input]: Float32Array } }', out);
   const given = out as ResultBuffers;
   const regions: Region[] = [];
   if (given.loss !== undefined)

@@ -27,6 +27,8 @@ describe('checkResultBuffers', () => {
 
   it('rejects a wrong size, a wrong dtype, a result the call does not return, an unknown input', () => {
     expect(() => checkResultBuffers(plan, 'forward', { out: { loss: new Float32Array(3) } })).toThrow(ShapeError);
+    expect(() => checkResultBuffers(plan, 'forward', { out: 3 as never })).toThrow(/L2Loss: out: expected an object/);
+    expect(() => checkResultBuffers(plan, 'forward', null as never)).toThrow(/L2Loss: options: expected an object/);
     expect(() => checkResultBuffers(plan, 'forward', { out: { loss: new Float64Array(2) as never } })).toThrow(
       DtypeError,
     );
