@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { pickIndex, type TypedData } from '@gluon-loss/spec';
 import type { LossCall } from '../loss-call.js';
 import { logSoftmax } from '../ops/log-softmax.js';
+import { unaryCustomGrad } from '../ops/unary-custom-grad.js';
 
 /**
  * `-pick(log_softmax(pred, axis), label, axis, keepdims=True)` (sparse) or
@@ -12,15 +13,54 @@ import { logSoftmax } from '../ops/log-softmax.js';
  * `pick` is a where() over a one-hot mask built in JS, not a gather: gather's gradient
  * needs UnsortedSegmentSum, which tfjs's wasm backend lacks and its cpu backend runs
  * very slowly. where() also copies the picked value exactly, where a multiply by a 0/1
- * mask would turn an unpicked -inf into NaN.
+ * mask would turn an unpicked -inf into NaN. Its gradient is pick's (see `pick`).
  */
 export function softmaxCrossEntropyLoss(call: LossCall<'SoftmaxCrossEntropyLoss'>): tf.Tensor {
   const { axis, sparseLabel, fromLogits } = call.detail;
   const pred = call.input('pred');
   const logProbabilities = fromLogits ? pred : logSoftmax(pred, axis);
-  if (!sparseLabel) return tf.neg(tf.sum(tf.mul(logProbabilities, call.input('label')), axis, true));
+  if (!sparseLabel) return tf.neg(float32Sum(tf.mul(logProbabilities, call.input('label')), axis));
   const mask = tf.tensor(pickMask(call.data('label'), pred.shape, axis), pred.shape, 'bool');
-  return tf.neg(tf.sum(tf.where(mask, logProbabilities, tf.zerosLike(logProbabilities)), axis, true));
+  return tf.neg(pick(logProbabilities, mask, axis));
+}
+
+/**
+ * `pick(x, label, axis, keepdims=True)` as a where() over the one-hot `mask`, with MXNet's
+ * backward of pick: the head gradient scattered to the picked class, an exact 0 in every
+ * other class. tfjs's own gradient of where() multiplies the head by the mask, and an
+ * infinite head (an Inf sample_weight, an overflowing weight) times 0 is NaN in the
+ * classes MXNet leaves at 0 (issue 9).
+ */
+function pick(x: tf.Tensor, mask: tf.Tensor, axis: number): tf.Tensor {
+  return unaryCustomGrad((input, save) => {
+    // The mask is made outside this op's forward: kept for the backward by save().
+    save([mask]);
+    return {
+      value: tf.sum(tf.where(mask, input, tf.zerosLike(input)), axis, true),
+      gradFunc: (dy, [kept]) => tf.where(kept!, tf.broadcastTo(dy, kept!.shape), tf.zeros(kept!.shape)),
+    };
+  })(x);
+}
+
+/**
+ * `sum(x, axis, keepdims=True)` as MXNet's float32 sum ends: mshadow's Kahan-compensated
+ * float32 sum stays ±Inf once a partial sum overflows (`[3e38, 3e38, -3e38]` sums to Inf),
+ * where tfjs-cpu adds in float64 and ends finite. A float32 running sum (tfjs's cumsum
+ * rounds every step to float32, on cpu and wasm) finds those positions and gives their
+ * Inf (or NaN, when an Inf of the other sign follows); elsewhere tfjs's sum is kept, as
+ * close to the compensated sum as tfjs gets. The gradient is the sum's: dy broadcast.
+ */
+function float32Sum(x: tf.Tensor, axis: number): tf.Tensor {
+  return unaryCustomGrad((input) => {
+    const classes = input.shape[axis]!;
+    const begin = input.shape.map((_, d) => (d === axis ? classes - 1 : 0));
+    const size = input.shape.map((n, d) => (d === axis ? 1 : n));
+    const running = tf.slice(tf.cumsum(input, axis), begin, size);
+    return {
+      value: tf.where(tf.isFinite(running), tf.sum(input, axis, true), running),
+      gradFunc: (dy) => tf.broadcastTo(dy, input.shape),
+    };
+  })(x);
 }
 
 /**
