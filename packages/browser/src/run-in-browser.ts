@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import type { ConformanceReport } from '@gluon-loss/conformance';
 import { launchChromium } from './chromium.js';
 import { parsePlacementLog, type PlacementSummary } from './placement.js';
-import type { ConformanceRequest, HarnessApi } from './protocol.js';
+import type { ConformanceRequest, HarnessApi, WasmThreadsReport, WasmThreadsRequest } from './protocol.js';
 import { startHarnessServer } from './server.js';
 
 export interface HarnessSession {
@@ -19,6 +19,8 @@ export interface HarnessPageOptions {
   readonly readyGlobal?: string;
   /** The golden files the page is served (default: the committed goldens). */
   readonly goldenDir?: string;
+  /** Serve the page cross-origin isolated (default true). */
+  readonly crossOriginIsolated?: boolean;
 }
 
 /** Serves the page, opens it in Chromium, runs `body`, and closes everything, even on failure. */
@@ -29,6 +31,7 @@ export async function withHarnessPage<T>(
   const server = await startHarnessServer({
     ...(options.root === undefined ? {} : { root: options.root }),
     ...(options.goldenDir === undefined ? {} : { goldenDir: options.goldenDir }),
+    ...(options.crossOriginIsolated === undefined ? {} : { crossOriginIsolated: options.crossOriginIsolated }),
   });
   const readyGlobal = options.readyGlobal ?? 'gluonHarness';
   try {
@@ -74,4 +77,18 @@ export async function runOnnxWebGpuPlacement(
     );
     return { report, placement: parsePlacementLog(lines) };
   });
+}
+
+/** Runs large calls on wasm-simd-mt and wasm-simd in the page and compares their bits (see `HarnessApi.wasmThreads`). */
+export async function runWasmThreads(
+  request: WasmThreadsRequest,
+  options: HarnessPageOptions = {},
+): Promise<{ report: WasmThreadsReport; console: string[] }> {
+  return withHarnessPage(async ({ page, console: lines }) => {
+    const report = await page.evaluate(
+      (req) => (globalThis as unknown as { gluonHarness: HarnessApi }).gluonHarness.wasmThreads(req),
+      request,
+    );
+    return { report, console: lines };
+  }, options);
 }
