@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import type { ConformanceReport } from '@gluon-loss/conformance';
 import { launchChromium } from './chromium.js';
 import { parsePlacementLog, type PlacementSummary } from './placement.js';
-import type { ConformanceRequest, HarnessApi, WasmThreadsReport, WasmThreadsRequest } from './protocol.js';
+import type { ConformanceRequest, HarnessApi } from './protocol.js';
 import { startHarnessServer } from './server.js';
 
 export interface HarnessSession {
@@ -77,18 +77,4 @@ export async function runOnnxWebGpuPlacement(
     );
     return { report, placement: parsePlacementLog(lines) };
   });
-}
-
-/** Runs large calls on wasm-simd-mt and wasm-simd in the page and compares their bits (see `HarnessApi.wasmThreads`). */
-export async function runWasmThreads(
-  request: WasmThreadsRequest,
-  options: HarnessPageOptions = {},
-): Promise<{ report: WasmThreadsReport; console: string[] }> {
-  return withHarnessPage(async ({ page, console: lines }) => {
-    const report = await page.evaluate(
-      (req) => (globalThis as unknown as { gluonHarness: HarnessApi }).gluonHarness.wasmThreads(req),
-      request,
-    );
-    return { report, console: lines };
-  }, options);
 }
