@@ -7,7 +7,8 @@
  * - Node: `worker_threads`, evaluated from source, with an empty `execArgv` (the host's
  *   flags are not theirs), `unref`'d while idle (they never keep a process alive);
  * - browsers: Web Workers from a Blob URL (a classic worker: nothing is fetched), only in
- *   a cross-origin-isolated page, the one place a shared memory can be posted to one.
+ *   a cross-origin-isolated page, the only kind of page that can post a shared memory to
+ *   a worker.
  *
  * Workers are terminated on dispose.
  */
@@ -49,7 +50,7 @@ export interface WorkerHost {
 }
 
 // The worker's side of the protocol, the same in both hosts: instantiate, set the stack,
-// say so, then run each task it is sent. `receive` and `reply` are the host's.
+// say so, then run each task it is sent. `reply` is the host's.
 const WORKER_BODY = `
 let instance;
 function start({ module, memory, stackTop }) {
