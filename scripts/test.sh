@@ -27,7 +27,7 @@ node scripts/test-packed.mjs
 echo "== differential: the CI sample (seed 1), MXNet 1.9.1 against every Node backend"
 node packages/differential/dist/cli.js --cases 2800 --seed 1 --min-per-class 20 \
   --open-list packages/differential/open-disagreements-node.json --json test-output/differential-node.json
-echo "== differential: the Chromium sample (seed 1) on tfjs-webgl, tfjs-webgpu and onnx-webgpu"
+echo "== differential: the Chromium sample (seed 1) on tfjs-webgl, tfjs-webgpu, onnx-webgpu and wasm-simd-mt"
 node packages/differential/dist/cli.js --browser --cases 420 --seed 1 \
   --open-list packages/differential/open-disagreements-browser.json --json test-output/differential-browser.json
 echo "== the README's coverage table is the one this run's conformance reports give"

@@ -32,20 +32,18 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * The threaded module (wasm-simd-mt, Node worker threads only), imported through a
- * specifier that bundlers do not follow: a page's bundle holds the single-threaded module
- * alone (~170 KB of base64), not both. A Node app bundled whole loses wasm-simd-mt only,
- * which then says why.
+ * The threaded module (wasm-simd-mt), imported only when that variant starts: a literal
+ * dynamic import, so a bundler (Vite, Rollup, esbuild with splitting) emits it as a chunk
+ * of its own that a page fetches only then, and a bundle that uses wasm-simd alone loads
+ * the single-threaded module alone (~170 KB of base64), not both.
  */
 async function threadedModuleBase64(): Promise<string> {
-  const specifier = './kernels-mt.generated.js';
   try {
-    const generated = (await import(/* @vite-ignore */ specifier)) as { KERNELS_MT_WASM_BASE64: string };
-    return generated.KERNELS_MT_WASM_BASE64;
+    return (await import('./kernels-mt.generated.js')).KERNELS_MT_WASM_BASE64;
   } catch (e) {
     throw new BackendUnavailableError(
       WASM_MT_BACKEND_NAME,
-      `its module ${specifier} did not load beside kernels.js (bundled?): ${(e as Error).message}`,
+      `its module (kernels-mt.generated.js) did not load: ${(e as Error).message}`,
       e,
     );
   }

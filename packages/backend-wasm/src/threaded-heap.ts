@@ -4,13 +4,11 @@
  * carved out below the calls' allocations.
  */
 import { heapBaseOf, KernelHeap, type Instance } from './kernels.js';
-import { WorkerPool, type loadWorkerConstructor } from './pool.js';
+import { WorkerPool, type WorkerHost } from './pool.js';
 
 /** Stack of each worker's instance (the kernels need a few bytes of it). */
 export const WORKER_STACK_BYTES = 65536;
 const PAGE = 65536;
-
-type WorkerConstructor = NonNullable<Awaited<ReturnType<typeof loadWorkerConstructor>>>;
 
 export class ThreadedHeap extends KernelHeap {
   /**
@@ -19,7 +17,7 @@ export class ThreadedHeap extends KernelHeap {
    */
   constructor(
     module: WebAssembly.Module,
-    private readonly Worker: WorkerConstructor,
+    private readonly host: WorkerHost,
     readonly threads: number,
   ) {
     super(module);
@@ -39,8 +37,19 @@ export class ThreadedHeap extends KernelHeap {
     const have = memory.buffer.byteLength;
     if (heapBase > have) memory.grow(Math.ceil((heapBase - have) / PAGE));
     const stackTops = Array.from({ length: workers }, (_, i) => base + (i + 1) * WORKER_STACK_BYTES);
-    const pool = workers > 0 ? new WorkerPool(this.Worker, this.module, memory, stackTops) : undefined;
+    const pool = workers > 0 ? new WorkerPool(this.host, this.module, memory, stackTops) : undefined;
     return { memory, heapBase, exports, pool };
+  }
+
+  /**
+   * Starts the instance and its workers now and waits until every worker has its own
+   * instance: a host that cannot run them (a blocked worker script) fails here, in the
+   * probe, instead of in the first large call.
+   */
+  async warmUp(): Promise<void> {
+    const call = this.begin('probe');
+    call.end();
+    await call.pool?.ready;
   }
 
   protected override dropInstance(instance: Instance): void {

@@ -9,7 +9,7 @@ import {
   type Support,
 } from '@gluon-loss/spec';
 import { KernelHeap, kernelModule, WASM_BACKEND_NAME, WASM_MT_BACKEND_NAME } from './kernels.js';
-import { loadWorkerConstructor } from './pool.js';
+import { loadWorkerHost } from './pool.js';
 import { ThreadedHeap } from './threaded-heap.js';
 import { LOSSES } from './loss-table.js';
 
@@ -18,8 +18,9 @@ const SUPPORTED: Support = Object.freeze({ supported: true });
 export interface WasmBackendOptions {
   /**
    * Threads a large call is spread over, this one included: 1 or more gives the
-   * `wasm-simd-mt` variant (Node worker_threads over a shared memory); absent, the
-   * single-threaded `wasm-simd`.
+   * `wasm-simd-mt` variant (workers over a shared memory: Node worker_threads, or Web
+   * Workers in a cross-origin-isolated page; elsewhere it is unavailable and says why);
+   * absent, the single-threaded `wasm-simd`.
    */
   readonly threads?: number;
 }
@@ -39,25 +40,30 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   }
   const name = threaded ? WASM_MT_BACKEND_NAME : WASM_BACKEND_NAME;
   let heap: KernelHeap | undefined;
+  let started: Promise<KernelHeap> | undefined;
   let availability: Promise<Availability> | undefined;
 
-  const start = async (): Promise<KernelHeap> => {
-    if (heap !== undefined) return heap;
-    const module = await kernelModule(threaded);
-    if (!threaded) return (heap = new KernelHeap(module));
-    const Worker = await loadWorkerConstructor();
-    if (Worker === undefined) {
-      throw new BackendUnavailableError(name, 'it needs Node worker_threads (browsers: not yet)');
+  const startThreaded = async (): Promise<KernelHeap> => {
+    // The host first: a page without isolation never fetches the threaded module.
+    const host = await loadWorkerHost().catch((e: unknown) => {
+      throw new BackendUnavailableError(name, (e as Error).message, e);
+    });
+    const threadedHeap = new ThreadedHeap(await kernelModule(true), host, threads);
+    try {
+      await threadedHeap.warmUp();
+    } catch (e) {
+      threadedHeap.release();
+      throw new BackendUnavailableError(name, (e as Error).message, e);
     }
-    if (typeof SharedArrayBuffer === 'undefined') {
-      throw new BackendUnavailableError(name, 'this environment has no SharedArrayBuffer');
-    }
-    return (heap = new ThreadedHeap(module, Worker, threads));
+    return threadedHeap;
   };
+  // Once per backend, even when probe() and compile() ask at the same time.
+  const start = (): Promise<KernelHeap> =>
+    (started ??= (threaded ? startThreaded() : kernelModule().then((m) => new KernelHeap(m))).then((h) => (heap = h)));
 
   const backend: WasmBackend = {
     name,
-    environments: threaded ? ['node'] : ['node', 'browser'],
+    environments: ['node', 'browser'],
     threads,
     workerTasks: () => [...(heap?.poolTasks() ?? [])],
     probe: () =>
@@ -80,4 +86,19 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     },
   };
   return backend;
+}
+
+/** Threads wasm-simd-mt takes when none are asked for: the cores the host reports, at most 8. */
+export async function defaultThreads(): Promise<number> {
+  const host = globalThis as {
+    process?: { versions?: { node?: unknown } };
+    navigator?: { hardwareConcurrency?: number };
+  };
+  let cores = host.navigator?.hardwareConcurrency;
+  if (typeof host.process?.versions?.node === 'string') {
+    const specifier = 'node:os'; // computed: bundlers leave it alone, browsers never reach it
+    const os = (await import(/* @vite-ignore */ specifier)) as { availableParallelism(): number };
+    cores = os.availableParallelism();
+  }
+  return Math.max(1, Math.min(8, typeof cores === 'number' && cores > 0 ? cores : 1));
 }

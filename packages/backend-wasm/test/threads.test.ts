@@ -3,7 +3,8 @@
  * spread over a pool of Node workers on one shared memory (a SoftmaxCE call: its rows). Its results must be the same
  * bits for any thread count (the unit sums are added in unit order, never in thread
  * order), the work must really be spread (at least two workers ran tasks), and, where a
- * unit is a whole block, the bits must equal single-threaded wasm-simd's.
+ * unit is a whole block, the bits must equal single-threaded wasm-simd's. (The same in
+ * Chromium's Web Workers: packages/browser/test/wasm-threads-browser.test.ts.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FloatTensor, ForwardBackwardResult } from '@gluon-loss/spec';
@@ -87,11 +88,12 @@ describe('wasm-simd-mt', () => {
     }, 120_000);
   }
 
-  it('is a Node variant, available here', async () => {
-    const backend = createWasmBackend({ threads: 2 });
+  it('runs in Node and in browsers, and is available here: its probe starts the workers', async () => {
+    const backend = createWasmBackend({ threads: 3 });
     backends.push(backend);
-    expect(backend.environments).toEqual(['node']);
+    expect(backend.environments).toEqual(['node', 'browser']);
     await expect(backend.probe()).resolves.toEqual({ available: true });
+    expect(backend.workerTasks()).toEqual([0, 0]);
     expect(() => createWasmBackend({ threads: 0 })).toThrow(RangeError);
   });
 });

@@ -205,22 +205,18 @@ export const BUILTIN_BACKENDS: readonly BackendEntry[] = [
   },
   {
     name: 'wasm-simd-mt',
-    environments: ['node'],
-    description: 'WebAssembly SIMD128 kernels, large calls spread over Node worker threads',
+    environments: ['node', 'browser'],
+    description:
+      'WebAssembly SIMD128 kernels, large calls spread over worker threads (Node; browsers: cross-origin-isolated pages)',
     packages: [],
-    load: async (options) =>
-      (await import('@gluon-loss/backend-wasm')).createWasmBackend({
-        threads: typeof options?.threads === 'number' ? options.threads : await defaultThreads(),
-      }),
+    load: async (options) => {
+      const wasm = await import('@gluon-loss/backend-wasm');
+      return wasm.createWasmBackend({
+        threads: typeof options?.threads === 'number' ? options.threads : await wasm.defaultThreads(),
+      });
+    },
   },
 ];
-
-/** Threads for wasm-simd-mt when none are asked for: the cores Node reports, at most 8. */
-async function defaultThreads(): Promise<number> {
-  const specifier = 'node:os';
-  const os = (await import(/* @vite-ignore */ specifier)) as { availableParallelism(): number };
-  return Math.max(1, Math.min(8, os.availableParallelism()));
-}
 
 /**
  * Adapters that the conformance suite runs beside the backends but the router and the

@@ -28,6 +28,7 @@ describe('the built-in backend registry', () => {
       'onnx-wasm',
       'onnx-webgpu',
       'wasm-simd',
+      'wasm-simd-mt',
     ]);
     expect(new Set(BUILTIN_BACKENDS.map((b) => b.name)).size).toBe(BUILTIN_BACKENDS.length);
   });

@@ -19,6 +19,8 @@ export interface HarnessPageOptions {
   readonly readyGlobal?: string;
   /** The golden files the page is served (default: the committed goldens). */
   readonly goldenDir?: string;
+  /** Serve the page cross-origin isolated (default true). */
+  readonly crossOriginIsolated?: boolean;
 }
 
 /** Serves the page, opens it in Chromium, runs `body`, and closes everything, even on failure. */
@@ -29,6 +31,7 @@ export async function withHarnessPage<T>(
   const server = await startHarnessServer({
     ...(options.root === undefined ? {} : { root: options.root }),
     ...(options.goldenDir === undefined ? {} : { goldenDir: options.goldenDir }),
+    ...(options.crossOriginIsolated === undefined ? {} : { crossOriginIsolated: options.crossOriginIsolated }),
   });
   const readyGlobal = options.readyGlobal ?? 'gluonHarness';
   try {

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sendMountedFile } from '@gluon-loss/conformance/chromium';
+import { CROSS_ORIGIN_ISOLATION_HEADERS, sendMountedFile } from '@gluon-loss/conformance/chromium';
 import { defaultGoldenDir } from '@gluon-loss/golden/node';
 import { HARNESS_PATHS } from './protocol.js';
 
@@ -36,10 +36,18 @@ export interface HarnessServer {
   close(): Promise<void>;
 }
 
-export async function startHarnessServer(options: { root?: string; goldenDir?: string } = {}): Promise<HarnessServer> {
+export interface HarnessServerOptions {
+  readonly root?: string;
+  readonly goldenDir?: string;
+  /** Send the cross-origin isolation headers (default true; false shows a page without them). */
+  readonly crossOriginIsolated?: boolean;
+}
+
+export async function startHarnessServer(options: HarnessServerOptions = {}): Promise<HarnessServer> {
   const root = resolve(options.root ?? pageDir); // no trailing separator: paths are checked to stay inside it
   if (!existsSync(join(root, 'index.html'))) throw new Error(`no bundled page in ${root}: run \`pnpm build\` first`);
   const goldenDir = options.goldenDir ?? defaultGoldenDir;
+  const isolated = options.crossOriginIsolated ?? true;
   const mounts: [string, string | undefined][] = [
     [HARNESS_PATHS.golden, goldenDir],
     [
@@ -60,9 +68,8 @@ export async function startHarnessServer(options: { root?: string; goldenDir?: s
 
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    if (isolated)
+      for (const [header, value] of Object.entries(CROSS_ORIGIN_ISOLATION_HEADERS)) res.setHeader(header, value);
     res.setHeader('Cache-Control', 'no-store');
     if (path === `${HARNESS_PATHS.golden}index.json`) {
       res.setHeader('Content-Type', 'application/json; charset=utf-8');

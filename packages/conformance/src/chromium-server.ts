@@ -1,7 +1,8 @@
 /**
  * The static server of `gluon-conformance --browser`, on 127.0.0.1: the bundled page, the
  * golden folder, each backend module's folder, and the spec shim that re-exports the
- * page's copy of `@gluon-loss/spec` to those modules. Paths never leave their folder.
+ * page's copy of `@gluon-loss/spec` to those modules. Paths never leave their folder. The
+ * page is cross-origin isolated, so a module may run wasm threads.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
@@ -16,6 +17,19 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
   '.css': 'text/css; charset=utf-8',
   '.png': 'image/png',
+};
+
+/**
+ * Headers every response of the page servers carries: they make the page cross-origin
+ * isolated (`crossOriginIsolated`, SharedArrayBuffer), which wasm threads need
+ * (wasm-simd-mt's Web Workers on a shared memory). Everything a page loads comes from the
+ * same origin, so COEP's `require-corp` blocks nothing (tfjs and onnxruntime-web load
+ * their wasm from there too); CORP says so for each response.
+ */
+export const CROSS_ORIGIN_ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
 /**
@@ -82,6 +96,7 @@ export async function startChromiumPageServer(options: {
 
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    for (const [header, value] of Object.entries(CROSS_ORIGIN_ISOLATION_HEADERS)) res.setHeader(header, value);
     res.setHeader('Cache-Control', 'no-store');
     if (path === `${CHROMIUM_PAGE_PATHS.golden}index.json` || path === CHROMIUM_PAGE_PATHS.specShim) {
       const body = path === CHROMIUM_PAGE_PATHS.specShim ? shim : goldenIndex;

@@ -11,7 +11,7 @@ import { CHROMIUM_PAGE_PATHS, type ChromiumPageApi } from './chromium-protocol.j
 import { startChromiumPageServer } from './chromium-server.js';
 
 /** Static files from a folder and its mounts, as the page servers send them (the harness's too). */
-export { sendMountedFile } from './chromium-server.js';
+export { CROSS_ORIGIN_ISOLATION_HEADERS, sendMountedFile } from './chromium-server.js';
 import type { ConformanceReport } from './report.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

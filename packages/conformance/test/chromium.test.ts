@@ -65,6 +65,25 @@ export default {
     expect(report.backends).toEqual([{ name: 'identity', available: true }]);
   });
 
+  it('serves the page cross-origin isolated, so a module may share memory with workers', async () => {
+    const file = write(
+      'isolated.mjs',
+      `export default {
+  name: 'isolated',
+  environments: ['browser'],
+  probe: async () =>
+    globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function'
+      ? { available: true }
+      : { available: false, reason: 'crossOriginIsolated is ' + String(globalThis.crossOriginIsolated) },
+  supports: () => ({ supported: false, reason: 'nothing' }),
+  compile: async () => { throw new Error('nothing'); },
+};
+`,
+    );
+    const { report } = await runConformanceInChromium({ modules: [file], filter: ['L1Loss'] });
+    expect(report.backends).toEqual([{ name: 'isolated', available: true }]);
+  });
+
   it('serves a --golden folder in place of the shipped goldens', async () => {
     const golden = join(dir, 'golden');
     mkdirSync(golden);

@@ -3,7 +3,7 @@
  * gluon-differential: seeded random cases through MXNet 1.9.1 and every backend.
  *
  *   gluon-differential --cases 2800 --seed 1                 # every Node backend available here
- *   gluon-differential --browser --cases 420 --seed 1        # tfjs-webgl, tfjs-webgpu, onnx-webgpu in Chromium
+ *   gluon-differential --browser --cases 420 --seed 1        # tfjs-webgl, tfjs-webgpu, onnx-webgpu, wasm-simd-mt in Chromium
  *   gluon-differential --filter 'CTC*' --backend onnx-node --cases 5000 --seed 7 --write-golden out/
  *
  * Exits 1 when any backend disagrees with MXNet (or errors), or a coverage class of the
@@ -26,7 +26,11 @@ import { Oracle } from './oracle.js';
 import { casesPyLine, reproductionFiles } from './reproduce.js';
 import { SPACES } from './space/index.js';
 
-const BROWSER_BACKENDS = ['tfjs-webgl', 'tfjs-webgpu', 'onnx-webgpu'];
+/**
+ * The browser-only backends, and wasm-simd-mt, whose browser path (Web Workers in the
+ * isolated harness page) is its own.
+ */
+const BROWSER_BACKENDS = ['tfjs-webgl', 'tfjs-webgpu', 'onnx-webgpu', 'wasm-simd-mt'];
 
 const USAGE = `usage: gluon-differential [--cases N] [--seed S] [--filter LOSS_GLOB] [--backend NAME|MODULE ...]
                           [--browser] [--json FILE] [--write-golden DIR] [--minimize N] [--min-per-class N]

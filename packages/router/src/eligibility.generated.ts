@@ -41,7 +41,8 @@ export const GENERATED_ELIGIBILITY: EligibilityTable = {
       "tfjs-webgpu": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
       "onnx-wasm": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
       "onnx-webgpu": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
-      "wasm-simd": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"]
+      "wasm-simd": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"],
+      "wasm-simd-mt": ["L2Loss","L1Loss","SigmoidBinaryCrossEntropyLoss","SoftmaxCrossEntropyLoss","KLDivLoss","CTCLoss","HuberLoss","HingeLoss","SquaredHingeLoss","LogisticLoss","TripletLoss","PoissonNLLLoss","CosineEmbeddingLoss","SDMLLoss"]
     }
   }
 };
