@@ -40,6 +40,11 @@ export interface OperandBuffers {
   readonly gy?: Float32Array | undefined;
 }
 
+/** The caller's buffers (`out.grads`) for pred's and the second operand's gradients. */
+export function operandBuffers(call: KernelCall, labelName = 'label'): OperandBuffers {
+  return { gx: call.out?.grads?.pred, gy: call.out?.grads?.[labelName] };
+}
+
 export interface ElementwiseGrads {
   readonly accumulators: Float64Array;
   readonly gx: Float32Array;
@@ -263,7 +268,16 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
     return this.#result(
       plan,
       headGrad,
-      elementwiseForwardBackward(call, kernel, pred, label, weighting, headGrad, scalars, this.#operandBuffers(call)),
+      elementwiseForwardBackward(
+        call,
+        kernel,
+        pred,
+        label,
+        weighting,
+        headGrad,
+        scalars,
+        operandBuffers(call, this.labelName),
+      ),
       call,
     );
   }
@@ -277,13 +291,9 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
     const weighting = this.weighting.begin(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
-    const into = this.#operandBuffers(call);
+    const into = operandBuffers(call, this.labelName);
     const r = await elementwiseForwardBackwardThreaded(call, kernel, pred, label, weighting, headGrad, scalars, into);
     return this.#result(plan, headGrad, r, call);
-  }
-
-  #operandBuffers(call: KernelCall): OperandBuffers {
-    return { gx: call.out?.grads?.pred, gy: call.out?.grads?.[this.labelName] };
   }
 
   #result(plan: CallPlan<L>, headGrad: FloatTensor, r: ElementwiseGrads, call: KernelCall): ForwardBackwardResult {

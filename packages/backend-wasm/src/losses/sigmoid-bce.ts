@@ -17,6 +17,7 @@ import {
   elementwiseForwardBackwardThreaded,
   elementwiseForwardThreaded,
   NO_SCALARS,
+  operandBuffers,
   type ElementwiseGrads,
 } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
@@ -87,7 +88,7 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
         weighting,
         scalars,
       );
-      return { loss: weighting.output(acc) };
+      return { loss: weighting.output(acc, call.out?.loss) };
     }
     return this.#withPosWeightForward(call, plan);
   }
@@ -101,7 +102,8 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
     const { kernel, scalars } = withoutPosWeight(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, 'label');
-    return { loss: weighting.output(await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars)) };
+    const accumulators = await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars);
+    return { loss: weighting.output(accumulators, call.out?.loss) };
   }
 
   protected forwardBackwardIn(
@@ -114,8 +116,17 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
       const { kernel, scalars } = withoutPosWeight(plan);
       const pred = this.input(plan, 'pred');
       const label = this.input(plan, 'label');
-      const r = elementwiseForwardBackward(call, kernel, pred, label, weighting, headGrad, scalars);
-      return this.#withoutPosWeightResult(plan, headGrad, r);
+      const r = elementwiseForwardBackward(
+        call,
+        kernel,
+        pred,
+        label,
+        weighting,
+        headGrad,
+        scalars,
+        operandBuffers(call),
+      );
+      return this.#withoutPosWeightResult(plan, headGrad, r, call);
     }
     return this.#withPosWeightForwardBackward(call, plan, headGrad);
   }
@@ -130,16 +141,18 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
     const { kernel, scalars } = withoutPosWeight(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, 'label');
-    const r = await elementwiseForwardBackwardThreaded(call, kernel, pred, label, weighting, headGrad, scalars);
-    return this.#withoutPosWeightResult(plan, headGrad, r);
+    const into = operandBuffers(call);
+    const r = await elementwiseForwardBackwardThreaded(call, kernel, pred, label, weighting, headGrad, scalars, into);
+    return this.#withoutPosWeightResult(plan, headGrad, r, call);
   }
 
   #withoutPosWeightResult(
     plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
     headGrad: FloatTensor,
     r: ElementwiseGrads,
+    call: KernelCall,
   ): ForwardBackwardResult {
-    return this.result(plan, this.weighting.output(r.accumulators), {
+    return this.result(plan, this.weighting.output(r.accumulators, call.out?.loss), {
       pred: r.gx,
       label: r.gy,
       sample_weight: this.weighting.sampleWeightGrad(r.accumulators, headGrad.data, r.weightGrad),
