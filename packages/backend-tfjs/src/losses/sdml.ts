@@ -22,15 +22,18 @@ export function sdmlLoss(call: LossCall<'SDMLLoss'>): tf.Tensor {
  * `log_softmax(-d, axis=1)` of the squared distances `d[i][j] = sum_k (x1[i][k] -
  * x2[j][k])^2`, with the gradient MXNet's operators give, term by term: log_softmax's
  * `dd = -(dy - exp(y) * sum(dy))`, square's `dd * (2 * diff)`, the broadcast sums over j
- * into x1 and over i (negated) into x2. One term is left out of x1's: MXNet's
- * `sum_j dd[i][j] * 2 * (x1[i][k] - x2[j][k])` holds `2 * x1[i][k] * sum_j dd[i][j]`,
- * and `sum_j dd[i][j] = -sum(dy) * (1 - sum_j softmax[i][j])` is 0 in exact arithmetic.
- * In float32 it is rounding noise, which a large x1 (a row whose distances float32
- * rounds equal) makes far larger than the gradient itself; MXNet's own value there is
- * such noise, and its float64 computation gives the noise-free one. So x1's gradient is
- * `sum_j dd[i][j] * (-2 * x2[j][k])`, each product a float32 tensor as in MXNet, so a
- * large x2 overflows to Inf where MXNet's `2 * diff` does. A NaN anywhere in a row
- * makes the row's dd NaN, and with it the row's gradient, as in MXNet.
+ * into x1 and over i (negated) into x2, each a float32 tensor, so Inf and NaN come where
+ * MXNet's do.
+ *
+ * One exception, where x1 dominates its column (|x1[i][k]| above every |x2[j][k]|) and
+ * the result is finite: x1's gradient `sum_j dd[i][j] * 2 * (x1[i][k] - x2[j][k])` holds
+ * `2 * x1[i][k] * sum_j dd[i][j]`, and `sum_j dd[i][j] = -sum(dy) * (1 - sum_j
+ * softmax[i][j])` is 0 in exact arithmetic, but float32 rounding noise times |x1| in
+ * MXNet's order; with a large x1 (a row whose distances float32 rounds equal) that noise
+ * is far larger than the gradient. MXNet's own value there is such noise (oneDNN's
+ * log_softmax is off by ~1e-6), and its float64 computation gives the noise-free one.
+ * There x1's gradient is `sum_j dd[i][j] * (-2 * x2[j][k])`: the same in exact
+ * arithmetic, without the x1 term. Where either form is not finite, MXNet's form decides.
  */
 const distanceLogSoftmax = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const x1 = args[0] as tf.Tensor;
@@ -44,11 +47,12 @@ const distanceLogSoftmax = tf.customGrad((...args: Array<tf.Tensor | tf.GradSave
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [a, b, logp] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
       const distanceGrad = tf.expandDims(tf.sub(tf.mul(tf.exp(logp), tf.sum(dy, 1, true)), dy), 2);
-      const twoDiff = tf.mul(tf.sub(tf.expandDims(a, 1), tf.expandDims(b, 0)), 2);
-      return [
-        tf.sum(tf.mul(distanceGrad, tf.expandDims(tf.mul(b, -2), 0)), 1),
-        tf.sum(tf.neg(tf.mul(distanceGrad, twoDiff)), 0),
-      ];
+      const diffGrad = tf.mul(distanceGrad, tf.mul(tf.sub(tf.expandDims(a, 1), tf.expandDims(b, 0)), 2));
+      const asMXNet = tf.sum(diffGrad, 1);
+      const withoutX1 = tf.sum(tf.mul(distanceGrad, tf.expandDims(tf.mul(b, -2), 0)), 1);
+      const x1Dominates = tf.greater(tf.abs(a), tf.max(tf.abs(b), 0, true));
+      const finite = tf.logicalAnd(tf.isFinite(asMXNet), tf.isFinite(withoutX1));
+      return [tf.where(tf.logicalAnd(x1Dominates, finite), withoutX1, asMXNet), tf.sum(tf.neg(diffGrad), 0)];
     },
   };
 });
