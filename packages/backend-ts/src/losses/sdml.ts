@@ -20,9 +20,10 @@
  * float32 rounding turns into noise times |x1|.
  *
  * Not modelled (MXNet's float32 log_softmax is oneDNN's, with vectorised exp and log):
- * in a row holding a NaN, MXNet's other entries stay finite (log(Inf) is 88.72 there), and
- * its backward reads exp(NaN) as +Inf, giving ±Inf where the math (and MXNet in float64)
- * gives NaN. This backend gives the math's NaN.
+ * in a row holding a NaN distance, MXNet's other entries stay finite or -Inf (`[nan, 0]`
+ * gives `[nan, -88.72]`), so their gradients are finite or ±Inf where the math, and MXNet
+ * in float64, give NaN for the whole row. This backend gives the math's NaN. (Without the
+ * generator's DNNL_MAX_CPU_ISA=AVX2, oneDNN's backward also reads exp(NaN) as +Inf.)
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
