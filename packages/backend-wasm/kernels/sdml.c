@@ -30,10 +30,12 @@ EXPORT(sdml)
     float *row = logp + i * batch;
     for (int j = 0; j < batch; j++) row[j] = -sq_dist(x1 + i * dim, x2 + j * dim, dim);
     float max = row_max(row, batch, 1);
-    float shift = max + s_log(row_sum_exp(row, batch, 1, max, 0));
+    /* (x - max) - log(sum), MXNet's order: max + log(sum) rounds the log away when the
+       max is large (a far row's -5000 has a float32 ulp of 0.0005). */
+    float log_sum = s_log(row_sum_exp(row, batch, 1, max, 0));
     double sum = 0.0;
     for (int j = 0; j < batch; j++) {
-      row[j] -= shift;
+      row[j] = (row[j] - max) - log_sum;
       float z = i == j ? diag : off;
       sum += (double)(z * ((i == j ? logDiag : logOff) - row[j]));
     }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossCall } from '../loss-call.js';
-import { logSoftmax } from '../ops/log-softmax.js';
+import { logSoftmaxValue } from '../ops/log-softmax.js';
 
 /**
  * Batchwise Smoothed Deep Metric Learning as MXNet 1.9.1 computes it: squared distances
@@ -11,15 +11,51 @@ import { logSoftmax } from '../ops/log-softmax.js';
  */
 export function sdmlLoss(call: LossCall<'SDMLLoss'>): tf.Tensor {
   const { batch, smoothing } = call.detail;
-  const x1 = call.input('x1');
-  const x2 = call.input('x2');
-  const distances = tf.sum(tf.square(tf.sub(tf.expandDims(x1, 1), tf.expandDims(x2, 0))), 2);
-  const logProbabilities = logSoftmax(tf.neg(distances), 1);
+  const logProbabilities = distanceLogSoftmax(call.input('x1'), call.input('x2'));
   const key = `sdml:${batch}:${smoothing}`;
   const labels = call.cached(`${key}:labels`, () => tf.tensor(smoothedIdentity(batch, smoothing), [batch, batch]));
   const labelLogs = call.cached(`${key}:log-labels`, () => tf.log(tf.add(labels, 1e-12)));
   return tf.sum(tf.mul(labels, tf.sub(labelLogs, logProbabilities)), 1);
 }
+
+/**
+ * `log_softmax(-d, axis=1)` of the squared distances `d[i][j] = sum_k (x1[i][k] -
+ * x2[j][k])^2`, with the gradient MXNet's operators give, term by term: log_softmax's
+ * `dd = -(dy - exp(y) * sum(dy))`, square's `dd * (2 * diff)`, the broadcast sums over j
+ * into x1 and over i (negated) into x2, each a float32 tensor, so Inf and NaN come where
+ * MXNet's do.
+ *
+ * One exception, where x1 dominates its column (|x1[i][k]| above every |x2[j][k]|) and
+ * the result is finite: x1's gradient `sum_j dd[i][j] * 2 * (x1[i][k] - x2[j][k])` holds
+ * `2 * x1[i][k] * sum_j dd[i][j]`, and `sum_j dd[i][j] = -sum(dy) * (1 - sum_j
+ * softmax[i][j])` is 0 in exact arithmetic, but float32 rounding noise times |x1| in
+ * MXNet's order; with a large x1 (a row whose distances float32 rounds equal) that noise
+ * is far larger than the gradient. MXNet's own value there is such noise (oneDNN's
+ * log_softmax is off by ~1e-6), and its float64 computation gives the noise-free one.
+ * There x1's gradient is `sum_j dd[i][j] * (-2 * x2[j][k])`: the same in exact
+ * arithmetic, without the x1 term. Where either form is not finite, MXNet's form decides.
+ */
+const distanceLogSoftmax = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x1 = args[0] as tf.Tensor;
+  const x2 = args[1] as tf.Tensor;
+  const save = args[2] as tf.GradSaveFunc;
+  const diff = tf.sub(tf.expandDims(x1, 1), tf.expandDims(x2, 0));
+  const value = logSoftmaxValue(tf.neg(tf.sum(tf.square(diff), 2)), 1);
+  save([x1, x2, value]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [a, b, logp] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const distanceGrad = tf.expandDims(tf.sub(tf.mul(tf.exp(logp), tf.sum(dy, 1, true)), dy), 2);
+      const diffGrad = tf.mul(distanceGrad, tf.mul(tf.sub(tf.expandDims(a, 1), tf.expandDims(b, 0)), 2));
+      const asMXNet = tf.sum(diffGrad, 1);
+      const withoutX1 = tf.sum(tf.mul(distanceGrad, tf.expandDims(tf.mul(b, -2), 0)), 1);
+      const x1Dominates = tf.greater(tf.abs(a), tf.max(tf.abs(b), 0, true));
+      const finite = tf.logicalAnd(tf.isFinite(asMXNet), tf.isFinite(withoutX1));
+      return [tf.where(tf.logicalAnd(x1Dominates, finite), withoutX1, asMXNet), tf.sum(tf.neg(diffGrad), 0)];
+    },
+  };
+});
 
 /**
  * `eye * (1 - s) + (1 - eye) * s / (N - 1)`, in float32 and in MXNet's order: the

@@ -5,33 +5,56 @@
  * `labels = eye * (1 - s) + (1 - eye) * s / (N - 1)`:
  * `loss[i] = sum_j labels[i][j] * (log(labels[i][j] + 1e-12) - logp[i][j])`.
  *
- * The labels are built with MXNet's own arithmetic, so a batch of 1 divides 0 by 0 and
- * every output is NaN, as in MXNet. `weight` is never applied (1.9.1 stores it only).
- * Each squared difference is rounded to float32 and the distance's sum overflows to Inf
- * where MXNet's does (then log_softmax gives NaN for the row, as MXNet's).
+ * The labels are built with MXNet's own float32 arithmetic, so a batch of 1 divides 0 by
+ * 0 and every output is NaN, as in MXNet. `weight` is never applied (1.9.1 stores it only).
+ *
+ * Float32 where it decides the answer: each squared difference and each distance is
+ * rounded to float32, so with large values a row's distances can be equal and its
+ * log_softmax uniform, as MXNet's are; a distance's sum overflows to Inf where MXNet's
+ * does (and log_softmax then gives NaN for the row). log_softmax is `(x - max) - log(sum)`
+ * in MXNet's order: `x - (max + log(sum))` loses the log against a max near 1e32. The
+ * backward follows MXNet's operators (`-`, log_softmax's `dy - exp(y) * sum(dy)`, the
+ * negation, square's `2 * diff`, the broadcast sums) with each materialised tensor's
+ * overflow to Inf (`2 * diff`, `dd * 2diff`, the sums), but keeps float64 values: the
+ * distance gradient is a cancellation (`sum_j dd[i][j]` is 0 in exact arithmetic) that
+ * float32 rounding turns into noise times |x1|.
+ *
+ * Not modelled (MXNet's float32 log_softmax is oneDNN's, with vectorised exp and log):
+ * in a row holding a NaN distance, MXNet's other entries stay finite or -Inf (`[nan, 0]`
+ * gives `[nan, -88.72]`), so their gradients are finite or ±Inf where the math, and MXNet
+ * in float64, give NaN for the whole row. This backend gives the math's NaN. (Without the
+ * generator's DNNL_MAX_CPU_ISA=AVX2, oneDNN's backward also reads exp(NaN) as +Inf.)
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import { Float64Scratch } from '../scratch.js';
 
-/** KLDivLoss's `1e-12` inside the log of the label. */
-const EPS = 1e-12;
+/** KLDivLoss's `1e-12` inside the log of the label, as the float32 MXNet adds. */
+const EPS = Math.fround(1e-12);
 
 interface Smoothed {
   readonly diagonal: number;
   readonly offDiagonal: number;
 }
 
-/** The two values of `eye * (1 - s) + (1 - eye) * s / (N - 1)`, term by term. */
+/**
+ * The two float32 values of `eye * (1 - s) + (1 - eye) * s / (N - 1)`, operator by
+ * operator: `(1 - eye) * s` is rounded before the division, so N == 1 gives `0 / 0`.
+ */
 function smoothedIdentity(smoothing: number, batch: number): Smoothed {
-  return {
-    diagonal: 1 * (1 - smoothing) + (0 * smoothing) / (batch - 1),
-    offDiagonal: 0 * (1 - smoothing) + (1 * smoothing) / (batch - 1),
-  };
+  const f = Math.fround;
+  const s = f(smoothing);
+  const entry = (gold: number): number => f(f(gold * f(1 - smoothing)) + f(f((1 - gold) * s) / (batch - 1)));
+  return { diagonal: entry(1), offDiagonal: entry(0) };
 }
 
-/** logp (N x N, row-major) of the negated squared distances; returns nothing. */
+/** `value` as a float32 tensor holds it: ±Inf past float32's range (NaN stays NaN). */
+function float32Range(value: number): number {
+  return Math.abs(value) < FLOAT32_OVERFLOW ? value : value * Infinity;
+}
+
+/** logp (N x N, row-major) of the negated float32 squared distances; returns nothing. */
 function logProbabilities(x1: Float32Array, x2: Float32Array, batch: number, dim: number, logp: Float64Array): void {
   for (let i = 0; i < batch; i++) {
     const row = i * batch;
@@ -41,16 +64,16 @@ function logProbabilities(x1: Float32Array, x2: Float32Array, batch: number, dim
       for (let k = 0; k < dim; k++) {
         const diff = Math.fround(x1[i * dim + k]! - x2[j * dim + k]!);
         d += Math.fround(diff * diff);
-        if (Math.abs(d) >= FLOAT32_OVERFLOW) d *= Infinity;
+        if (d >= FLOAT32_OVERFLOW) d *= Infinity;
       }
-      d = Math.fround(d);
-      logp[row + j] = -d;
-      if (-d > max) max = -d;
+      const negated = -Math.fround(d);
+      logp[row + j] = negated;
+      if (negated > max) max = negated;
     }
     let sum = 0;
     for (let j = 0; j < batch; j++) sum += Math.exp(logp[row + j]! - max);
-    const shift = max + Math.log(sum);
-    for (let j = 0; j < batch; j++) logp[row + j] = logp[row + j]! - shift;
+    const logSum = Math.log(sum);
+    for (let j = 0; j < batch; j++) logp[row + j] = logp[row + j]! - max - logSum;
   }
 }
 
@@ -73,11 +96,15 @@ export class SDMLLoss extends TsCompiledLoss<'SDMLLoss'> {
     const logp = this.#logp.take(batch * batch);
     logProbabilities(x1, x2, batch, dim, logp);
     const labels = smoothedIdentity(smoothing, batch);
+    const logLabels = {
+      diagonal: Math.log(Math.fround(labels.diagonal + EPS)),
+      offDiagonal: Math.log(Math.fround(labels.offDiagonal + EPS)),
+    };
     for (let i = 0; i < batch; i++) {
       let sum = 0;
       for (let j = 0; j < batch; j++) {
-        const z = label(labels, i, j);
-        sum += z * (Math.log(z + EPS) - logp[i * batch + j]!);
+        sum += label(labels, i, j) * float32Range(label(logLabels, i, j) - logp[i * batch + j]!);
+        if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
       }
       loss[i] = sum;
     }
@@ -100,28 +127,32 @@ export class SDMLLoss extends TsCompiledLoss<'SDMLLoss'> {
     const x2 = this.floatInput(plan, 'x2');
     const { batch, dim } = plan.detail;
 
-    // dlogp = -g_i * label_ij; through log_softmax: dz = dlogp - softmax * sum_j(dlogp);
+    // dlogp = -(g_i * label_ij); log_softmax's backward: dz = dlogp - exp(logp) * sum_j(dlogp);
     // z = -d, so dd = -dz.
     const distanceGrad = this.#distanceGrad.take(batch * batch);
     for (let i = 0; i < batch; i++) {
       const g = lossGrad[i]!;
       let sum = 0;
-      for (let j = 0; j < batch; j++) sum += -g * label(labels, i, j);
+      for (let j = 0; j < batch; j++) sum += -(g * label(labels, i, j));
       for (let j = 0; j < batch; j++) {
-        const dz = -g * label(labels, i, j) - Math.exp(logp[i * batch + j]!) * sum;
+        const dz = -(g * label(labels, i, j)) - Math.exp(logp[i * batch + j]!) * sum;
         distanceGrad[i * batch + j] = -dz;
       }
     }
-    // d = sum_k (x1_ik - x2_jk)^2: dx1_ik += 2 dd_ij (x1_ik - x2_jk), dx2_jk -= the same.
+    // d = sum_k diff^2 with diff = x1_ik - x2_jk (float32): square's backward is
+    // dd_ij * (2 * diff), then the broadcast sums: over j into dx1_ik, over i (negated) into
+    // dx2_jk. Each product and each partial sum is a float32 tensor's value in MXNet, so
+    // it overflows to Inf (and the sum stays there) where MXNet's does.
     const g1 = new Float64Array(x1.length);
     const g2 = new Float64Array(x2.length);
     for (let i = 0; i < batch; i++) {
       for (let j = 0; j < batch; j++) {
-        const dd2 = 2 * distanceGrad[i * batch + j]!;
+        const dd = distanceGrad[i * batch + j]!;
         for (let k = 0; k < dim; k++) {
-          const term = dd2 * (x1[i * dim + k]! - x2[j * dim + k]!);
-          g1[i * dim + k]! += term;
-          g2[j * dim + k]! -= term;
+          const twoDiff = float32Range(2 * Math.fround(x1[i * dim + k]! - x2[j * dim + k]!));
+          const term = float32Range(dd * twoDiff);
+          g1[i * dim + k] = float32Range(g1[i * dim + k]! + term);
+          g2[j * dim + k] = float32Range(g2[j * dim + k]! - term);
         }
       }
     }
