@@ -77,6 +77,7 @@ export function graphOptionsFor(variant: OnnxVariant, options: OnnxBackendOption
   return {
     ctcRecursion: options.ctcRecursion ?? DEFAULT_CTC_RECURSION[variant],
     guardLog: options.guardLog ?? variant === 'webgpu',
+    float32Sum: options.float32Sum ?? variant !== 'webgpu',
   };
 }
 

@@ -21,6 +21,8 @@ export interface LossGraphOptions {
   readonly ctcRecursion: CtcRecursion;
   /** Log guarded for x <= 0 (the WebGPU EP's Log is not IEEE there); see GraphOpsOptions. */
   readonly guardLog: boolean;
+  /** Sums and means as MXNet's float32 sum (see GraphOpsOptions.float32Sum). Default false. */
+  readonly float32Sum?: boolean;
   /** Return every value's shape with the graph (`LossGraph.shapes`). Default false. */
   readonly keepShapes?: boolean;
 }
@@ -81,7 +83,8 @@ export const gradOutputName = (input: string): string => `grad_${input}`;
 /**
  * `_apply_weighting` then MXNet's reduction: `loss * sample_weight`, then `* weight`
  * (in that order, as MXNet multiplies), then mean or sum over every axis but the batch
- * axis, a mean over everything (shape (1,)), or nothing.
+ * axis, a mean over everything (shape (1,)), or nothing; sums and means as MXNet's
+ * float32 sum computes them (ops.sumFloat32) where the graph options ask for it.
  */
 export function applyWeightingAndReduction(
   ops: GraphOps,
@@ -94,12 +97,12 @@ export function applyWeightingAndReduction(
   const nonBatchAxes = weighted.shape.map((_, i) => i).filter((i) => i !== plan.batchAxis);
   switch (plan.reduction) {
     case 'mean':
-      return ops.reduceMean(weighted, nonBatchAxes);
+      return ops.meanFloat32(weighted, nonBatchAxes);
     case 'sum':
-      return ops.reduceSum(weighted, nonBatchAxes);
+      return ops.sumFloat32(weighted, nonBatchAxes);
     case 'mean-all':
       return ops.reshape(
-        ops.reduceMean(
+        ops.meanFloat32(
           weighted,
           weighted.shape.map((_, i) => i),
         ),
@@ -118,7 +121,7 @@ export function buildLossGraph<L extends CanonicalLossName>(
   options: LossGraphOptions,
 ): LossGraph<L> {
   const graph = new GraphBuilder(`${plan.loss}_${mode}`);
-  const ops = new GraphOps(graph, { guardLog: options.guardLog });
+  const ops = new GraphOps(graph, { guardLog: options.guardLog, float32Sum: options.float32Sum === true });
   const feeds: FeedSpec<L>[] = [];
   const inputs: Record<string, Value> = {};
   const raw: Record<string, Value> = {};

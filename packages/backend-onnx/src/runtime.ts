@@ -48,6 +48,12 @@ export interface OnnxBackendOptions {
    * (its Log is not IEEE there), off for the CPU EPs (theirs is).
    */
   readonly guardLog?: boolean;
+  /**
+   * Sums and means as MXNet's float32 sum computes them: in order, and ±Inf for good once
+   * a partial sum overflows (float64 prefix sums). Default: on for the CPU EPs, off for
+   * webgpu (no float64 there; it refuses the values that could overflow).
+   */
+  readonly float32Sum?: boolean;
   /** Called when a compiled loss creates or releases a session (tests, placement checks). */
   readonly onSession?: (event: SessionEvent) => void;
   /**

@@ -216,6 +216,20 @@ describe('gradients', () => {
     expectClose(grads.unused!, [0, 0]);
   });
 
+  it("of log at a subnormal x are MXNet's g * (1/x): NaN for g = 0, Inf for g = 1", async () => {
+    // mx.nd.log([1e-40, 1e-40, 2]) backward with head [0, 1, 1] in MXNet 1.9.1: [nan, inf, 0.5].
+    // ORT's optimizer would fuse g * Div(1, x) into g / x, which gives 0 and 1e40 -> Inf.
+    for (const guardLog of [false, true]) {
+      const { grads } = await differentiate(
+        { x: { data: [1e-40, 1e-40, 2], shape: [3] } },
+        (ops, v) => ops.log(v.x!),
+        [0, 1, 1],
+        { guardLog },
+      );
+      expect([...grads.x!]).toEqual([Number.NaN, Infinity, 0.5]);
+    }
+  });
+
   it('of a guarded log (the webgpu variant) keep IEEE values and the gradient g / x at and below 0', async () => {
     const x = [0, -1, 0.5, 2];
     const { value, grads } = await differentiate(

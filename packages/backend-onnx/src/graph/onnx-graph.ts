@@ -20,10 +20,11 @@ const { onnx } = onnxProto;
 export const OPSET_VERSION = 13;
 export const IR_VERSION = 8;
 
-export type ElementType = 'float32' | 'int32' | 'int64' | 'bool';
+export type ElementType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool';
 
 const ELEMENT_TYPE_CODE: Readonly<Record<ElementType, number>> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
   bool: onnx.TensorProto.DataType.BOOL,
@@ -137,6 +138,11 @@ export class GraphBuilder {
       case 'float32': {
         const f = data instanceof Float32Array ? data : Float32Array.from(data);
         tensor.rawData = new Uint8Array(f.buffer.slice(f.byteOffset, f.byteOffset + f.byteLength));
+        break;
+      }
+      case 'float64': {
+        const f = Float64Array.from(data);
+        tensor.rawData = new Uint8Array(f.buffer);
         break;
       }
       case 'int64':

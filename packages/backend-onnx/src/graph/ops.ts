@@ -36,6 +36,14 @@ export interface GraphOpsOptions {
    * were measured IEEE on that EP.
    */
   readonly guardLog?: boolean;
+  /**
+   * Sums as MXNet's float32 sum computes them (`sumFloat32`): in order, accurately, and
+   * ±Inf for good once a partial sum overflows. Off, a sum is one ReduceSum, whose
+   * vectorised partial sums can meet as Inf - Inf = NaN where MXNet's running sum is
+   * already ±Inf. For the CPU EPs; the WebGPU EP only sees ordinary values (it refuses
+   * the rest), and has no float64.
+   */
+  readonly float32Sum?: boolean;
 }
 
 /**
@@ -43,6 +51,12 @@ export interface GraphOpsOptions {
  * stage (the output takes one); SwiftShader allows 10, and a 20-input Concat failed there.
  */
 const MAX_CONCAT_INPUTS = 7;
+
+/**
+ * Below this sum of |x| no partial sum of x can leave float32's range (3.4e38), with a
+ * margin far beyond the rounding of the float32 ReduceL1 that measures it.
+ */
+const SUM_CANNOT_OVERFLOW = 1e38;
 
 function normalizeAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
@@ -197,13 +211,18 @@ export class GraphOps {
     return out;
   }
 
+  /**
+   * The gradient is MXNet's `g * (1/x)` (its log_grad is a reciprocal), not `g / x`: at a
+   * subnormal x, 1/x is Inf, so a zero g gives NaN and a finite g overflows, as in MXNet.
+   */
   log(x: Value): Value {
-    if (!this.options.guardLog) return this.#emit('Log', [x], 'float32', x.shape, {}, (g) => [this.div(g, x)]);
+    const vjp: VectorJacobianProduct = (g) => [this.mul(g, this.reciprocal(x))];
+    if (!this.options.guardLog) return this.#emit('Log', [x], 'float32', x.shape, {}, vjp);
     const out = this.untaped(() => {
       const positive = this.#emit('Log', [x], 'float32', x.shape);
       return this.where(this.greater(x, 0), positive, this.where(this.equal(x, 0), -Infinity, Number.NaN));
     });
-    return this.record([x], out, (g) => [this.div(g, x)]);
+    return this.record([x], out, vjp);
   }
 
   sqrt(x: Value): Value {
@@ -248,6 +267,15 @@ export class GraphOps {
    */
   softrelu(x: Value): Value {
     return this.log(this.add(this.exp(x), 1));
+  }
+
+  /**
+   * `1 / x` as its own op (no gradient; used in gradients). Not `Div(1, x)`: ORT's basic
+   * graph optimizations fuse `Mul(a, Div(1, x))` into `Div(a, x)`, which loses the Inf of
+   * 1/x at a subnormal x (so `0 * (1/x)` is 0 instead of MXNet's NaN).
+   */
+  reciprocal(x: Value): Value {
+    return this.untaped(() => this.#emit('Reciprocal', [x], 'float32', x.shape));
   }
 
   /** Rounds down (no gradient; used on class indices). */
@@ -345,11 +373,97 @@ export class GraphOps {
     return this.#emit(
       'ReduceSum',
       [x, this.graph.int64s(r.axes)],
-      'float32',
+      x.dtype,
       r.shape,
       { keepdims: attr.int(keepdims ? 1 : 0) },
       (g) => [this.expand(this.reshape(g, r.kept), x.shape)],
     );
+  }
+
+  /**
+   * MXNet's float32 sum over `axes` (with `float32Sum`; otherwise `reduceSum`). mshadow
+   * adds the elements in row-major order into a compensated float32 sum that stays ±Inf
+   * once a partial sum overflows (`[3e38, 3e38, -3e38, -3e38]` sums to Inf; a later
+   * opposite Inf or a NaN still makes it NaN). The reduced axes are moved last and
+   * flattened, then one `If`:
+   *
+   * - the sum of |x| over the whole tensor is below 1e38 (so no partial sum can
+   *   overflow, and there is no Inf or NaN): one ReduceSum in float64, as accurate as the
+   *   compensated float32 sum (ORT's float32 ReduceSum is not, over long axes);
+   * - otherwise prefix sums in float64, each cast to float32, where a prefix beyond
+   *   float32's range becomes ±Inf. With no such prefix the sum is the last prefix; else
+   *   it is the first overflowing prefix plus every Inf and NaN element from there on (a
+   *   ReduceSum of zeros, ±Inf and NaN, exact in any order).
+   *
+   * The gradient is a sum's: g broadcast back.
+   */
+  sumFloat32(x: Value, axes: readonly number[], keepdims = false): Value {
+    if (axes.length === 0) return x;
+    if (this.options.float32Sum !== true) return this.reduceSum(x, axes, keepdims);
+    const r = this.#reducedShape(x, axes, keepdims);
+    const length = r.axes.reduce((n, a) => n * x.shape[a]!, 1);
+    if (length === 1) return this.reshape(x, r.shape);
+    const out = this.untaped(() => {
+      const keptAxes = x.shape.map((_, i) => i).filter((i) => !r.axes.includes(i));
+      const rows = keptAxes.reduce((n, a) => n * x.shape[a]!, 1);
+      const flat = this.reshape(this.transpose(x, [...keptAxes, ...r.axes]), [rows, length]);
+      const magnitude = this.#emit('ReduceL1', [flat], 'float32', [], {
+        axes: attr.ints([0, 1]),
+        keepdims: attr.int(0),
+      });
+      const [sum] = this.graph.node(
+        'If',
+        [this.not(this.less(magnitude, SUM_CANNOT_OVERFLOW))],
+        [{ dtype: 'float32', shape: [rows] }],
+        {
+          then_branch: attr.graph(this.#branch('sum_overflowing', (o) => o.#prefixSum(flat))),
+          else_branch: attr.graph(
+            this.#branch('sum_finite', (o) => o.cast(o.reduceSum(o.cast(flat, 'float64'), [1]), 'float32')),
+          ),
+        },
+      );
+      return this.reshape(sum!, r.shape);
+    });
+    return this.record([x], out, (g) => [this.expand(this.reshape(g, r.kept), x.shape)]);
+  }
+
+  /** A graph with no inputs for a control-flow attribute, its one output built by `build`. */
+  #branch(name: string, build: (ops: GraphOps) => Value): GraphBuilder {
+    const body = this.graph.subgraph(name);
+    const ops = new GraphOps(body, this.options);
+    ops.#recording = false;
+    body.output(build(ops), body.fresh(`${name}_out`));
+    return body;
+  }
+
+  /** sumFloat32's overflowing case: rows of `flat` ([rows, length]) summed as mshadow does. */
+  #prefixSum(flat: Value): Value {
+    const length = flat.shape[1]!;
+    const rows = flat.shape[0]!;
+    const prefix = this.cast(this.cumSum(this.cast(flat, 'float64'), 1), 'float32');
+    const overflowed = this.equal(this.abs(prefix), Infinity);
+    const overflowsSoFar = this.cumSum(this.cast(overflowed, 'int32'), 1);
+    const nonFinite = this.where(this.equal(this.sub(flat, flat), 0), 0, flat);
+    const first = this.where(this.equal(overflowsSoFar, this.graph.scalar(1, 'int32')), prefix, nonFinite);
+    const fromOverflow = this.where(
+      this.greater(overflowsSoFar, this.graph.scalar(0, 'int32')),
+      this.where(overflowed, first, nonFinite),
+      0,
+    );
+    const stuck = this.reduceSum(fromOverflow, [1]);
+    const last = this.reshape(this.slice(prefix, 1, length - 1, length), [rows]);
+    return this.where(this.equal(stuck, 0), last, stuck);
+  }
+
+  /**
+   * MXNet's mean: its float32 sum (`sumFloat32`) divided by the count, with the gradient
+   * `g / count` broadcast back. Without `float32Sum`, one ReduceMean.
+   */
+  meanFloat32(x: Value, axes: readonly number[]): Value {
+    if (this.options.float32Sum !== true) return this.reduceMean(x, axes);
+    const r = this.#reducedShape(x, axes, false);
+    const count = r.axes.reduce((n, a) => n * x.shape[a]!, 1);
+    return count === 1 ? this.sumFloat32(x, axes) : this.div(this.sumFloat32(x, axes), count);
   }
 
   /** Mean over `axes` (none: the value itself). */
@@ -508,8 +622,8 @@ export class GraphOps {
       const target = i < lead ? 1 : shape[i - lead]!;
       if (target === 1 && (d !== 1 || i < lead)) axes.push(i);
     });
-    return this.reshape(this.reduceSum(g, axes, true), shape);
+    return this.reshape(this.sumFloat32(g, axes, true), shape);
   }
 }
 
-const CAST_CODE: Readonly<Record<ElementType, number>> = { float32: 1, int32: 6, int64: 7, bool: 9 };
+const CAST_CODE: Readonly<Record<ElementType, number>> = { float32: 1, float64: 11, int32: 6, int64: 7, bool: 9 };

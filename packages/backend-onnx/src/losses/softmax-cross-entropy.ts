@@ -13,13 +13,14 @@ import type { LossContext } from '../loss-graph.js';
  * label is fed as those class indices. The pick is a
  * `where` against a one-hot mask (Equal with the class indices), so a -inf log-probability
  * in another class cannot turn the sum into NaN (0 * -inf) and the gradient reaches only
- * the picked class.
+ * the picked class. The dense sum is MXNet's float32 sum (ops.sumFloat32): a product
+ * that overflows stays ±Inf through it.
  */
 export function softmaxCrossEntropyLoss({ ops, inputs, plan, prepare }: LossContext<'SoftmaxCrossEntropyLoss'>): Value {
   const { axis, classes, sparseLabel, fromLogits } = plan.detail;
   const pred = inputs.pred!;
   const logProb = fromLogits ? pred : ops.logSoftmax(pred, axis);
-  if (!sparseLabel) return ops.neg(ops.reduceSum(ops.mul(logProb, inputs.label!), [axis], true));
+  if (!sparseLabel) return ops.neg(ops.sumFloat32(ops.mul(logProb, inputs.label!), [axis], true));
   prepare('label', (call) => pickIndices(call.tensors.label!.data, classes));
   const classShape = pred.shape.map((d, i) => (i === axis ? d : 1));
   const classIndex = ops.graph.constant(
