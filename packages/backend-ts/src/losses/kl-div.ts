@@ -15,7 +15,7 @@ import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from
 import { sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '../broadcast.js';
 import { TsCompiledLoss } from '../compiled-loss.js';
-import { axisLayout, logSoftmax, logSoftmaxBackward } from '../log-softmax.js';
+import { logSoftmax, logSoftmaxBackward, softmaxLayout } from '../log-softmax.js';
 import { Float32Scratch, Float64Scratch } from '../scratch.js';
 import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
@@ -107,9 +107,8 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
     const predShape = plan.tensors.pred!.shape;
     let ownLogp = pred;
     if (!plan.detail.fromLogits) {
-      const { outer, classes, inner } = axisLayout(predShape, plan.detail.axis);
       ownLogp = this.#ownLogp.take(pred.length);
-      logSoftmax(pred, outer, classes, inner, ownLogp);
+      logSoftmax(pred, softmaxLayout(predShape, plan.detail.axis), ownLogp);
     }
     const lossShape = plan.lossShape;
     const size = sizeOf(lossShape);
@@ -167,8 +166,7 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
     if (plan.detail.fromLogits) {
       predGrad.set(gOwnLogp);
     } else {
-      const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.axis);
-      logSoftmaxBackward(ownLogp, gOwnLogp, outer, classes, inner, predGrad);
+      logSoftmaxBackward(ownLogp, gOwnLogp, softmaxLayout(plan.tensors.pred!.shape, plan.detail.axis), predGrad);
     }
     const labelGrad = new Float32Array(plan.tensors.label!.data.length);
     if (labelMap === null) labelGrad.set(gLabel);
