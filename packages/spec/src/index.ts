@@ -14,3 +14,4 @@ export * from './rules/pick.js';
 export * from './rules/ctc-labels.js';
 export * from './lru.js';
 export * from './rules/ordinary-values.js';
+export * from './rules/log-softmax-float32.js';

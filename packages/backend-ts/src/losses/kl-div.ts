@@ -15,7 +15,7 @@ import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from
 import { sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '../broadcast.js';
 import { TsCompiledLoss } from '../compiled-loss.js';
-import { axisLayout, logSoftmax, logSoftmaxBackward } from '../log-softmax.js';
+import { logSoftmax, logSoftmaxBackward, softmaxLayout } from '../log-softmax.js';
 import { Float32Scratch, Float64Scratch } from '../scratch.js';
 import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import type { FusedWalk } from '../weighting.js';
@@ -36,6 +36,11 @@ interface KlBuffers {
   readonly gLabel: Float64Array | null;
   /** d(output)/d(sample_weight) per element; null in forward and without a sample_weight. */
   readonly weightGrad: Float32Array | null;
+  /**
+   * label broadcasts into the loss shape: gLabel gets only the product's own part
+   * `G * diff`; the log's part is summed over the broadcast first (see runForwardBackward).
+   */
+  readonly labelBroadcast: boolean;
 }
 
 function klLoop({
@@ -47,6 +52,7 @@ function klLoop({
   gLogp,
   gLabel,
   weightGrad,
+  labelBroadcast,
 }: KlBuffers): void {
   let group = 0;
   for (let start = 0; start < logp.length; start += inner) {
@@ -70,7 +76,8 @@ function klLoop({
         const gw = Math.fround(g * w);
         const gDiff = Math.fround(gw * z);
         gLogp[e] = -gDiff;
-        gLabel[e] = Math.fround(Math.fround(gw * diff) + Math.fround(gDiff * Math.fround(1 / shifted)));
+        const own = Math.fround(gw * diff);
+        gLabel[e] = labelBroadcast ? own : Math.fround(own + Math.fround(gDiff * Math.fround(1 / shifted)));
         if (weightGrad !== null) weightGrad[e] = loss * g;
       }
     }
@@ -97,6 +104,8 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
   readonly #gLogp = new Float64Scratch();
   readonly #gLabel = new Float64Scratch();
   readonly #gOwnLogp = new Float64Scratch();
+  readonly #labelOwn = new Float64Scratch();
+  readonly #labelViaLog = new Float64Scratch();
 
   constructor(config: unknown) {
     super('KLDivLoss', config);
@@ -107,9 +116,8 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
     const predShape = plan.tensors.pred!.shape;
     let ownLogp = pred;
     if (!plan.detail.fromLogits) {
-      const { outer, classes, inner } = axisLayout(predShape, plan.detail.axis);
       ownLogp = this.#ownLogp.take(pred.length);
-      logSoftmax(pred, outer, classes, inner, ownLogp);
+      logSoftmax(pred, softmaxLayout(predShape, plan.detail.axis), ownLogp);
     }
     const lossShape = plan.lossShape;
     const size = sizeOf(lossShape);
@@ -142,6 +150,7 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
       gLogp: null,
       gLabel: null,
       weightGrad: null,
+      labelBroadcast: false,
     });
     return { loss: weighting.output(acc) };
   }
@@ -155,7 +164,17 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
     const gLogp = this.#gLogp.take(size);
     const gLabel = this.#gLabel.take(size);
     const weightGrad = weighting.weightGradTarget();
-    klLoop({ logp, label, walk: weighting, accumulators: acc, lossGrad, gLogp, gLabel, weightGrad });
+    klLoop({
+      logp,
+      label,
+      walk: weighting,
+      accumulators: acc,
+      lossGrad,
+      gLogp,
+      gLabel,
+      weightGrad,
+      labelBroadcast: labelMap !== null,
+    });
 
     // Back to pred's shape, then through log_softmax when MXNet applied it.
     let gOwnLogp = gLogp;
@@ -167,12 +186,26 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
     if (plan.detail.fromLogits) {
       predGrad.set(gOwnLogp);
     } else {
-      const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, plan.detail.axis);
-      logSoftmaxBackward(ownLogp, gOwnLogp, outer, classes, inner, predGrad);
+      logSoftmaxBackward(ownLogp, gOwnLogp, softmaxLayout(plan.tensors.pred!.shape, plan.detail.axis), predGrad);
     }
     const labelGrad = new Float32Array(plan.tensors.label!.data.length);
-    if (labelMap === null) labelGrad.set(gLabel);
-    else sumToSource(gLabel, labelMap, labelGrad);
+    if (labelMap === null) {
+      labelGrad.set(gLabel);
+    } else {
+      // MXNet's chain with a broadcast label: the product's part `G * diff` and the log's
+      // incoming gradient `G * label` are each summed (float32) over the broadcast axes,
+      // and only then is the latter multiplied by log's `1 / (label + 1e-12)`: a sum of
+      // large `G * label` overflows to Inf where the per-element quotients would not.
+      const own = this.#labelOwn.take(labelGrad.length);
+      const viaLog = this.#labelViaLog.take(labelGrad.length);
+      sumToSource(gLabel, labelMap, own);
+      sumToSource(gLogp, labelMap, viaLog); // gLogp = -G * label
+      const labelData = this.floatInput(plan, 'label');
+      for (let i = 0; i < labelGrad.length; i++) {
+        const inverse = Math.fround(1 / Math.fround(labelData[i]! + EPS));
+        labelGrad[i] = Math.fround(own[i]! + Math.fround(-viaLog[i]! * inverse));
+      }
+    }
     return this.result(plan, weighting.output(acc), {
       pred: predGrad,
       label: labelGrad,
@@ -181,7 +214,16 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
   }
 
   protected override releaseScratch(): void {
-    for (const s of [this.#ownLogp, this.#logp, this.#label, this.#gLogp, this.#gLabel, this.#gOwnLogp]) {
+    for (const s of [
+      this.#ownLogp,
+      this.#logp,
+      this.#label,
+      this.#gLogp,
+      this.#gLabel,
+      this.#gOwnLogp,
+      this.#labelOwn,
+      this.#labelViaLog,
+    ]) {
       s.release();
     }
   }

@@ -4,9 +4,13 @@
  * axis as size 1. With from_logits, pred already is the log-probability.
  *
  * pred is viewed as `outer x classes x inner` around the class axis (stride `inner`), so
- * any axis works; each (outer, inner) position is one loss element, and its softmax is
- * computed in one fused pass (max, then exp and sum into a row buffer, then the loss and
- * the gradient from the buffer).
+ * any axis works; each (outer, inner) position is one loss element. The operators run as
+ * MXNet's float32 graph runs them, so that Inf and NaN land where MXNet's do: log_softmax
+ * is materialised in float32 on MXNet's path (oneDNN's kernel on the last axis of rank
+ * 1-4, MXNet's loop elsewhere: log-softmax.ts), the dense product `logp * label` is a
+ * float32 tensor summed as mshadow sums (Inf for good once it overflows), and the backward
+ * is the operators' own: `dlogp = -G * label` (dense) or `-G` at the picked class
+ * (sparse), `dlabel = -G * logp`, then log_softmax's backward from its float32 output.
  *
  * A sparse label is a float; the class it picks is the spec's `pickIndex` (MXNet's cast
  * toward zero, INT_MIN for what int32 cannot hold, then the clip).
@@ -19,174 +23,85 @@ import {
   type ForwardResult,
 } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
-import { axisLayout } from '../log-softmax.js';
-import { Float64Scratch } from '../scratch.js';
+import { logSoftmax, logSoftmaxBackward, softmaxLayout, type SoftmaxLayout } from '../log-softmax.js';
+import { addFloat32 } from '../mxnet-ops.js';
+import { Float32Scratch } from '../scratch.js';
 
-interface Layout {
-  readonly outer: number;
-  readonly classes: number;
-  readonly inner: number;
-}
-
-// ---- sparse labels ----------------------------------------------------------------------
-
-function sparseForward(
-  x: Float32Array,
+/** The loss per element from the log-probabilities: `-pick(logp, label)` or `-sum(logp * label)`. */
+function lossFromLogp(
+  logp: Float32Array,
   label: Float32Array,
-  fromLogits: boolean,
-  { outer, classes, inner }: Layout,
+  sparseLabel: boolean,
+  { outer, classes, inner }: SoftmaxLayout,
   loss: Float64Array,
 ): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * classes * inner + i;
       const element = o * inner + i;
-      const picked = x[base + pickIndex(label[element]!, classes) * inner]!;
-      if (fromLogits) {
-        loss[element] = -picked;
+      if (sparseLabel) {
+        loss[element] = -logp[base + pickIndex(label[element]!, classes) * inner]!;
         continue;
       }
-      let max = -Infinity;
-      for (let c = 0, k = base; c < classes; c++, k += inner) if (x[k]! > max) max = x[k]!;
-      let sum = 0;
-      for (let c = 0, k = base; c < classes; c++, k += inner) sum += Math.exp(x[k]! - max);
-      loss[element] = -(picked - max - Math.log(sum));
-    }
-  }
-}
-
-function sparseForwardBackward(
-  x: Float32Array,
-  label: Float32Array,
-  fromLogits: boolean,
-  { outer, classes, inner }: Layout,
-  lossGrad: Float64Array,
-  loss: Float64Array,
-  gx: Float32Array,
-  row: Float64Array,
-): void {
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * classes * inner + i;
-      const element = o * inner + i;
-      const g = lossGrad[element]!;
-      const target = pickIndex(label[element]!, classes);
-      const picked = x[base + target * inner]!;
-      if (fromLogits) {
-        loss[element] = -picked;
-        // gx is fresh (zeros): only the picked class has a gradient.
-        gx[base + target * inner] = -g;
-        continue;
-      }
-      let max = -Infinity;
-      for (let c = 0, k = base; c < classes; c++, k += inner) if (x[k]! > max) max = x[k]!;
-      let sum = 0;
-      for (let c = 0, k = base; c < classes; c++, k += inner) {
-        const ex = Math.exp(x[k]! - max);
-        row[c] = ex;
-        sum += ex;
-      }
-      loss[element] = -(picked - max - Math.log(sum));
-      // d/dx_c of -log_softmax(x)[target] = softmax_c - [c == target].
-      const scale = g / sum;
-      for (let c = 0, k = base; c < classes; c++, k += inner) gx[k] = row[c]! * scale;
-      gx[base + target * inner] = (row[target]! / sum - 1) * g;
-    }
-  }
-}
-
-// ---- dense labels -----------------------------------------------------------------------
-
-function denseForward(
-  x: Float32Array,
-  label: Float32Array,
-  fromLogits: boolean,
-  { outer, classes, inner }: Layout,
-  loss: Float64Array,
-): void {
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * classes * inner + i;
-      let shift = 0;
-      if (!fromLogits) {
-        let max = -Infinity;
-        for (let c = 0, k = base; c < classes; c++, k += inner) if (x[k]! > max) max = x[k]!;
-        let sum = 0;
-        for (let c = 0, k = base; c < classes; c++, k += inner) sum += Math.exp(x[k]! - max);
-        shift = max + Math.log(sum);
-      }
       let dot = 0;
-      for (let c = 0, k = base; c < classes; c++, k += inner) dot += (x[k]! - shift) * label[k]!;
-      loss[o * inner + i] = -dot;
-    }
-  }
-}
-
-function denseForwardBackward(
-  x: Float32Array,
-  label: Float32Array,
-  fromLogits: boolean,
-  { outer, classes, inner }: Layout,
-  lossGrad: Float64Array,
-  loss: Float64Array,
-  gx: Float32Array,
-  glabel: Float32Array,
-  row: Float64Array,
-): void {
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * classes * inner + i;
-      const element = o * inner + i;
-      const g = lossGrad[element]!;
-      let shift = 0;
-      let sum = 1;
-      if (!fromLogits) {
-        let max = -Infinity;
-        for (let c = 0, k = base; c < classes; c++, k += inner) if (x[k]! > max) max = x[k]!;
-        sum = 0;
-        for (let c = 0, k = base; c < classes; c++, k += inner) {
-          const ex = Math.exp(x[k]! - max);
-          row[c] = ex;
-          sum += ex;
-        }
-        shift = max + Math.log(sum);
-      }
-      let dot = 0;
-      let labelSum = 0;
-      for (let c = 0, k = base; c < classes; c++, k += inner) {
-        const logp = x[k]! - shift;
-        dot += logp * label[k]!;
-        labelSum += label[k]!;
-        glabel[k] = -logp * g;
-      }
+      for (let c = 0, k = base; c < classes; c++, k += inner) dot = addFloat32(dot, Math.fround(logp[k]! * label[k]!));
       loss[element] = -dot;
-      if (fromLogits) {
-        for (let c = 0, k = base; c < classes; c++, k += inner) gx[k] = -label[k]! * g;
-      } else {
-        // log_softmax backward of dlogp = -g * label: dx = dlogp - softmax * sum(dlogp).
-        const scale = (labelSum * g) / sum;
-        for (let c = 0, k = base; c < classes; c++, k += inner) gx[k] = row[c]! * scale - label[k]! * g;
+    }
+  }
+}
+
+/**
+ * The gradients of the loss elements (G) with respect to logp (written into `gLogp`, a
+ * cleared buffer) and, dense, to label.
+ */
+function gradientsOfLogp(
+  logp: Float32Array,
+  label: Float32Array,
+  sparseLabel: boolean,
+  { outer, classes, inner }: SoftmaxLayout,
+  lossGrad: Float64Array,
+  gLogp: Float32Array,
+  gLabel: Float32Array | undefined,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * classes * inner + i;
+      const element = o * inner + i;
+      const g = lossGrad[element]!;
+      if (sparseLabel) {
+        gLogp[base + pickIndex(label[element]!, classes) * inner] = -g;
+        continue;
+      }
+      for (let c = 0, k = base; c < classes; c++, k += inner) {
+        gLogp[k] = -g * label[k]!;
+        gLabel![k] = -g * logp[k]!;
       }
     }
   }
 }
 
 export class SoftmaxCrossEntropyLoss extends TsCompiledLoss<'SoftmaxCrossEntropyLoss'> {
-  readonly #row = new Float64Scratch();
+  readonly #logpScratch = new Float32Scratch();
 
   constructor(config: unknown) {
     super('SoftmaxCrossEntropyLoss', config);
   }
 
+  /** log_softmax(pred) as MXNet materialises it, or pred itself with from_logits. */
+  #logp(plan: CallPlan<'SoftmaxCrossEntropyLoss'>, x: Float32Array, layout: SoftmaxLayout): Float32Array {
+    if (plan.detail.fromLogits) return x;
+    const logp = this.#logpScratch.take(x.length);
+    logSoftmax(x, layout, logp);
+    return logp;
+  }
+
   protected runForward(plan: CallPlan<'SoftmaxCrossEntropyLoss'>): ForwardResult {
     const x = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, 'label');
-    const { sparseLabel, fromLogits, axis } = plan.detail;
-    const layout = axisLayout(plan.tensors.pred!.shape, axis);
+    const layout = softmaxLayout(plan.tensors.pred!.shape, plan.detail.axis);
     const weighting = this.weighting.begin(plan, true);
     const loss = weighting.accumulators();
-    if (sparseLabel) sparseForward(x, label, fromLogits, layout, loss);
-    else denseForward(x, label, fromLogits, layout, loss);
+    lossFromLogp(this.#logp(plan, x, layout), label, plan.detail.sparseLabel, layout, loss);
     return { loss: weighting.output(loss) };
   }
 
@@ -196,28 +111,30 @@ export class SoftmaxCrossEntropyLoss extends TsCompiledLoss<'SoftmaxCrossEntropy
   ): ForwardBackwardResult {
     const x = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, 'label');
-    const { sparseLabel, fromLogits, axis } = plan.detail;
-    const layout = axisLayout(plan.tensors.pred!.shape, axis);
+    const { sparseLabel, fromLogits } = plan.detail;
+    const layout = softmaxLayout(plan.tensors.pred!.shape, plan.detail.axis);
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const loss = weighting.accumulators();
-    const row = this.#row.take(layout.classes);
-    const gx = new Float32Array(x.length);
-    let glabel: Float32Array | undefined;
-    if (sparseLabel) {
-      sparseForwardBackward(x, label, fromLogits, layout, lossGrad, loss, gx, row);
-    } else {
-      glabel = new Float32Array(x.length);
-      denseForwardBackward(x, label, fromLogits, layout, lossGrad, loss, gx, glabel, row);
+    const logp = this.#logp(plan, x, layout);
+    lossFromLogp(logp, label, sparseLabel, layout, loss);
+    // With from_logits the gradient of logp is pred's; otherwise it goes through log_softmax.
+    const gLogp = new Float32Array(x.length);
+    const gLabel = sparseLabel ? undefined : new Float32Array(x.length);
+    gradientsOfLogp(logp, label, sparseLabel, layout, lossGrad, gLogp, gLabel);
+    let gx = gLogp;
+    if (!fromLogits) {
+      gx = new Float32Array(x.length);
+      logSoftmaxBackward(logp, gLogp, layout, gx);
     }
     return this.result(plan, weighting.output(loss), {
       pred: gx,
-      label: glabel,
+      label: gLabel,
       sample_weight: weighting.sampleWeightGrad(loss, headGrad.data),
     });
   }
 
   protected override releaseScratch(): void {
-    this.#row.release();
+    this.#logpScratch.release();
   }
 }
