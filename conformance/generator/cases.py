@@ -1021,6 +1021,9 @@ IEEE_CASES = {
                         'label': f32([1, -1])}),
     ],
     'SDMLLoss': [
+        Case('ieee-nan-distance-row', "ts (all backends): every gradient of row 0 NaN, as the math and MXNet's float64 give, where "
+             "MXNet's float32 log_softmax (oneDNN: exp(NaN) = Inf, log(Inf) = 88.72) keeps the row's other entries finite.",
+             lambda r: {'x1': f32([[INF, 0.5], [0.3, -0.2], [1.0, 2.0]]), 'x2': f32([[INF, 0.1], [0.2, 0.4], [-1.0, 0.5]])}),
         Case('ieee-distance-overflows', 'A squared difference of 4e38 overflows float32: the distance is Inf, the loss Inf.',
              lambda r: {'x1': f32([[1e19, 0.0], [0.0, 0.5]]), 'x2': f32([[-1e19, 0.0], [0.5, 0.0]])}),
         # found by the differential tester (seed 1), minimized

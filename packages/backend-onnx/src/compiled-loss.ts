@@ -11,6 +11,7 @@ import type * as ort from 'onnxruntime-common';
 import {
   BackendFailureError,
   CompiledLossBase,
+  oneDnnLogSoftmaxSupport,
   ordinaryValues,
   tensor,
   type CallPlan,
@@ -82,7 +83,9 @@ export class OnnxCompiledLoss extends CompiledLossBase {
    * magnitudes is refused, by the spec's rule, and runs on another backend.
    */
   override supportsCall(plan: CallPlan): Support {
-    return this.backend === 'onnx-webgpu' ? ordinaryValues(plan, this.backend) : { supported: true };
+    if (this.backend === 'onnx-webgpu') return ordinaryValues(plan, this.backend);
+    // The graph's log_softmax is the math; where MXNet's oneDNN kernel is not, the call goes to ts.
+    return oneDnnLogSoftmaxSupport(plan);
   }
 
   /** Sessions this compiled loss holds now (one per mode and input signature). */

@@ -19,6 +19,7 @@ import {
   type ForwardBackwardResult,
   type ForwardResult,
   type Support,
+  oneDnnLogSoftmaxSupport,
 } from '@gluon-loss/spec';
 import { MAX_KERNEL_RANK, flattenPlan, planRank } from './flatten.js';
 import { applyLossRules } from './loss-rules.js';
@@ -43,6 +44,9 @@ export class TfjsCompiledLoss<L extends CanonicalLossName = CanonicalLossName> e
    * call that still needs more axes after flattening is refused before it is computed.
    */
   override supportsCall(plan: CallPlan<L>): Support {
+    // tfjs's log_softmax is the math; where MXNet's oneDNN kernel is not, the call goes to ts.
+    const oneDnn = oneDnnLogSoftmaxSupport(plan);
+    if (!oneDnn.supported) return oneDnn;
     if (this.#variant === 'cpu') return { supported: true };
     // WebGL and WebGPU shaders keep MXNet's special values on their own terms (webgl's
     // relu(-inf) is NaN, its 0/0 is 1): such calls go to a backend that follows MXNet.

@@ -20,6 +20,7 @@ import {
   CompiledLossBase,
   DisposedError,
   canonicalLossName,
+  oneDnnLogSoftmaxSupport,
   ordinaryValues,
   parseConfig,
   type Availability,
@@ -65,6 +66,9 @@ class TfjsOpsCompiledLoss<L extends CanonicalLossName> extends CompiledLossBase<
       const ordinary = ordinaryValues(plan, this.backend);
       if (!ordinary.supported) return ordinary;
     }
+    // As backend-tfjs: its log_softmax is the math, not MXNet's oneDNN kernel.
+    const oneDnn = oneDnnLogSoftmaxSupport(plan);
+    if (!oneDnn.supported) return oneDnn;
     if (plan.loss !== 'CTCLoss') return { supported: true };
     const pred = plan.tensors.pred!.data;
     for (let i = 0; i < pred.length; i++) {

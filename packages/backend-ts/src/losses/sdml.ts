@@ -19,13 +19,22 @@
  * distance gradient is a cancellation (`sum_j dd[i][j]` is 0 in exact arithmetic) that
  * float32 rounding turns into noise times |x1|.
  *
- * Not modelled (MXNet's float32 log_softmax is oneDNN's, with vectorised exp and log):
- * in a row holding a NaN distance, MXNet's other entries stay finite or -Inf (`[nan, 0]`
- * gives `[nan, -88.72]`), so their gradients are finite or ±Inf where the math, and MXNet
- * in float64, give NaN for the whole row. This backend gives the math's NaN. (Without the
- * generator's DNNL_MAX_CPU_ISA=AVX2, oneDNN's backward also reads exp(NaN) as +Inf.)
+ * MXNet's float32 log_softmax here is oneDNN's (a 2-D tensor, the last axis): in a row
+ * holding a NaN distance its other entries stay finite or -Inf (`[nan, 0]` gives
+ * `[nan, -88.72]`), so their gradients are finite or ±Inf where the math, and MXNet in
+ * float64, give NaN for the whole row. Such a row runs the spec's model of oneDNN's
+ * kernel, forward and backward (rules/log-softmax-float32.ts). A row without a NaN runs
+ * the float64 form above: there oneDNN's vectorised exp and log differ from the math by
+ * rounding only (its log(1) is -1.43e-6), within the goldens' float64 rule.
  */
-import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import {
+  oneDnnLogSoftmaxBackwardRow,
+  oneDnnLogSoftmaxRow,
+  type CallPlan,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type ForwardResult,
+} from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
 import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import { Float64Scratch } from '../scratch.js';
@@ -54,11 +63,23 @@ function float32Range(value: number): number {
   return Math.abs(value) < FLOAT32_OVERFLOW ? value : value * Infinity;
 }
 
-/** logp (N x N, row-major) of the negated float32 squared distances; returns nothing. */
-function logProbabilities(x1: Float32Array, x2: Float32Array, batch: number, dim: number, logp: Float64Array): void {
+/**
+ * logp (N x N, row-major) of the negated float32 squared distances. Returns whether any
+ * row held a NaN (its logp, oneDNN's, is then float32 in `logp`, and `nanRows[i]` is 1).
+ */
+function logProbabilities(
+  x1: Float32Array,
+  x2: Float32Array,
+  batch: number,
+  dim: number,
+  logp: Float64Array,
+  nanRows: Uint8Array,
+): boolean {
+  let anyNan = false;
   for (let i = 0; i < batch; i++) {
     const row = i * batch;
     let max = -Infinity;
+    let hasNan = false;
     for (let j = 0; j < batch; j++) {
       let d = 0;
       for (let k = 0; k < dim; k++) {
@@ -69,12 +90,20 @@ function logProbabilities(x1: Float32Array, x2: Float32Array, batch: number, dim
       const negated = -Math.fround(d);
       logp[row + j] = negated;
       if (negated > max) max = negated;
+      if (Number.isNaN(negated)) hasNan = true;
+    }
+    nanRows[i] = hasNan ? 1 : 0;
+    if (hasNan) {
+      anyNan = true;
+      oneDnnLogSoftmaxRow(logp, row, 1, batch, logp);
+      continue;
     }
     let sum = 0;
     for (let j = 0; j < batch; j++) sum += Math.exp(logp[row + j]! - max);
     const logSum = Math.log(sum);
     for (let j = 0; j < batch; j++) logp[row + j] = logp[row + j]! - max - logSum;
   }
+  return anyNan;
 }
 
 function label(labels: Smoothed, i: number, j: number): number {
@@ -89,12 +118,16 @@ export class SDMLLoss extends TsCompiledLoss<'SDMLLoss'> {
     super('SDMLLoss', config);
   }
 
-  #forward(plan: CallPlan<'SDMLLoss'>, loss: Float64Array): { logp: Float64Array; labels: Smoothed } {
+  #forward(
+    plan: CallPlan<'SDMLLoss'>,
+    loss: Float64Array,
+  ): { logp: Float64Array; labels: Smoothed; nanRows: Uint8Array | null } {
     const x1 = this.floatInput(plan, 'x1');
     const x2 = this.floatInput(plan, 'x2');
     const { batch, dim, smoothing } = plan.detail;
     const logp = this.#logp.take(batch * batch);
-    logProbabilities(x1, x2, batch, dim, logp);
+    const nanRows = new Uint8Array(batch);
+    const anyNan = logProbabilities(x1, x2, batch, dim, logp, nanRows);
     const labels = smoothedIdentity(smoothing, batch);
     const logLabels = {
       diagonal: Math.log(Math.fround(labels.diagonal + EPS)),
@@ -108,7 +141,7 @@ export class SDMLLoss extends TsCompiledLoss<'SDMLLoss'> {
       }
       loss[i] = sum;
     }
-    return { logp, labels };
+    return { logp, labels, nanRows: anyNan ? nanRows : null };
   }
 
   protected runForward(plan: CallPlan<'SDMLLoss'>): ForwardResult {
@@ -122,7 +155,7 @@ export class SDMLLoss extends TsCompiledLoss<'SDMLLoss'> {
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const loss = weighting.accumulators();
-    const { logp, labels } = this.#forward(plan, loss);
+    const { logp, labels, nanRows } = this.#forward(plan, loss);
     const x1 = this.floatInput(plan, 'x1');
     const x2 = this.floatInput(plan, 'x2');
     const { batch, dim } = plan.detail;
@@ -130,8 +163,17 @@ export class SDMLLoss extends TsCompiledLoss<'SDMLLoss'> {
     // dlogp = -(g_i * label_ij); log_softmax's backward: dz = dlogp - exp(logp) * sum_j(dlogp);
     // z = -d, so dd = -dz.
     const distanceGrad = this.#distanceGrad.take(batch * batch);
+    const gradLogp = nanRows === null ? null : new Float32Array(batch * batch);
     for (let i = 0; i < batch; i++) {
       const g = lossGrad[i]!;
+      if (gradLogp !== null && nanRows![i] === 1) {
+        // oneDNN's reference backward on the float32 tensors MXNet hands it; dd = -dz.
+        const row = i * batch;
+        for (let j = 0; j < batch; j++) gradLogp[row + j] = -(g * label(labels, i, j));
+        oneDnnLogSoftmaxBackwardRow(logp, gradLogp, row, 1, batch, distanceGrad);
+        for (let j = 0; j < batch; j++) distanceGrad[row + j] = -distanceGrad[row + j]!;
+        continue;
+      }
       let sum = 0;
       for (let j = 0; j < batch; j++) sum += -(g * label(labels, i, j));
       for (let j = 0; j < batch; j++) {

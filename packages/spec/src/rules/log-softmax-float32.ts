@@ -47,6 +47,8 @@
  * used here, differs from it by 1 ulp now and then, which moves dx by 1-2 ulp (9 of 74,518
  * entries of 3,000 random rows); Inf and NaN come out the same.
  */
+import type { Support } from '../backend.js';
+import type { CallPlan } from '../plan.js';
 
 /** `SupportMKLDNNLogSoftmax`: float32 log_softmax over the last axis of a rank 1-4 tensor. */
 export function usesOneDnnLogSoftmax(rank: number, axis: number): boolean {
@@ -287,4 +289,46 @@ export function oneDnnLogSoftmaxBackwardRow(
   for (let c = 0, k = base; c < length; c++, k += stride) {
     out[k] = Math.fround(gradLogp[k]! - Math.fround(Math.fround(Math.exp(logp[k]!)) * sum));
   }
+}
+
+// ---- who can follow it ---------------------------------------------------------------------
+
+function holdsNanOrInf(data: ArrayLike<number>, infinities: 'positive' | 'both'): boolean {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v !== v || v === Infinity || (infinities === 'both' && v === -Infinity)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a call's answer is decided by oneDNN's lanes and approximations rather than by
+ * the math: a loss that takes MXNet's float32 log_softmax on oneDNN's path, with a row
+ * holding a NaN or +Inf. There MXNet keeps the row's other entries finite or -Inf (and
+ * its float64 run, like the math, gives NaN). Without one the two agree to rounding.
+ *
+ * - SoftmaxCrossEntropyLoss and KLDivLoss, not from_logits: `pred` of rank 1-4, softmax
+ *   over its last axis (`usesOneDnnLogSoftmax`), holding a NaN or +Inf.
+ * - SDMLLoss: always oneDNN's path (N x N distances, the last axis); a NaN distance comes
+ *   from a NaN or an infinity in x1 or x2 (Inf - Inf), so a call with one is refused.
+ *
+ * A backend that computes log_softmax with its own exp and log (tfjs, onnx) refuses such
+ * a call with this reason: a gap, so the router runs it on backend-ts, which models
+ * oneDNN's kernel; never the math's NaN row where MXNet gives numbers.
+ */
+export function oneDnnLogSoftmaxSupport(plan: CallPlan): Support {
+  const reason =
+    'a log_softmax row holds a NaN or an infinity, where MXNet 1.9.1 (oneDNN) gives finite or -Inf entries the math ' +
+    "does not (its vectorised exp and log; spec rules/log-softmax-float32.ts): this backend's log_softmax gives the math";
+  if (plan.loss === 'SoftmaxCrossEntropyLoss' || plan.loss === 'KLDivLoss') {
+    const detail = plan.detail as { readonly fromLogits: boolean; readonly axis: number };
+    const pred = plan.tensors.pred!;
+    if (detail.fromLogits || !usesOneDnnLogSoftmax(pred.shape.length, detail.axis)) return { supported: true };
+    return holdsNanOrInf(pred.data, 'positive') ? { supported: false, reason } : { supported: true };
+  }
+  if (plan.loss === 'SDMLLoss') {
+    const nonFinite = holdsNanOrInf(plan.tensors.x1!.data, 'both') || holdsNanOrInf(plan.tensors.x2!.data, 'both');
+    return nonFinite ? { supported: false, reason } : { supported: true };
+  }
+  return { supported: true };
 }
