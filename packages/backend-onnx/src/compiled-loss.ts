@@ -11,6 +11,7 @@ import type * as ort from 'onnxruntime-common';
 import {
   BackendFailureError,
   CompiledLossBase,
+  cosineFiniteWeights,
   ordinaryValues,
   tensor,
   type CallPlan,
@@ -79,9 +80,13 @@ export class OnnxCompiledLoss extends CompiledLossBase {
   /**
    * The WebGPU EP's shaders do not keep MXNet's special values (`where(x == x, ...)` loses
    * NaN, `Log` of 0 is -88): on onnx-webgpu a call with NaN, infinities, subnormals or huge
-   * magnitudes is refused, by the spec's rule, and runs on another backend.
+   * magnitudes is refused, by the spec's rule, and runs on another backend. On every EP, a
+   * CosineEmbeddingLoss call with an infinite weight is refused (the spec's
+   * cosineFiniteWeights: the class of its result hangs on MXNet's exact rounding).
    */
   override supportsCall(plan: CallPlan): Support {
+    const finiteWeights = cosineFiniteWeights(plan, this.backend);
+    if (!finiteWeights.supported) return finiteWeights;
     return this.backend === 'onnx-webgpu' ? ordinaryValues(plan, this.backend) : { supported: true };
   }
 

@@ -13,3 +13,4 @@ export * from './rules/pick.js';
 export * from './rules/ctc-labels.js';
 export * from './lru.js';
 export * from './rules/ordinary-values.js';
+export * from './rules/cosine-infinite-weight.js';

@@ -20,6 +20,7 @@ import {
   CompiledLossBase,
   DisposedError,
   canonicalLossName,
+  cosineFiniteWeights,
   ordinaryValues,
   parseConfig,
   type Availability,
@@ -65,6 +66,10 @@ class TfjsOpsCompiledLoss<L extends CanonicalLossName> extends CompiledLossBase<
       const ordinary = ordinaryValues(plan, this.backend);
       if (!ordinary.supported) return ordinary;
     }
+    // As backend-tfjs on every variant: an infinite weight on CosineEmbeddingLoss makes the
+    // class of the result hang on MXNet's exact rounding of the cosine.
+    const finiteWeights = cosineFiniteWeights(plan, this.backend);
+    if (!finiteWeights.supported) return finiteWeights;
     if (plan.loss !== 'CTCLoss') return { supported: true };
     const pred = plan.tensors.pred!.data;
     for (let i = 0; i < pred.length; i++) {
