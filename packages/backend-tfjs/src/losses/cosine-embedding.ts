@@ -75,11 +75,13 @@ function cosineSimilarity(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
         const gDot = tf.mul(g, tf.div(1, sDenom));
         const gDenom = tf.mul(g, tf.div(tf.neg(sDot), tf.mul(sDenom, sDenom)));
         const gProd = tf.mul(gDenom, tf.cast(tf.greaterEqual(sProd, NORM_PRODUCT_FLOOR), 'float32'));
-        const column = (t: tf.Tensor) => tf.expandDims(t, last);
+        // Row values spread over their vectors with broadcastTo: tfjs-cpu's broadcasting
+        // binary kernels are 3x slower than a broadcastTo and a same-shape op.
+        const spread = (t: tf.Tensor) => tf.broadcastTo(tf.expandDims(t, last), sa.shape);
         const gradOf = (self: tf.Tensor, other: tf.Tensor, selfNorm: tf.Tensor, otherNorm: tf.Tensor) =>
           tf.add(
-            tf.mul(column(gDot), other),
-            tf.mul(column(tf.mul(gProd, otherNorm)), unitVector(self, selfNorm, last)),
+            tf.mul(spread(gDot), other),
+            tf.mul(spread(tf.mul(gProd, otherNorm)), unitVector(self, spread(selfNorm))),
           );
         return [gradOf(sa, sb, sNormA, sNormB), gradOf(sb, sa, sNormB, sNormA)];
       },
@@ -89,30 +91,33 @@ function cosineSimilarity(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
 }
 
 /**
- * `x / |x|`, the factor of MXNet's norm gradient: 0/0 = NaN on every element of a zero
- * vector. The NaN is put there explicitly: tfjs-webgl's divide returns 1 when both
- * operands are equal, 0 / 0 included.
+ * `x / |x|` (|x| already spread over x's shape), the factor of MXNet's norm gradient:
+ * 0/0 = NaN on every element of a zero vector. The NaN is put there explicitly (x / NaN):
+ * tfjs-webgl's divide returns 1 when both operands are equal, 0 / 0 included.
  */
-function unitVector(x: tf.Tensor, norm: tf.Tensor, axis: number): tf.Tensor {
-  const n = tf.expandDims(norm, axis);
-  return tf.where(tf.equal(n, 0), tf.fill(x.shape, Number.NaN), tf.div(x, n));
+function unitVector(x: tf.Tensor, norm: tf.Tensor): tf.Tensor {
+  return tf.div(x, tf.where(tf.equal(norm, 0), tf.fill(norm.shape, Number.NaN), norm));
 }
+
+/** float32's largest finite value. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * The L2 norm along `axis` as mshadow's nrm2 computes it: `m * sqrt(sum((x / m)^2))`
  * with `m = max |x|`, so it overflows only where the norm itself exceeds float32's max.
- * A zero vector gives 0; NaN gives NaN; one Inf gives Inf and a second one NaN (mshadow
- * adds (Inf / Inf)^2 for it). Elements equal to m count 1 exactly, as in mshadow.
+ * A zero vector gives 0 (m is taken as 1); NaN gives NaN. Where m is Inf the ratios are
+ * taken against float32's max, so the sum is Inf and the norm Inf for one infinity; a
+ * second one gives NaN (mshadow adds (Inf / Inf)^2 for it).
  */
 function scaledNorm(x: tf.Tensor, axis: number): tf.Tensor {
   const magnitude = tf.abs(x);
   const m = tf.max(magnitude, axis, true);
-  const safeM = tf.where(tf.equal(m, 0), tf.onesLike(m), m);
-  const ratio = tf.where(tf.equal(magnitude, m), tf.onesLike(x), tf.div(magnitude, safeM));
-  const squares = tf.sum(tf.square(ratio), axis, true);
+  const finiteM = tf.where(tf.equal(m, Infinity), tf.fill(m.shape, FLOAT32_MAX), m);
+  const scale = tf.where(tf.equal(m, 0), tf.onesLike(m), finiteM);
+  const squares = tf.sum(tf.square(tf.div(magnitude, tf.broadcastTo(scale, x.shape))), axis, true);
   const norm = tf.mul(m, tf.sqrt(squares));
-  const twoInfinities = tf.logicalAnd(tf.equal(m, Infinity), tf.greater(squares, 1));
-  return tf.squeeze(tf.where(twoInfinities, tf.fill(norm.shape, Number.NaN), norm), [axis]);
+  const infinities = tf.sum(tf.cast(tf.equal(magnitude, Infinity), 'float32'), axis, true);
+  return tf.squeeze(tf.where(tf.greater(infinities, 1), tf.fill(norm.shape, Number.NaN), norm), [axis]);
 }
 
 /**
