@@ -1019,6 +1019,18 @@ IEEE_CASES = {
         Case('ieee-dot-overflows', 'x * y = 1e40 overflows float32: dot and |x| * |y| are Inf, the cosine Inf / Inf is NaN.',
              lambda r: {'input1': f32([[1e20, 1e20], [0.3, 0.4]]), 'input2': f32([[1e20, 1e20], [0.6, -0.8]]),
                         'label': f32([1, -1])}),
+        # found by the differential tester (CosineEmbeddingLoss)
+        Case('diff-1-8', "ts: grad input1: got NaN, expected 0 (rows 0 and 727 of the minimized case): |y| = nrm2 = 3.4028235e38, float64 sqrt rounds to Inf",
+             lambda r: {'input1': f32([-1.6295969486236572, 2.582854986190796, 0.38331669569015503, 0.19269020855426788, -0.8922992944717407, 0.10189800709486008, -12356377600.0, -1.199120283126831, 0.7880739569664001, -0.9254043102264404, 2.1696484709761024e+16, -1.3956221342086792, 2.5508222579956055, -1.7219352722167969, -0.17169056832790375, 2.9289026260375977, -1.1783736944198608, -0.9119427800178528]).reshape((2,9,)), 'input2': f32([-2.0061399936676025, -1.7495882511138916, 1.0121779441833496, -4.08958625793457, 0.7232685089111328, 0.24021020531654358, -0.40952956676483154, -1.5514978170394897, 0.8928665518760681, 1.7521666288375854, 0.3434697985649109, 1.099164366722107, -1.8018313646316528, -1.533154010772705, 3.4028234663852886e+38, -1.4109598870768747e+35, -315272.90625, -2.2061502933502197]).reshape((2,9,)), 'label': f32([1, 1]).reshape((2,))},
+             {}),
+        # found by the differential tester (CosineEmbeddingLoss)
+        Case('diff-1-129', "ts: forward loss: got Infinity, expected NaN (rows 0 and 9 of the minimized case): x == y, MXNet's cosine is 1 exactly, times a -Inf weight",
+             lambda r: {'input1': f32([0.981776773929596, 0.1863173544406891, float('inf'), 0.9977641105651855, -2.395000696182251, 0.6269789934158325]).reshape((2,3,)), 'input2': f32([-0.5202932357788086, -2.245375156402588, -1.4297503232955933, 0.9977641105651855, -2.395000696182251, 0.6269789934158325]).reshape((2,3,)), 'label': f32([2, 1]).reshape((2,)), 'sample_weight': f32([1.3398083448410034, -float('inf')]).reshape((2,1,))},
+             {}),
+        # found by the differential tester (CosineEmbeddingLoss)
+        Case('diff-1-197', "ts: forward loss: element 2 [2, 0]: got NaN, expected Infinity (float64 Infinity) [non-finite in MXNet: must match exactly]; 1 of 3 elements out of tolerance (a",
+             lambda r: {'input1': f32([-3.733560085296631, float('inf'), 2.7427260875701904, -1.3629767894744873, 1.7296271324157715, -0.386517733335495]).reshape((3,2,)), 'input2': f32([-0.23041163384914398, float('inf'), -5.831586837768555, 0.5171768069267273, 1.7296271324157715, -0.386517733335495]).reshape((3,2,)), 'label': f32([-1, -1, 1]).reshape((3,)), 'sample_weight': f32([1.0114576816558838, 1.366422414779663, float('inf')]).reshape((3,1,))},
+             {}),
     ],
     'SDMLLoss': [
         Case('ieee-nan-distance-row', "ts (all backends): every gradient of row 0 NaN, as the math and MXNet's float64 give, where "

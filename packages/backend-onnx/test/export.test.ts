@@ -14,6 +14,7 @@ import {
   InputError,
   ShapeError,
   UnsupportedError,
+  cosineFiniteWeights,
   lossSpec,
   parseConfig,
   planCall,
@@ -51,7 +52,15 @@ export function shapesOf(c: GoldenCall): Record<string, ExportInputShape> {
   return out;
 }
 
-const calls = readGoldenDir().cases.filter((c): c is GoldenCall => c.kind === 'call');
+// An exported model computes what onnx-node computes, and cannot refuse a call: the golden
+// calls the backend refuses by the spec's cosineFiniteWeights (CosineEmbeddingLoss under an
+// infinite sample_weight, where MXNet's exact rounding decides between ±Inf and NaN) are
+// not held against it.
+const calls = readGoldenDir()
+  .cases.filter((c): c is GoldenCall => c.kind === 'call')
+  .filter(
+    (c) => cosineFiniteWeights(planCall(c.loss, parseConfig(c.loss, c.config), c.inputs), 'exportOnnx').supported,
+  );
 
 /** The case's feeds for the model's inputs, shaped as in `exported` (exported at the case's own shapes). */
 function feedsFor(c: GoldenCall, exported: OnnxExport): Record<string, ort.Tensor> {

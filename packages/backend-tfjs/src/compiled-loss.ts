@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   CompiledLossBase,
   DisposedError,
+  cosineFiniteWeights,
   ordinaryValues,
   sameShape,
   type CallPlan,
@@ -41,12 +42,16 @@ export class TfjsCompiledLoss<L extends CanonicalLossName = CanonicalLossName> e
 
   /**
    * tfjs-cpu runs any rank; the other variants' kernels stop at rank 6 (flatten.ts), so a
-   * call that still needs more axes after flattening is refused before it is computed.
+   * call that still needs more axes after flattening is refused before it is computed. On
+   * every variant, a CosineEmbeddingLoss call with an infinite weight is refused (the
+   * spec's cosineFiniteWeights: the class of its result hangs on MXNet's exact rounding).
    */
   override supportsCall(plan: CallPlan<L>): Support {
     // tfjs's log_softmax is the math; where MXNet's oneDNN kernel is not, the call goes to ts.
     const oneDnn = oneDnnLogSoftmaxSupport(plan);
     if (!oneDnn.supported) return oneDnn;
+    const finiteWeights = cosineFiniteWeights(plan, `tfjs-${this.#variant}`);
+    if (!finiteWeights.supported) return finiteWeights;
     if (this.#variant === 'cpu') return { supported: true };
     // WebGL and WebGPU shaders keep MXNet's special values on their own terms (webgl's
     // relu(-inf) is NaN, its 0/0 is 1): such calls go to a backend that follows MXNet.

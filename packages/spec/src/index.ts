@@ -15,3 +15,4 @@ export * from './rules/ctc-labels.js';
 export * from './lru.js';
 export * from './rules/ordinary-values.js';
 export * from './rules/log-softmax-float32.js';
+export * from './rules/cosine-infinite-weight.js';

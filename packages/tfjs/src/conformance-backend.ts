@@ -21,6 +21,7 @@ import {
   DisposedError,
   canonicalLossName,
   oneDnnLogSoftmaxSupport,
+  cosineFiniteWeights,
   ordinaryValues,
   parseConfig,
   type Availability,
@@ -69,6 +70,10 @@ class TfjsOpsCompiledLoss<L extends CanonicalLossName> extends CompiledLossBase<
     // As backend-tfjs: its log_softmax is the math, not MXNet's oneDNN kernel.
     const oneDnn = oneDnnLogSoftmaxSupport(plan);
     if (!oneDnn.supported) return oneDnn;
+    // As backend-tfjs on every variant: an infinite weight on CosineEmbeddingLoss makes the
+    // class of the result hang on MXNet's exact rounding of the cosine.
+    const finiteWeights = cosineFiniteWeights(plan, this.backend);
+    if (!finiteWeights.supported) return finiteWeights;
     if (plan.loss !== 'CTCLoss') return { supported: true };
     const pred = plan.tensors.pred!.data;
     for (let i = 0; i < pred.length; i++) {

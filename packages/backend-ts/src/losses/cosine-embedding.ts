@@ -5,20 +5,24 @@
  * weighted and returned unreduced. label is reshaped to (-1, 1) and broadcasts against
  * the cosine column (either may have a single row).
  *
- * Gradients follow MXNet's operators: `max(0, v)` sends the gradient to v only when
- * v > 0; `max(prod, 1e-12)` sends it to the norms' product when prod >= 1e-12; the
- * norm's gradient is `x / |x|`, which is 0/0 = NaN for a zero vector, so a zero input row
- * gets NaN gradients, exactly as MXNet's autograd gives.
+ * Gradients follow MXNet's operators: `max(0, v)` sends `g * (0 < v)` to v and
+ * `max(prod, 1e-12)` sends `g * (prod >= 1e-12)` to the norms' product (products, so an
+ * Inf gradient on the untaken side gives NaN, as in MXNet); the norm's gradient is
+ * `g * (x / |x|)`, which is 0/0 = NaN for a zero vector, so a zero input row gets NaN
+ * gradients, exactly as MXNet's autograd gives.
  *
- * Float32 as MXNet computes it: each product x*y and the dot's sum overflow to Inf where
- * MXNet's do (the norms do not: mshadow's nrm2 is scaled, like float64 here), the norms'
- * product, the cosine and each gradient step are rounded to float32, and maximum keeps
- * NaN (its gradient then goes nowhere), so Inf/Inf and 0 * NaN give NaN as in MXNet.
+ * Float32 as MXNet computes it, to the bit: the norms are mshadow's nrm2 reducer (a
+ * running maximum and the sum of squares scaled by it, in float32, element by element:
+ * it never overflows below float32's max, and a second Inf in a row gives Inf/Inf = NaN);
+ * the dot is mshadow's Kahan-compensated float32 sum of the float32 products, which stays
+ * Inf once it overflows; the norms' product, the cosine and each gradient step are rounded
+ * to float32, and maximum keeps NaN (its gradient then goes nowhere). Bit-exact matters
+ * here: a cosine of 0.99999994 instead of 1 is the difference between Inf and NaN under
+ * an Inf sample weight.
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { sizeOf } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
-import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
 import { Float64Scratch } from '../scratch.js';
 
 /** MXNet's floor under the product of the norms (a float32 array holding 1e-12). */
@@ -32,24 +36,68 @@ interface RowStats {
   readonly denom: Float64Array;
 }
 
+/** True for ±Inf only (NaN is not infinite). */
+const isInfinite = (v: number): boolean => v === Infinity || v === -Infinity;
+
+/** mshadow's float32 Kahan sum, one term at a time (the compensation stops at Inf). */
+class KahanSum {
+  sum = 0;
+  #residual = 0;
+
+  add(value: number): void {
+    const term = Math.fround(value - this.#residual);
+    const next = Math.fround(this.sum + term);
+    this.#residual = isInfinite(next) ? 0 : Math.fround(Math.fround(next - this.sum) - term);
+    this.sum = next;
+  }
+}
+
+/**
+ * One step of mshadow's nrm2 reducer, in float32: `scale` is the largest |v| so far and
+ * `ssq` the sum of squares divided by scale^2 (the norm is `scale * sqrt(ssq)`). Zeros
+ * are skipped; a NaN makes ssq NaN; the first Inf makes scale Inf and ssq 1, a second
+ * one adds (Inf/Inf)^2 = NaN. Returns the new ssq; the caller keeps `max(scale, |v|)`.
+ */
+function nrm2Step(ssq: number, scale: number, v: number): number {
+  if (v === 0) return ssq;
+  const a = Math.abs(v);
+  if (scale < a) {
+    const r = Math.fround(scale / a);
+    return Math.fround(1 + Math.fround(Math.fround(ssq * r) * r));
+  }
+  const r = Math.fround(a / scale);
+  return Math.fround(ssq + Math.fround(r * r));
+}
+
+/** mshadow's nrm2 reducer's last step. */
+const nrm2Finish = (ssq: number, scale: number): number => Math.fround(scale * Math.fround(Math.sqrt(ssq)));
+
+/**
+ * Per row: the Kahan dot of the float32 products and both norms, in one pass (the three
+ * running values are independent, so the CPU overlaps their float32 steps).
+ */
 function rowStats(x: Float32Array, y: Float32Array, rows: number, dim: number, stats: RowStats): void {
   for (let r = 0; r < rows; r++) {
-    let dot = 0;
-    let xx = 0;
-    let yy = 0;
+    const dot = new KahanSum();
+    let ssqX = 0;
+    let scaleX = 0;
+    let ssqY = 0;
+    let scaleY = 0;
     const end = (r + 1) * dim;
     for (let k = r * dim; k < end; k++) {
       const xk = x[k]!;
       const yk = y[k]!;
-      dot += Math.fround(xk * yk);
-      if (Math.abs(dot) >= FLOAT32_OVERFLOW) dot *= Infinity;
-      xx += xk * xk;
-      yy += yk * yk;
+      dot.add(Math.fround(xk * yk));
+      ssqX = nrm2Step(ssqX, scaleX, xk);
+      // `scale < |v|` as mshadow tests it: a NaN never becomes the scale.
+      if (scaleX < Math.abs(xk)) scaleX = Math.abs(xk);
+      ssqY = nrm2Step(ssqY, scaleY, yk);
+      if (scaleY < Math.abs(yk)) scaleY = Math.abs(yk);
     }
-    const normX = Math.fround(Math.sqrt(xx));
-    const normY = Math.fround(Math.sqrt(yy));
+    const normX = nrm2Finish(ssqX, scaleX);
+    const normY = nrm2Finish(ssqY, scaleY);
     const prod = Math.fround(normX * normY);
-    stats.dot[r] = Math.fround(dot);
+    stats.dot[r] = dot.sum;
     stats.normX[r] = normX;
     stats.normY[r] = normY;
     // mshadow's maximum: NaN wins.
@@ -115,11 +163,15 @@ export class CosineEmbeddingLoss extends TsCompiledLoss<'CosineEmbeddingLoss'> {
     const stats = this.#stats(plan, x, y);
     this.#loss(plan, stats, label, loss);
 
-    // d(loss)/d(cos) per loss row, summed onto the cosine rows it broadcast from.
-    const cosGrad = this.#cosGrad.takeZeroed(rows);
+    // d(loss)/d(cos): `-(g * similar)` from `1 - cos` plus `g * (0 < v) * dissimilar` from
+    // the hinge. A single cosine row broadcast over many label rows gets each part summed
+    // back by its own broadcast's backward (a Kahan sum), then the two added.
+    const cosGrad = this.#cosGrad.take(rows);
     const margin32 = Math.fround(margin);
     const labelRows = label.length;
     const lossRows = sizeOf(plan.lossShape);
+    const pull = new KahanSum();
+    const push = new KahanSum();
     for (let q = 0; q < lossRows; q++) {
       const r = rows === 1 ? 0 : q;
       const l = label[labelRows === 1 ? 0 : q]!;
@@ -127,8 +179,16 @@ export class CosineEmbeddingLoss extends TsCompiledLoss<'CosineEmbeddingLoss'> {
       const isNegative = l === -1 ? 1 : 0;
       const cos = Math.fround(stats.dot[r]! / stats.denom[r]!);
       const hinge = isNegative * Math.fround(cos - margin32);
-      cosGrad[r]! += Math.fround(-(g * (l === 1 ? 1 : 0)) + g * (hinge > 0 ? 1 : 0) * isNegative);
+      const pullGrad = g * (l === 1 ? 1 : 0);
+      const pushGrad = g * (hinge > 0 ? 1 : 0) * isNegative;
+      if (rows === lossRows) {
+        cosGrad[r] = Math.fround(-pullGrad + pushGrad);
+      } else {
+        pull.add(pullGrad);
+        push.add(pushGrad);
+      }
     }
+    if (rows !== lossRows) cosGrad[0] = Math.fround(-pull.sum + push.sum);
 
     const gx = new Float32Array(x.length);
     const gy = new Float32Array(y.length);
@@ -141,7 +201,8 @@ export class CosineEmbeddingLoss extends TsCompiledLoss<'CosineEmbeddingLoss'> {
       // div's gradients `G / b` and `G * (-a / b^2)`, each step in float32.
       const gDot = Math.fround(gCos * Math.fround(1 / denom));
       const gDenom = Math.fround(gCos * Math.fround(-dot / Math.fround(denom * denom)));
-      const gProd = Math.fround(normX * normY) >= EPS ? gDenom : 0;
+      // broadcast_maximum's `g * (prod >= 1e-12)`: an Inf or NaN g gives NaN either way.
+      const gProd = gDenom * (Math.fround(normX * normY) >= EPS ? 1 : 0);
       const gNormX = Math.fround(gProd * normY);
       const gNormY = Math.fround(gProd * normX);
       const end = (r + 1) * dim;
