@@ -6,10 +6,12 @@
  * gradient back through it to the loss and to sample_weight.
  *
  * A mean is MXNet's: the float32 sum divided by the count, so a sum that overflows gives
- * Inf as in MXNet (tfjs's own mean divides each element first and would stay finite).
+ * Inf as in MXNet (tfjs's own mean divides each element first and would stay finite), and
+ * the sum is `float32Sum`, which stays Inf once a partial sum overflows, as MXNet's does.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CallPlan } from '@gluon-loss/spec';
+import { float32Sum } from './ops/float32-sum.js';
 
 export function applyLossRules(loss: tf.Tensor, sampleWeight: tf.Tensor | undefined, plan: CallPlan): tf.Tensor {
   let weighted = sampleWeight === undefined ? loss : tf.mul(loss, sampleWeight);
@@ -20,12 +22,21 @@ export function applyLossRules(loss: tf.Tensor, sampleWeight: tf.Tensor | undefi
       // `F.mean(loss, axis=batch_axis, exclude=True)`: every axis but the batch axis.
       const axes = weighted.shape.map((_, i) => i).filter((i) => i !== plan.batchAxis);
       if (axes.length === 0) return weighted;
-      const sum = tf.sum(weighted, axes);
+      const sum = float32Sum(weighted, axes);
       return plan.reduction === 'mean' ? tf.div(sum, weighted.size / sum.size) : sum;
     }
     case 'mean-all':
       // PoissonNLLLoss's `F.mean(loss)`: one number, shape (1,).
-      return tf.reshape(tf.div(tf.sum(weighted), weighted.size), [1]);
+      return tf.reshape(
+        tf.div(
+          float32Sum(
+            weighted,
+            weighted.shape.map((_, d) => d),
+          ),
+          weighted.size,
+        ),
+        [1],
+      );
     case 'none':
       return weighted;
   }

@@ -8,7 +8,7 @@ import { unaryCustomGrad } from '../ops/unary-custom-grad.js';
  * from_logits. pred and label broadcast (MXNet does not reshape the label); the sum over
  * the non-batch axes (1.9.x sums, 1.8 averaged) is the plan's reduction.
  *
- * The broadcast is made explicit (`broadcastTo`) so that the gradient of the broadcast
+ * Each broadcast is made explicit (`broadcastTo`) so that the gradient of the broadcast
  * operand is summed back by `blockedSum`: tfjs-wasm's sum adds in float32 one element
  * after another, and over the ten thousand elements a broadcast label can stand for its
  * error passes MXNet's tolerance (issue 9; MXNet's sum is Kahan-compensated).
@@ -17,8 +17,12 @@ export function klDivLoss(call: LossCall<'KLDivLoss'>): tf.Tensor {
   const shape = call.plan.lossShape;
   const pred = call.input('pred');
   const logProbabilities = broadcastTo(call.detail.fromLogits ? pred : logSoftmax(pred, call.detail.axis), shape);
-  const label = broadcastTo(call.input('label'), shape);
-  return tf.mul(label, tf.sub(tf.log(tf.add(label, 1e-12)), logProbabilities));
+  // MXNet takes the log of the label in the label's own shape and broadcasts after it, so
+  // the gradient through the log is summed over the broadcast *before* its 1 / (label +
+  // 1e-12): a sum that overflows float32 there is Inf in MXNet (golden KLDivLoss/diff-1-879).
+  const label = call.input('label');
+  const logLabel = broadcastTo(tf.log(tf.add(label, 1e-12)), shape);
+  return tf.mul(broadcastTo(label, shape), tf.sub(logLabel, logProbabilities));
 }
 
 /** Block length of `blockedSum`: its error grows with about 2 x 128 additions, not n. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { pickIndex, type TypedData } from '@gluon-loss/spec';
 import type { LossCall } from '../loss-call.js';
 import { logSoftmax } from '../ops/log-softmax.js';
+import { float32Sum } from '../ops/float32-sum.js';
 import { unaryCustomGrad } from '../ops/unary-custom-grad.js';
 
 /**
@@ -19,7 +20,7 @@ export function softmaxCrossEntropyLoss(call: LossCall<'SoftmaxCrossEntropyLoss'
   const { axis, sparseLabel, fromLogits } = call.detail;
   const pred = call.input('pred');
   const logProbabilities = fromLogits ? pred : logSoftmax(pred, axis);
-  if (!sparseLabel) return tf.neg(float32Sum(tf.mul(logProbabilities, call.input('label')), axis));
+  if (!sparseLabel) return tf.neg(float32Sum(tf.mul(logProbabilities, call.input('label')), [axis], true));
   const mask = tf.tensor(pickMask(call.data('label'), pred.shape, axis), pred.shape, 'bool');
   return tf.neg(pick(logProbabilities, mask, axis));
 }
@@ -38,27 +39,6 @@ function pick(x: tf.Tensor, mask: tf.Tensor, axis: number): tf.Tensor {
     return {
       value: tf.sum(tf.where(mask, input, tf.zerosLike(input)), axis, true),
       gradFunc: (dy, [kept]) => tf.where(kept!, tf.broadcastTo(dy, kept!.shape), tf.zeros(kept!.shape)),
-    };
-  })(x);
-}
-
-/**
- * `sum(x, axis, keepdims=True)` as MXNet's float32 sum ends: mshadow's Kahan-compensated
- * float32 sum stays ±Inf once a partial sum overflows (`[3e38, 3e38, -3e38]` sums to Inf),
- * where tfjs-cpu adds in float64 and ends finite. A float32 running sum (tfjs's cumsum
- * rounds every step to float32, on cpu and wasm) finds those positions and gives their
- * Inf (or NaN, when an Inf of the other sign follows); elsewhere tfjs's sum is kept, as
- * close to the compensated sum as tfjs gets. The gradient is the sum's: dy broadcast.
- */
-function float32Sum(x: tf.Tensor, axis: number): tf.Tensor {
-  return unaryCustomGrad((input) => {
-    const classes = input.shape[axis]!;
-    const begin = input.shape.map((_, d) => (d === axis ? classes - 1 : 0));
-    const size = input.shape.map((n, d) => (d === axis ? 1 : n));
-    const running = tf.slice(tf.cumsum(input, axis), begin, size);
-    return {
-      value: tf.where(tf.isFinite(running), tf.sum(input, axis, true), running),
-      gradFunc: (dy) => tf.broadcastTo(dy, input.shape),
     };
   })(x);
 }
