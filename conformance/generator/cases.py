@@ -736,6 +736,9 @@ IEEE_CASES = {
         Case('ieee-3-6', "ts: forward loss: element 1: got 3.7809149626503207e+37, expected Infinity; forwardBackward loss: element 1: got 3.7809149626503207e+37, expected Infinity",
              lambda r: {'pred': f32([-0.6851159334182739, 1.22200608253479, 3.7832372188568115, -2.101994752883911, -1.2352632284164429, 0.9819203615188599, 1.1086273193359375, 1.625906229019165, -0.3419167101383209, 0.3508037328720093, 0.3584994375705719, 0.9553402662277222, 5.46444845199585, -2.895538568496704, 0.6500442028045654, -2.293670415878296, 1.280844807624817, -0.45709383487701416, -1.4580427408218384, -3.4028234663852886e+38, 1.7478976249694824, -0.9670990109443665, 3.338270425796509, 1.1535502672195435, 2.949784278869629, -0.9103424549102783, -1.348528504371643, -1.5513051748275757, -5.870291233062744, 0.5000684261322021, 1.0848894119262695, -1.7583991289138794, 0.07190875709056854, -1.1273505687713623, -3.084091901779175, -1.5516769886016846, -4.806167125701904, -3.803447723388672, 0.07509724050760269, 2.012221574783325, -2.671203374862671, -1.5310112237930298, 1.1176905632019043, -0.5820688605308533, 4.545012474060059, -1.4055936336517334, -2.038576126098633, -1.656406044960022, -0.2269732654094696, 5.1746039390563965, -1.373913288116455, -2.156911848496841e+28, 2.8917746543884277, -2.1653542518615723]).reshape((3,3,3,2,)), 'label': f32([4.038917064666748, -1.1053942441940308, -1.9198532104492188, 1.0525569915771484, -3.0430963039398193, -2.9121904373168945, 1.4727778434753418, 58743578624, 2.055206775665283, -2.4000656604766846, 0.33033230900764465, 2.7398593425750732, -2.1981375217437744, 2.9125125408172607, 0.5123345255851746, -1.878193974494934, -1779879252561232000, 3.7540175914764404, -4.048057556152344, -2.395867109298706, 3.7941036224365234, -2.8976821899414062, 0.3784986436367035, -3.655062437057495, -1.9777027368545532, 1.7947834730148315, 1.2120062112808228, 0.2585659325122833, 2.3278305530548096, 3.4028234663852886e+38, -0.3153199255466461, -4.040702819824219, 4.388365745544434, -0.5408036112785339, -0.9514874815940857, 0.3369331657886505, -0.3291832208633423, -0.35592103004455566, -3.4028234663852886e+38, 1.6392414569854736, -2.45433782326753e+28, -0.6828805208206177, 2.1493053436279297, -0.9609540104866028, 3.4538872241973877, 1.6565279960632324, -1.2746198177337646, 1.7432781457901, -0.9203110933303833, -2.282550811767578, 0.4484449028968811, -0.5781667232513428, -2.0113165378570557, -2.1648499965667725]).reshape((3,3,3,2,))},
              {}),
+        Case('diff-1-39', 'tfjs-wasm: grad pred 0 where MXNet gives sign(d) for a subnormal difference d (the wasm Sign '
+             'kernel gave 0 for subnormals).',
+             lambda r: {'pred': f32([[1e-40, -3e-42], [0.5, 1e-45]]), 'label': f32([[0.0, 0.0], [0.5, 0.0]])}),
     ],
     'SigmoidBinaryCrossEntropyLoss': [
         Case('ieee-3-7', "ts: grad label: element 0: got NaN, expected Infinity; grad pos_weight: element 0: got NaN, expected 0",
@@ -768,6 +771,9 @@ IEEE_CASES = {
         Case('ieee-3-17', "ts: forward loss: element 0: got NaN, expected Infinity; forwardBackward loss: element 0: got NaN, expected Infinity",
              lambda r: {'pred': f32([-float('inf'), 1.5271466970443726, -3.1402242183685303, -0.4495791494846344, 4.960671901702881, -2.339779853820801, -0.16817644238471985, -1.1219688653945923, -4.446160793304443]).reshape((9,)), 'label': f32([1, 0, 1, 1, 1, 1, 0, 0, 1]).reshape((9,))},
              {}),
+        Case('diff-1-3', 'tfjs-wasm: grad pred 1 - z where MXNet gives 0.5 - z at a subnormal logit (the wasm Sign kernel '
+             'gave 0 for subnormals, dropping softrelu(-|x|)\'s term).',
+             lambda r: {'pred': f32([[1e-40, -1e-41], [2.0, 0.0]]), 'label': f32([[1.0, 0.0], [0.0, 1.0]])}),
     ],
     'KLDivLoss': [
         Case('ieee-3-18', "ts: grad label: element 157: got -102.4548110961914, expected -Infinity",
@@ -799,6 +805,10 @@ IEEE_CASES = {
         Case('ieee-3-29', "ts: grad pred: element 0: got 0, expected NaN; grad label: element 0: got 0, expected NaN",
              lambda r: {'pred': f32([2.691266439937467e+38]).reshape((1,)), 'label': f32([1.3542715311050415]).reshape((1,))},
              {}),
+        Case('diff-1-53', 'tfjs-cpu, tfjs-wasm: grad pred NaN where MXNet gives -Inf (an infinite head gradient times where\'s 0/1 mask '
+             'gave the branch not taken Inf * 0 = NaN); MXNet sends that branch an exact 0.',
+             lambda r: {'pred': f32([[0.0], [1.0], [2.0]]), 'label': f32([[5.0], [1.5], [2.0]]), 'sample_weight': f32([[INF]])},
+             {'weight': -2.5, 'batch_axis': 1}),
     ],
 
     'TripletLoss': [
@@ -808,6 +818,10 @@ IEEE_CASES = {
         Case('ieee-square-overflows-before-difference', 'square(positive - pred) overflows float32 (4e38) before the '
              'difference with square(negative - pred) (3.2e38): Inf, where float64 would give 7.6e37.',
              lambda r: {'pred': f32([[0.0, 1.0]]), 'positive': f32([[2e19, 1.0]]), 'negative': f32([[1.8e19, 1.0]])}),
+        Case('diff-1-4', 'tfjs-wasm: forward loss 0 where MXNet gives NaN (the NaN of Inf - Inf has its sign bit set, and '
+             'the wasm Relu kernel mapped it to 0).',
+             lambda r: {'pred': f32([[3e38, 1.0], [0.5, -0.5]]), 'positive': f32([[-3e38, 0.0], [0.0, 0.0]]),
+                        'negative': f32([[-3e38, 2.0], [1.0, 1.0]])}),
     ],
     'SquaredHingeLoss': [
         Case('ieee-3-15', "ts: grad pred: element 12: got NaN, expected 0; grad label: element 28: got NaN, expected 0",
@@ -841,6 +855,9 @@ IEEE_CASES = {
              lambda r: {'pred': f32([[INF, 0.5], [1.0, -0.5]]), 'label': f32([[1.0, 1.0], [-1.0, 1.0]])}),
         Case('ieee-square-overflows', 'relu(margin - pred * label) = 2e19: its square overflows float32 to Inf.',
              lambda r: {'pred': f32([[-2e19, 0.5, 0.2, 0.1]]), 'label': f32([[1.0, 1.0, -1.0, 1.0]])}),
+        Case('diff-1-14', 'tfjs-wasm: forward loss 0 where MXNet gives NaN (0 * Inf is a NaN with its sign bit set, and the '
+             'wasm Relu kernel mapped it to 0).',
+             lambda r: {'pred': f32([[0.0, 1.0], [0.5, -0.5]]), 'label': f32([[INF, -1.0], [1.0, 1.0]])}),
     ],
     'HingeLoss': [
         Case('ieee-3-0', "ts: grad pred: element 0: got 0, expected NaN",
@@ -891,12 +908,18 @@ IEEE_CASES = {
              lambda r: {'pred': f32([[-2e38, -2e38]]), 'label': f32([[1.0, 1.0]])}),
         Case('ieee-inf-head-times-inactive', 'sample_weight Inf on an inactive element: the gradient Inf * 0 is NaN.',
              lambda r: {'pred': f32([[2.0, 0.5]]), 'label': f32([[1.0, 1.0]]), 'sample_weight': f32([[INF, 1.0]])}),
+        Case('ieee-relu-of-signed-nan', 'pred * label = 0 * Inf is a NaN with its sign bit set: relu keeps it (tfjs-wasm\'s '
+             'Relu kernel gave 0).',
+             lambda r: {'pred': f32([[0.0, 1.0], [0.5, -0.5]]), 'label': f32([[INF, -1.0], [1.0, 1.0]])}),
     ],
     'LogisticLoss': [
         Case('ieee-minus-inf-logit', 'pred = -Inf with z = 0.5: relu(-Inf) is 0, so the loss is Inf (not NaN).',
              lambda r: {'pred': f32([[-INF, 0.5]]), 'label': f32([[0.0, 1.0]])}),
         Case('ieee-mean-overflows', 'Two losses of 3e38 (binary labels of -2): the float32 sum overflows before the mean.',
              lambda r: {'pred': f32([[1e38, 1e38]]), 'label': f32([[-2.0, -2.0]])}, {'label_format': 'binary'}),
+        Case('diff-1-5', 'tfjs-wasm: grad pred off by 0.5 at subnormal logits (the wasm Sign kernel gave 0 for subnormals, '
+             'dropping softrelu(-|x|)\'s term).',
+             lambda r: {'pred': f32([[1e-40, -1e-41], [2.0, 0.0]]), 'label': f32([[1.0, -1.0], [-1.0, 1.0]])}),
     ],
     'PoissonNLLLoss': [
         Case('ieee-exp-overflows', 'exp(89) overflows float32: the loss and the gradient are Inf, not 4.4e38 / N.',
