@@ -5,6 +5,8 @@
  *   one `Inf - Inf` makes, to 0) and its gradient is 0 at 0, NaN at NaN;
  * - abs's gradient is mshadow's sign, ±1 at subnormals (tfjs-wasm's Sign gives 0 there)
  *   and 0 at ±0 and NaN;
+ * - softrelu(x) = log1p(exp(x)) keeps its digits where exp(x) is tiny (tfjs-wasm's Log1p is
+ *   `log(1 + e)`, 1% off at x = -12);
  * - where's gradient is the head gradient on the taken branch and exactly 0 on the other,
  *   even for an infinite head gradient (tfjs's Select multiplies: Inf * 0 = NaN).
  */
@@ -12,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { absWithSignGradient } from '../src/ops/abs.js';
 import { reluKeepingNaN } from '../src/ops/relu.js';
+import { softreluOfNonPositive } from '../src/ops/softrelu.js';
 import { whereSelectingGradient } from '../src/ops/where.js';
 import { activate, exclusive, initialiseVariant, type TfjsVariant } from '../src/runtime.js';
 
@@ -80,5 +83,14 @@ describe.each<TfjsVariant>(['cpu', 'wasm'])('ops on tfjs-%s', (variant) => {
     expect(value).toEqual([1, -2, 3]);
     expect(gradTrue).toEqual([Infinity, 0, 2]);
     expect(gradFalse).toEqual([0, -Infinity, 0]);
+  });
+  it('softrelu of -12 to -14 keeps its digits (within 4 float32 ulps of float64 log1p(exp(x)))', async () => {
+    const xs = [-11.945, -12.5, -13.25, -14, -0.5, 0, -Infinity, NaN];
+    const [value = []] = await on(variant, () => [softreluOfNonPositive(tf.tensor1d(xs))]);
+    xs.forEach((x, i) => {
+      const want = Math.log1p(Math.exp(Math.fround(x)));
+      if (Number.isNaN(want)) expect(value[i]).toBeNaN();
+      else expect(Math.abs(value[i]! - want), `x = ${x}`).toBeLessThanOrEqual(4 * 1.2e-7 * want);
+    });
   });
 });
