@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossCall } from '../loss-call.js';
+import { reluKeepingNaN } from '../ops/relu.js';
 
-/** `relu(margin - pred * label)`; tfjs's relu gradient is 0 at 0, as MXNet's. */
+/** `relu(margin - pred * label)`, relu as mshadow's (ops/relu.ts). */
 export function hingeLoss(call: LossCall<'HingeLoss'>): tf.Tensor {
   const margin = call.detail.margin;
-  return tf.relu(tf.sub(margin, tf.mul(call.input('pred'), call.input('label'))));
+  return reluKeepingNaN(tf.sub(margin, tf.mul(call.input('pred'), call.input('label'))));
 }

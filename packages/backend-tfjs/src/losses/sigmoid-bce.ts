@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossCall } from '../loss-call.js';
 import { absWithSignGradient } from '../ops/abs.js';
+import { reluKeepingNaN } from '../ops/relu.js';
 import { softreluOfNonPositive } from '../ops/softrelu.js';
 
 /** MXNet adds it inside both logs when pred already is a probability. */
@@ -19,9 +20,9 @@ export function sigmoidBceLoss(call: LossCall<'SigmoidBinaryCrossEntropyLoss'>):
   const posWeight = call.has('pos_weight') ? call.input('pos_weight') : undefined;
   if (!call.detail.fromSigmoid) {
     const softTerm = softreluOfNonPositive(tf.neg(absWithSignGradient(pred)));
-    if (posWeight === undefined) return tf.add(tf.sub(tf.relu(pred), tf.mul(pred, label)), softTerm);
+    if (posWeight === undefined) return tf.add(tf.sub(reluKeepingNaN(pred), tf.mul(pred, label)), softTerm);
     const logWeight = tf.add(1, tf.mul(tf.sub(posWeight, 1), label));
-    return tf.add(tf.sub(pred, tf.mul(pred, label)), tf.mul(logWeight, tf.add(softTerm, tf.relu(tf.neg(pred)))));
+    return tf.add(tf.sub(pred, tf.mul(pred, label)), tf.mul(logWeight, tf.add(softTerm, reluKeepingNaN(tf.neg(pred)))));
   }
   let positive = tf.mul(tf.log(tf.add(pred, LOG_EPSILON)), label);
   if (posWeight !== undefined) positive = tf.mul(positive, posWeight);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossCall } from '../loss-call.js';
+import { reluKeepingNaN } from '../ops/relu.js';
 
 /**
  * `relu(sum(square(positive - pred) - square(negative - pred)) + margin)`, the sum over
@@ -11,5 +12,5 @@ export function tripletLoss(call: LossCall<'TripletLoss'>): tf.Tensor {
   const pred = call.input('pred');
   const gap = tf.sub(tf.square(tf.sub(call.input('positive'), pred)), tf.square(tf.sub(call.input('negative'), pred)));
   const axes = gap.shape.map((_, i) => i).filter((i) => i !== batchAxis);
-  return tf.relu(tf.add(axes.length > 0 ? tf.sum(gap, axes) : gap, margin));
+  return reluKeepingNaN(tf.add(axes.length > 0 ? tf.sum(gap, axes) : gap, margin));
 }

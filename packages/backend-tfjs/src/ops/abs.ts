@@ -11,7 +11,16 @@ export function absWithSignGradient(x: tf.Tensor): tf.Tensor {
     save([input]);
     return {
       value: tf.abs(input),
-      gradFunc: (dy, saved) => tf.mul(dy, tf.sign(saved[0]!)),
+      gradFunc: (dy, saved) => tf.mul(dy, mxnetSign(saved[0]!)),
     };
   })(x);
+}
+
+/**
+ * mshadow's sign: 1 above 0, -1 below, 0 at ±0 and at NaN. Built from comparisons, which
+ * are exact on every variant: tfjs-wasm's Sign kernel gives 0 for subnormals (1e-40), so
+ * an L1 loss of tiny differences got no gradient there.
+ */
+function mxnetSign(x: tf.Tensor): tf.Tensor {
+  return tf.sub(tf.cast(tf.greater(x, 0), 'float32'), tf.cast(tf.less(x, 0), 'float32'));
 }
