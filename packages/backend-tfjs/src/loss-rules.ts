@@ -11,10 +11,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CallPlan } from '@gluon-loss/spec';
-import { float32Sum } from './ops/float32-sum.js';
+import { broadcastTo, float32Sum } from './ops/float32-sum.js';
 
 export function applyLossRules(loss: tf.Tensor, sampleWeight: tf.Tensor | undefined, plan: CallPlan): tf.Tensor {
-  let weighted = sampleWeight === undefined ? loss : tf.mul(loss, sampleWeight);
+  // The broadcast made explicit: sample_weight's gradient (and the loss's, when the
+  // weight enlarges it) is summed back as MXNet's float32 sum, not tfjs's mul gradient.
+  let weighted =
+    sampleWeight === undefined
+      ? loss
+      : tf.mul(broadcastTo(loss, plan.weightedShape), broadcastTo(sampleWeight, plan.weightedShape));
   if (plan.appliedWeight !== null) weighted = tf.mul(weighted, plan.appliedWeight);
   switch (plan.reduction) {
     case 'mean':
