@@ -11,5 +11,6 @@ export * from './environment.js';
 export * from './docs.js';
 export * from './rules/pick.js';
 export * from './rules/ctc-labels.js';
+export * from './rules/ctc-windows.js';
 export * from './lru.js';
 export * from './rules/ordinary-values.js';
