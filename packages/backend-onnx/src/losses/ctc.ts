@@ -77,12 +77,15 @@ export function ctcLoss({ ops, inputs, plan, options, prepare, hostInput }: Loss
       [T, N, S],
     );
     const emissions = gatherElements(ops, logProb, channels, 2);
-    // Alpha's emissions, -inf outside its window: what warp-ctc never computes stays -inf.
-    const alphaEmissions = ops.add(
-      emissions,
-      table('alpha_window', [T, N, S], (t) => t.alphaWindow),
+    // -inf outside alpha's window, whatever the sum there (a NaN of a frame warp-ctc
+    // never computes must not spread): `where`, not an added mask.
+    const alphaWindow = table('alpha_window', [T, N, S], (t) => t.alphaWindow);
+    const inWindow = (o: GraphOps, window: Value, value: Value) => o.where(o.equal(window, 0), value, LOG_ZERO);
+    const first = inWindow(
+      ops,
+      ops.reshape(ops.slice(alphaWindow, 0, 0, 1), [N, S]),
+      ops.reshape(ops.slice(emissions, 0, 0, 1), [N, S]),
     );
-    const first = ops.reshape(ops.slice(alphaEmissions, 0, 0, 1), [N, S]);
     const alpha =
       T === 1
         ? ops.reshape(first, [1, N, S])
@@ -94,8 +97,9 @@ export function ctcLoss({ ops, inputs, plan, options, prepare, hostInput }: Loss
                 options.ctcRecursion,
                 'forward',
                 first,
-                [ops.slice(alphaEmissions, 0, 1, T)],
-                (o, previous, [emission]) => o.add(steps.alphaSum(o, previous), emission!),
+                [ops.slice(emissions, 0, 1, T), ops.slice(alphaWindow, 0, 1, T)],
+                (o, previous, [emission, window]) =>
+                  inWindow(o, window!, o.add(steps.alphaSum(o, previous), emission!)),
               ),
             ],
             0,
@@ -191,7 +195,11 @@ export function ctcLoss({ ops, inputs, plan, options, prepare, hostInput }: Loss
       const laidOut = timeMajor ? kept : ops.transpose(kept, [1, 0, 2]);
       // The NaN that MXNet's float32 recursion spreads from a NaN softmax (the spec's rule).
       const nanGrad = hostInput('ctc_nan_grad', pred.shape, (call) => hostRules(call).nanGrad);
-      return ops.where(ops.greater(nanGrad, 0), Number.NaN, laidOut);
+      // warp-ctc returns exp(logp) = 0 wherever logp is -inf, NaN around it or not: also
+      // for a finite activation whose `x - max` overflows (the spec's rule tests the
+      // activation for -Inf only).
+      const logZeroProb = ops.equal(timeMajor ? logProb : ops.transpose(logProb, [1, 0, 2]), LOG_ZERO);
+      return ops.where(logZeroProb, laidOut, ops.where(ops.greater(nanGrad, 0), Number.NaN, laidOut));
     }),
   ]);
 }
@@ -305,35 +313,39 @@ function logPlus(o: GraphOps, a: Value, b: Value): Value {
   return o.add(high, log1p(o, o.exp(difference)));
 }
 
-/** One recursion step's sums over the (N, S) state column, with the moves each allows. */
+/**
+ * One recursion step's sums over the (N, S) state column, with the moves each allows. A
+ * move warp-ctc does not make reads nothing, so its source (even a NaN) is replaced by
+ * -inf with Where, never by adding -inf.
+ */
 class Steps {
-  readonly #firstClosed: Value;
-  readonly #lastClosed: Value;
+  readonly #intoFromOne: Value;
+  readonly #outToOne: Value;
+  readonly #intoFromTwo: Value;
+  readonly #outToTwo: Value;
   /** Gather indices along the state axis: out[s] = x[s - 1], x[s - 2], x[s + 1], x[s + 2] (clamped). */
   readonly #up1: Value;
   readonly #up2: Value;
   readonly #down1: Value;
   readonly #down2: Value;
 
-  constructor(
-    ops: GraphOps,
-    S: number,
-    private readonly skipInto: Value,
-    private readonly skipOut: Value,
-  ) {
+  constructor(ops: GraphOps, S: number, skipInto: Value, skipOut: Value) {
     const shift = (by: number) =>
       ops.graph.constant(
         Array.from({ length: S }, (_, i) => Math.min(S - 1, Math.max(0, i - by))),
         [S],
         'int64',
       );
-    const edge = (at: number) =>
+    const edge = (closedAt: number) =>
       ops.graph.constant(
-        Float32Array.from({ length: S }, (_, i) => (i === at ? LOG_ZERO : 0)),
+        Array.from({ length: S }, (_, i) => (i === closedAt ? 0 : 1)),
         [1, S],
+        'bool',
       );
-    this.#firstClosed = edge(0);
-    this.#lastClosed = edge(S - 1);
+    this.#intoFromOne = edge(0);
+    this.#outToOne = edge(S - 1);
+    this.#intoFromTwo = ops.equal(skipInto, 0);
+    this.#outToTwo = ops.equal(skipOut, 0);
     this.#up1 = shift(1);
     this.#up2 = shift(2);
     this.#down1 = shift(-1);
@@ -342,15 +354,15 @@ class Steps {
 
   /** alpha's `logPlus(logPlus(a[s], a[s-1]), a[s-2])`, the skip where allowed. */
   alphaSum(o: GraphOps, previous: Value): Value {
-    const fromOneBack = o.add(gather(o, previous, this.#up1, 1), this.#firstClosed);
-    const fromTwoBack = o.add(gather(o, previous, this.#up2, 1), this.skipInto);
+    const fromOneBack = o.where(this.#intoFromOne, gather(o, previous, this.#up1, 1), LOG_ZERO);
+    const fromTwoBack = o.where(this.#intoFromTwo, gather(o, previous, this.#up2, 1), LOG_ZERO);
     return logPlus(o, logPlus(o, previous, fromOneBack), fromTwoBack);
   }
 
   /** beta's `logPlus(logPlus(b[s], b[s+1]), b[s+2])`, the skip where allowed. */
   betaSum(o: GraphOps, next: Value): Value {
-    const fromOneAhead = o.add(gather(o, next, this.#down1, 1), this.#lastClosed);
-    const fromTwoAhead = o.add(gather(o, next, this.#down2, 1), this.skipOut);
+    const fromOneAhead = o.where(this.#outToOne, gather(o, next, this.#down1, 1), LOG_ZERO);
+    const fromTwoAhead = o.where(this.#outToTwo, gather(o, next, this.#down2, 1), LOG_ZERO);
     return logPlus(o, logPlus(o, next, fromOneAhead), fromTwoAhead);
   }
 }

@@ -138,18 +138,29 @@ function negativeLogLikelihood(a: Alignment, steps: Steps): (activations: tf.Ten
       tf.gather(tf.reshape(logProbabilities, [t, n * c]), tf.tensor1d(a.gatherIndex, 'int32'), 1),
       [t, n, s],
     );
-    // Alpha's emissions, log(0) outside its window: what warp-ctc never computes stays -inf.
-    const alphaEmissions = tf.unstack(tf.add(emissions, tf.tensor(a.alphaWindow, [t, n, s])));
-    const alphas: tf.Tensor[] = [alphaEmissions[0]!];
+    // log(0) outside alpha's window, whatever the sum there (a NaN of a step warp-ctc
+    // never computes must not spread): `where`, not an added mask.
+    const open = tf.unstack(tf.equal(tf.tensor(a.alphaWindow, [t, n, s]), 0));
+    const closed = tf.fill([n, s], steps.logZero);
+    const emissionSteps = tf.unstack(emissions);
+    const alphas: tf.Tensor[] = [tf.where(open[0]!, emissionSteps[0]!, closed)];
+    const moves = steps.moves();
     for (let step = 1; step < t; step++) {
-      alphas.push(tf.add(steps.alphaSum(alphas[step - 1]!), alphaEmissions[step]!));
+      const sum = tf.add(steps.alphaSum(alphas[step - 1]!, moves), emissionSteps[step]!);
+      alphas.push(tf.where(open[step]!, sum, closed));
     }
     const alpha = tf.stack(alphas);
     // warp-ctc's log-likelihood: logPlus of the last label's and the last blank's alpha
     // at the sample's last step.
     const flatAlpha = tf.reshape(alpha, [t * n * s]);
+    // A missing state (no label, no steps) is log(0) by `where`: its index points at another
+    // sample's alpha, which may be NaN.
     const atEnd = (index: Int32Array, open: Float32Array) =>
-      tf.add(tf.gather(flatAlpha, tf.tensor1d(index, 'int32')), tf.tensor1d(open));
+      tf.where(
+        tf.equal(tf.tensor1d(open), 0),
+        tf.gather(flatAlpha, tf.tensor1d(index, 'int32')),
+        tf.fill([n], steps.logZero),
+      );
     const logLikelihood = logPlus(atEnd(a.lastLabel, a.lastLabelOpen), atEnd(a.lastBlank, a.lastBlankOpen));
     const fits = tf.cast(tf.tensor1d(a.fits), 'bool');
     // -(-inf) is +inf: a sample that fits with no path (or no steps) has loss +inf.
@@ -192,7 +203,10 @@ function negativeLogLikelihood(a: Alignment, steps: Steps): (activations: tf.Ten
         const grad = tf.where(tf.cast(kept, 'bool'), scaled, tf.zeros([t, n, c]));
         if (a.nan === null) return grad;
         const nanAt = tf.cast(tf.tensor(Float32Array.from(a.nan.grad), [t, n, c]), 'bool');
-        return tf.where(nanAt, tf.fill([t, n, c], Number.NaN), grad);
+        // warp-ctc returns exp(logp) = 0 wherever logp is -inf, NaN around it or not: also
+        // for a finite activation whose `x - max` overflows (the spec's rule tests the
+        // activation for -Inf only).
+        return tf.where(steps.isLogZero(logProbs), grad, tf.where(nanAt, tf.fill([t, n, c], Number.NaN), grad));
       },
     };
   });
@@ -215,15 +229,20 @@ function logPlus(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
  * into NaN (-inf * 0), and tfjs-cpu's slice of a small tensor costs several gathers. The
  * index tensors depend only on S, so the compiled loss keeps them.
  */
+/** Where warp-ctc moves between states (bool, (N, S)), and log(0) for the moves it does not make. */
+interface Moves {
+  readonly intoFromOne: tf.Tensor;
+  readonly intoFromTwo: tf.Tensor;
+  readonly outToOne: tf.Tensor;
+  readonly outToTwo: tf.Tensor;
+  readonly none: tf.Tensor;
+}
+
 class Steps {
   readonly #up1: tf.Tensor;
   readonly #up2: tf.Tensor;
   readonly #down1: tf.Tensor;
   readonly #down2: tf.Tensor;
-  /** (1, S): log(0) at the edge where nothing is one state back (alpha) or ahead (beta). */
-  readonly #firstClosed: tf.Tensor;
-  readonly #lastClosed: tf.Tensor;
-  readonly #skipInto: tf.Tensor;
 
   constructor(
     call: LossCall<'CTCLoss'>,
@@ -242,16 +261,30 @@ class Steps {
     this.#up2 = shift(2);
     this.#down1 = shift(-1);
     this.#down2 = shift(-2);
-    const edge = (at: number) =>
-      call.cached(`ctc:edge:${s}:${at}:${logZero}`, () => {
-        const mask = new Float32Array(s);
-        mask[at] = logZero;
-        return tf.tensor(mask, [1, s]);
-      });
-    this.#firstClosed = edge(0);
-    this.#lastClosed = edge(s - 1);
-    // The forward's own: tensors it makes are disposed before the gradient runs.
-    this.#skipInto = tf.tensor(a.skipInto, [a.samples, s]);
+  }
+
+  /**
+   * (N, S) bool masks of the moves warp-ctc makes: a move it does not make reads nothing,
+   * so its source (even a NaN) is replaced by log(0) with `where`, never by adding
+   * log(0). Made per use: tensors the forward makes are disposed before the gradient runs.
+   */
+  moves(): Moves {
+    const { samples: n, states: s } = this.a;
+    const edge = (closedAt: number) =>
+      tf.cast(
+        tf.tensor(
+          Float32Array.from({ length: n * s }, (_, k) => (k % s === closedAt ? 0 : 1)),
+          [n, s],
+        ),
+        'bool',
+      );
+    return {
+      intoFromOne: edge(0),
+      intoFromTwo: tf.equal(tf.tensor(this.a.skipInto, [n, s]), 0),
+      outToOne: edge(s - 1),
+      outToTwo: tf.equal(tf.tensor(this.a.skipOut, [n, s]), 0),
+      none: tf.fill([n, s], this.logZero),
+    };
   }
 
   /** Where a log value stands for 0 (no path): -inf, or below half the finite stand-in. */
@@ -260,9 +293,9 @@ class Steps {
   }
 
   /** alpha's `logPlus(logPlus(a[s], a[s-1]), a[s-2])`, the skip where allowed. */
-  alphaSum(previous: tf.Tensor): tf.Tensor {
-    const fromOneBack = tf.add(tf.gather(previous, this.#up1, 1), this.#firstClosed);
-    const fromTwoBack = tf.add(tf.gather(previous, this.#up2, 1), this.#skipInto);
+  alphaSum(previous: tf.Tensor, moves: Moves): tf.Tensor {
+    const fromOneBack = tf.where(moves.intoFromOne, tf.gather(previous, this.#up1, 1), moves.none);
+    const fromTwoBack = tf.where(moves.intoFromTwo, tf.gather(previous, this.#up2, 1), moves.none);
     return logPlus(logPlus(previous, fromOneBack), fromTwoBack);
   }
 
@@ -277,12 +310,12 @@ class Steps {
     const emissionSteps = tf.unstack(emissions);
     const windows = tf.unstack(tf.cast(tf.tensor(this.a.betaWindow, [t, n, s]), 'bool'));
     const starts = tf.unstack(tf.tensor(this.a.betaStart, [t, n, 1]));
-    const skipOut = tf.tensor(this.a.skipOut, [n, s]);
+    const moves = this.moves();
     const betas: tf.Tensor[] = new Array<tf.Tensor>(t);
     let column = tf.fill([n, s], this.logZero);
     for (let step = t - 1; step >= 0; step--) {
-      const fromOneAhead = tf.add(tf.gather(column, this.#down1, 1), this.#lastClosed);
-      const fromTwoAhead = tf.add(tf.gather(column, this.#down2, 1), skipOut);
+      const fromOneAhead = tf.where(moves.outToOne, tf.gather(column, this.#down1, 1), moves.none);
+      const fromTwoAhead = tf.where(moves.outToTwo, tf.gather(column, this.#down2, 1), moves.none);
       const continued = logPlus(logPlus(column, fromOneAhead), fromTwoAhead);
       // At the last step the column holds only log(0), and the start (0) wins.
       const computed = tf.add(tf.maximum(continued, starts[step]!), emissionSteps[step]!);
