@@ -12,6 +12,7 @@ export * from './environment.js';
 export * from './docs.js';
 export * from './rules/pick.js';
 export * from './rules/ctc-labels.js';
+export * from './rules/ctc-windows.js';
 export * from './lru.js';
 export * from './rules/ordinary-values.js';
 export * from './rules/log-softmax-float32.js';

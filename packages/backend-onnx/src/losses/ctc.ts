@@ -1,182 +1,205 @@
-import { ctcIndexValues, ctcNanGradient, ctcSamples, type CallPlan, type CtcNanPattern } from '@gluon-loss/spec';
+import {
+  ctcIndexValues,
+  ctcNanGradient,
+  ctcSamples,
+  ctcStateTables,
+  type CallPlan,
+  type CtcNanPattern,
+  type CtcStateTables,
+} from '@gluon-loss/spec';
 import { GraphOps } from '../graph/ops.js';
 import { attr, type Value } from '../graph/onnx-graph.js';
 import type { CtcRecursion, LossContext } from '../loss-graph.js';
 
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /**
- * log(0) of the recursions. A large finite number, not -Infinity: `-inf - (-inf)` would
- * make NaN in the log-sum-exp, WGSL does not promise IEEE infinities, and the one-hot
- * matrix products below multiply every value by 0. A path through it stays below
- * NEG / 2, far beneath any real log-likelihood, so it still reads as "no alignment".
+ * log(0) of the recursions: -Infinity, as in MXNet. A real log-likelihood reaches down
+ * to -FLOAT32_MAX with large activations (MXNet's loss is then finite, up to 3.4e38), so
+ * no finite stand-in can tell "no path" from a very unlikely one. Infinities are IEEE on
+ * every EP used here (the WebGPU EP's Log is guarded, and only ever sees values >= 1).
  */
-const NEG = -1e30;
-
-/** One step of a recursion: the new log-probabilities of the S states. */
-type Step = (ops: GraphOps, previous: Value, emission: Value, active: Value | undefined) => Value;
+const LOG_ZERO = -Infinity;
 
 /**
- * MXNet's CTCLoss (`blank_label='last'`) as a graph. The loss is `-log Z` from the forward
- * (alpha) recursion in log space over the extended label `blank, l1, blank, ..., blank`
- * (S = 2L + 1 states); a sample whose alignment cannot fit (Z = 0), or with no input
- * frames, gets loss 0 and gradient 0. Without label_lengths a row ends at its first -1;
- * without pred_lengths every sequence has all T frames, and with them a sample's
- * recursion stops (its state is carried unchanged) after its own length.
+ * MXNet's CTCLoss (`blank_label='last'`, its bundled warp-ctc) as a graph, in warp-ctc's
+ * own float32 arithmetic, batched over samples and the S = 2L + 1 states of the extended
+ * label `blank, l1, blank, ..., blank`, one whole-tensor step per frame:
+ * - the log-softmax `(x - max) - log(sum(exp(x - max)))` per frame;
+ * - alpha in log space, `logPlus(logPlus(a[s], a[s-1]), a[s-2]) + logp`, with warp-ctc's
+ *   `logPlus(a, b) = log1p(exp(-|a - b|)) + max(a, b)` (whose result decides the exact
+ *   0.0 the gradient tests), only inside warp-ctc's window of states (the spec's
+ *   `ctcStateTables`); the loss is `-logPlus` of the last label's and last blank's alpha;
+ * - beta (including the frame's own emission, as warp-ctc's), one column updated in
+ *   place inside its window: states outside it keep what the column held;
+ * - per channel, `o = logPlus` of `alpha + beta` over the channel's states in the beta
+ *   window, in state order; the gradient is `softmax - exp((o - logp) - logLikelihood)`,
+ *   or `softmax` alone where `o` is exactly 0.0 or -inf or logp is -inf. With no path at
+ *   all (log-likelihood -inf) a channel with a finite `o` gets `softmax - inf`, as in
+ *   MXNet (a label equal to the blank index gives alpha and beta different skip rules).
  *
- * The gradient is the closed form with respect to the pre-softmax activations,
- * `softmax - posterior`, with the posterior `exp(alpha + beta - log Z)` summed per class:
- * differentiating the recursion step by step would build T chains of log-sum-exp
- * gradients and lose precision that the alpha-beta form keeps. Frames past a sample's
- * pred_length get gradient 0, as MXNet's.
- *
- * The three moves into state s (stay, from s-1, skip from s-2 when the label differs from
- * the one two states back and is not the blank) are one matrix product per step with a
- * constant (S, 3S) selection matrix, plus a per-sample (N, 3, S) penalty that is 0 for an
- * allowed move and NEG otherwise. Labels are gathered and posteriors scattered with a
- * one-hot (N, S, C) matrix, so every op has a WebGPU kernel. The recursion over T is
- * either unrolled (plain ops, kept on the WebGPU EP) or a Scan (no WebGPU kernel).
+ * States move by Gather along the state axis: a one-hot matrix product would turn
+ * -inf * 0 into NaN. The label-dependent tables (which channel a state emits, the skip
+ * rules, the windows, each channel's states) are host inputs, computed per call from the
+ * spec's rules. Frames past a sample's pred_length (cast toward zero) get gradient 0, as
+ * MXNet's. The recursion over T is either unrolled (plain ops, kept on the WebGPU EP) or
+ * a Scan (no WebGPU kernel).
  */
 export function ctcLoss({ ops, inputs, plan, options, prepare, hostInput }: LossContext<'CTCLoss'>): Value {
-  const { n: N, t: T, c: C, labelLength: L, timeMajor, labelTimeMajor } = plan.detail;
+  const { n: N, t: T, c: C, labelLength: L, timeMajor } = plan.detail;
   const S = 2 * L + 1;
   const pred = inputs.pred!;
-  const shape: RecursionShape = { N, S, T, strategy: options.ctcRecursion };
   // Labels and lengths are fed as MXNet reads them (rounded half away from zero).
   for (const name of ['label', 'pred_lengths', 'label_lengths']) {
     if (inputs[name] !== undefined) prepare(name, (call) => ctcIndexValues(call.tensors[name]!.data));
   }
   // What each sample's result is before any arithmetic (SampleStatus), from the spec's rules.
   const status = hostInput('ctc_status', [N], (call) => hostRules(call).status);
+  const table = (name: string, shape: readonly number[], pick: (t: CtcStateTables) => ArrayLike<number>) =>
+    hostInput(`ctc_${name}`, shape, (call) => pick(hostRules(call).tables));
+  const index = (name: string, shape: readonly number[], pick: (t: CtcStateTables) => ArrayLike<number>) =>
+    ops.cast(table(name, shape, pick), 'int64');
+  const steps = new Steps(
+    ops,
+    S,
+    table('skip_into', [N, S], (t) => t.skipInto),
+    table('skip_out', [N, S], (t) => t.skipOut),
+  );
 
   const forward = ops.untaped(() => {
     const logProb = ops.logSoftmax(timeMajor ? pred : ops.transpose(pred, [1, 0, 2]), 2); // (T, N, C)
-    // A -inf log-probability (a masked logit) becomes NEG before the one-hot product, where
-    // -inf * 0 would be NaN; its paths then carry no probability, as in MXNet.
-    const emissionSource = ops.maximum(logProb, NEG);
-    const label = labelTimeMajor ? ops.transpose(inputs.label!, [1, 0]) : inputs.label!; // (N, L)
-    const labelLen = labelLengths(ops, label, inputs.label_lengths);
-
-    // Extended labels (N, S): blank, l0, blank, l1, ..., blank.
-    const blank = C - 1;
-    const pairs = ops.concat(
-      [ops.graph.constant(new Float32Array(N * L).fill(blank), [N, L, 1]), ops.reshape(label, [N, L, 1])],
-      2,
-    );
-    const ext = ops.concat(
-      [ops.reshape(pairs, [N, 2 * L]), ops.graph.constant(new Float32Array(N).fill(blank), [N, 1])],
-      1,
-    );
-    const classIndex = ops.graph.constant(
-      Float32Array.from({ length: C }, (_, c) => c),
-      [1, 1, C],
-    );
-    const oneHot = ops.cast(ops.equal(ops.reshape(ext, [N, S, 1]), classIndex), 'float32'); // (N, S, C)
-    // emission[t, n, s] = logProb[t, n, ext[n, s]]. A padding label (-1) picks 0, but its
-    // states lie past the label's end: they never reach the final states (alpha) and
-    // start from NEG (beta), so they carry no probability.
-    const emissions = ops.reshape(
-      ops.matMul(ops.reshape(emissionSource, [T, N, 1, C]), ops.transpose(oneHot, [0, 2, 1])),
+    // emission[t, n, s] = logProb[t, n, channel of state s].
+    const channels = ops.expand(
+      ops.reshape(
+        index('channel', [N, S], (t) => t.channel),
+        [1, N, S],
+      ),
       [T, N, S],
     );
-
-    // Legal skips. Alpha: into s from s-2 when ext[s] is not the blank and differs from
-    // ext[s-2]. Beta: out of s to s+2 when ext[s] is not the blank and differs from
-    // ext[s+2], the test MXNet's beta pass makes from the source state. The two agree
-    // unless a label equals the blank index (which MXNet accepts): then MXNet's gradient
-    // follows the asymmetric rule, and so does this one.
-    const stateIndex = ops.graph.constant(
-      Float32Array.from({ length: S }, (_, s) => s),
-      [1, S],
-    );
-    const notBlank = ops.cast(ops.not(ops.equal(ext, blank)), 'float32');
-    const differs = (other: Value): Value => ops.cast(ops.not(ops.equal(ext, other)), 'float32');
-    const sentinel = ops.graph.constant(new Float32Array(N * 2).fill(-2), [N, 2]);
-    const skipIn = ops.mul(
-      ops.cast(ops.greaterOrEqual(stateIndex, 2), 'float32'),
-      ops.mul(notBlank, differs(ops.concat([sentinel, ops.slice(ext, 1, 0, S - 2)], 1))),
-    );
-    const skipOut = ops.mul(
-      ops.cast(ops.less(stateIndex, S - 2), 'float32'),
-      ops.mul(notBlank, differs(ops.concat([ops.slice(ext, 1, 2, S), sentinel], 1))),
-    );
-    const moves = transitions(ops, N, S, skipIn, skipOut);
-    const predLen = inputs.pred_lengths === undefined ? undefined : ops.reshape(inputs.pred_lengths, [N, 1]);
-
-    const firstEmission = ops.reshape(ops.slice(emissions, 0, 0, 1), [N, S]);
-    const laterEmissions = T > 1 ? ops.slice(emissions, 0, 1, T) : undefined; // frames 1..T-1
-    const alphaStep: Step = (o, previous, emission, active) => {
-      const next = o.add(logSumExpOfMoves(o, previous, moves.alpha, N, S), emission);
-      return active === undefined ? next : o.where(active, next, previous);
-    };
-    const alpha = runRecursion(
+    const emissions = gatherElements(ops, logProb, channels, 2);
+    // -inf outside alpha's window, whatever the sum there (a NaN of a frame warp-ctc
+    // never computes must not spread): `where`, not an added mask.
+    const alphaWindow = table('alpha_window', [T, N, S], (t) => t.alphaWindow);
+    const inWindow = (o: GraphOps, window: Value, value: Value) => o.where(o.equal(window, 0), value, LOG_ZERO);
+    const first = inWindow(
       ops,
-      shape,
-      'forward',
-      ops.where(ops.less(stateIndex, 2), firstEmission, NEG),
-      laterEmissions,
-      predLen,
-      alphaStep,
+      ops.reshape(ops.slice(alphaWindow, 0, 0, 1), [N, S]),
+      ops.reshape(ops.slice(emissions, 0, 0, 1), [N, S]),
     );
-
-    // Z sums the two final states, s = 2*len and s = 2*len - 1 (only s = 0 for an empty label).
-    const twiceLen = ops.reshape(ops.mul(labelLen, 2), [N, 1]);
-    const isFinal = ops.greater(
-      ops.add(
-        ops.cast(ops.equal(stateIndex, twiceLen), 'float32'),
-        ops.cast(ops.equal(stateIndex, ops.sub(twiceLen, 1)), 'float32'),
-      ),
-      0,
-    ); // (N, S)
-    const logZ = logSumExp(ops, ops.where(isFinal, alpha.last, NEG), 1); // (N,)
+    const alpha =
+      T === 1
+        ? ops.reshape(first, [1, N, S])
+        : ops.concat(
+            [
+              ops.reshape(first, [1, N, S]),
+              scanSteps(
+                ops,
+                options.ctcRecursion,
+                'forward',
+                first,
+                [ops.slice(emissions, 0, 1, T), ops.slice(alphaWindow, 0, 1, T)],
+                (o, previous, [emission, window]) =>
+                  inWindow(o, window!, o.add(steps.alphaSum(o, previous), emission!)),
+              ),
+            ],
+            0,
+          );
+    // warp-ctc's log-likelihood: logPlus of the last label's and the last blank's alpha
+    // at the sample's last frame, each picked by a mask that is 0 there alone.
+    const atEnd = (name: string, mask: (r: HostRules) => ArrayLike<number>) =>
+      ops.reduceMax(
+        ops.add(
+          alpha,
+          hostInput(`ctc_${name}`, [T, N, S], (call) => mask(hostRules(call))),
+        ),
+        [0, 2],
+      );
+    const logZ = logPlus(
+      ops,
+      atEnd('last_label', (r) => r.lastLabelMask),
+      atEnd('last_blank', (r) => r.lastBlankMask),
+    ); // (N,)
     const computed = ops.equal(status, SampleStatus.Computed);
-    // A computed sample without any path (every one blocked by -inf) has loss +inf.
-    const hasPath = ops.greater(logZ, NEG / 2);
+    // A computed sample without any path has loss -(-inf) = +inf; so has a zero-length one.
     const loss = ops.where(
       computed,
-      ops.where(hasPath, ops.neg(logZ), Infinity),
+      ops.neg(logZ),
       ops.where(
         ops.equal(status, SampleStatus.NaN),
         Number.NaN,
         ops.where(ops.equal(status, SampleStatus.EmptySequence), Infinity, 0),
       ),
     );
-    // The posterior is used only where it is finite; elsewhere the gradient is `softmax * G`.
-    const usable = ops.greater(ops.add(ops.cast(computed, 'float32'), ops.cast(hasPath, 'float32')), 1);
     // Read by MXNet at all: computed, or NaN (steps that fit, with a NaN softmax somewhere).
     const fits = ops.not(ops.less(status, SampleStatus.Computed));
-    return { loss, logProb, oneHot, laterEmissions, moves, predLen, alpha, isFinal, logZ, fits, usable };
+    return { loss, logProb, emissions, alpha, logZ, computed, fits };
   });
 
   return ops.record([pred], forward.loss, (grad) => [
     ops.untaped(() => {
-      const { logProb, oneHot, laterEmissions, moves, predLen, alpha, isFinal, logZ, fits, usable } = forward;
-      const betaLast = ops.where(isFinal, 0, NEG); // beta at a sample's last frame
-      // beta_t reads frame t+1; past a sample's last frame it restarts from betaLast.
-      const betaStep: Step = (o, next, emission, active) => {
-        const previous = logSumExpOfMoves(o, o.add(next, emission), moves.beta, N, S);
-        return active === undefined ? previous : o.where(active, previous, betaLast);
-      };
-      const beta = runRecursion(ops, shape, 'backward', betaLast, laterEmissions, predLen, betaStep);
-      const posterior = ops.exp(ops.sub(ops.add(alpha.all, beta.all), ops.reshape(logZ, [1, N, 1]))); // (T, N, S)
-      const perClass = ops.where(
-        ops.reshape(usable, [1, N, 1]),
-        ops.reshape(ops.matMul(ops.reshape(posterior, [T, N, 1, S]), oneHot), [T, N, C]),
+      const { logProb, emissions, alpha, logZ, computed, fits } = forward;
+      const betaWindow = table('beta_window', [T, N, S], (t) => t.betaWindow);
+      const beta = scanSteps(
+        ops,
+        options.ctcRecursion,
+        'backward',
+        ops.expand(ops.reshape(ops.graph.scalar(LOG_ZERO), [1, 1]), [N, S]),
+        [emissions, betaWindow, table('beta_start', [T, N, 1], (t) => t.betaStart)],
+        (o, column, [emission, window, start]) => {
+          // At a sample's last frame the column holds only -inf, and the start (0) wins.
+          const computedHere = o.add(max2(o, steps.betaSum(o, column), start!), emission!);
+          return o.where(o.greater(window!, 0), computedHere, column);
+        },
+      );
+      // alpha*beta of every state in the beta window (warp-ctc sums no other), -inf elsewhere.
+      const product = ops.where(ops.greater(betaWindow, 0), ops.add(alpha, beta), LOG_ZERO);
+      // One more state of -inf, for the channels with fewer states than layers.
+      const padded = ops.concat(
+        [product, ops.expand(ops.reshape(ops.graph.scalar(LOG_ZERO), [1, 1, 1]), [T, N, 1])],
+        2,
+      );
+      // logPlus over each channel's states in state order: layer j is the j-th state.
+      const layers = index('layers', [S, N, C], (t) => t.layerIndex);
+      const layer = (j: number) =>
+        gatherElements(ops, padded, ops.expand(ops.slice(layers, 0, j, j + 1), [T, N, C]), 2);
+      let total = layer(0);
+      for (let j = 1; j < S; j++) total = logPlus(ops, layer(j), total);
+      const perChannel = total;
+      const softmax = ops.exp(logProb);
+      const posterior = ops.exp(ops.sub(ops.sub(perChannel, logProb), ops.reshape(logZ, [1, N, 1])));
+      const softmaxOnly = ops.greater(
+        ops.add(
+          ops.add(ops.cast(ops.equal(perChannel, 0), 'float32'), ops.cast(ops.equal(perChannel, LOG_ZERO), 'float32')),
+          ops.cast(ops.equal(logProb, LOG_ZERO), 'float32'),
+        ),
         0,
       );
-      const dLogits = ops.mul(ops.sub(ops.exp(logProb), perClass), ops.reshape(grad, [1, N, 1]));
+      // A poisoned (NaN) sample's posterior is not used: its gradient is `softmax * G` but for the NaN.
+      const unscaled = ops.where(
+        ops.reshape(computed, [1, N, 1]),
+        ops.where(softmaxOnly, softmax, ops.sub(softmax, posterior)),
+        softmax,
+      );
+      const dLogits = ops.mul(unscaled, ops.reshape(grad, [1, N, 1]));
+      // MXNet writes nothing for a sample that cannot fit, and keeps the gradient of
+      // pred_lengths cast toward zero (6.5 runs 7 steps, keeps 6).
       let kept = ops.where(ops.reshape(fits, [1, N, 1]), dLogits, 0);
-      if (predLen !== undefined) {
+      if (inputs.pred_lengths !== undefined) {
         const frameIndex = ops.graph.constant(
           Float32Array.from({ length: T }, (_, t) => t),
           [T, 1, 1],
         );
-        // MXNet keeps the gradient of pred_lengths cast toward zero (6.5 runs 7 steps, keeps 6).
         const gradientSteps = hostInput('ctc_gradient_steps', [N], (call) => hostRules(call).gradientSteps);
         kept = ops.where(ops.less(frameIndex, ops.reshape(gradientSteps, [1, N, 1])), kept, 0);
       }
       const laidOut = timeMajor ? kept : ops.transpose(kept, [1, 0, 2]);
       // The NaN that MXNet's float32 recursion spreads from a NaN softmax (the spec's rule).
       const nanGrad = hostInput('ctc_nan_grad', pred.shape, (call) => hostRules(call).nanGrad);
-      return ops.where(ops.greater(nanGrad, 0), Number.NaN, laidOut);
+      // warp-ctc returns exp(logp) = 0 wherever logp is -inf, NaN around it or not: also
+      // for a finite activation whose `x - max` overflows (the spec's rule tests the
+      // activation for -Inf only).
+      const logZeroProb = ops.equal(timeMajor ? logProb : ops.transpose(logProb, [1, 0, 2]), LOG_ZERO);
+      return ops.where(logZeroProb, laidOut, ops.where(ops.greater(nanGrad, 0), Number.NaN, laidOut));
     }),
   ]);
 }
@@ -200,6 +223,11 @@ interface HostRules {
   readonly status: Float32Array;
   readonly gradientSteps: Float32Array;
   readonly nanGrad: Uint8Array;
+  /** With S layers per channel: the graph's shapes are fixed, a channel has at most S states. */
+  readonly tables: CtcStateTables;
+  /** (T, N, S): 0 at the last label's (last blank's) state at a sample's last frame, -inf elsewhere. */
+  readonly lastLabelMask: Float32Array;
+  readonly lastBlankMask: Float32Array;
 }
 
 /** The spec's CTC rules for one call, computed once per plan (forward and gradient share them). */
@@ -225,160 +253,177 @@ function hostRules(plan: CallPlan<'CTCLoss'>): HostRules {
             ? SampleStatus.EmptySequence
             : SampleStatus.Computed,
     );
+    const tables = ctcStateTables(dims, samples, LOG_ZERO, 2 * dims.labelLength + 1);
+    const endMask = (at: Int32Array, open: Float32Array) => {
+      const mask = new Float32Array(dims.t * dims.n * tables.states).fill(LOG_ZERO);
+      for (let b = 0; b < dims.n; b++) if (open[b] === 0) mask[at[b]!] = 0;
+      return mask;
+    };
     rules = {
       status,
       gradientSteps: Float32Array.from(samples, (s) => Math.min(s.gradientSteps, s.steps)),
       nanGrad: nan?.grad ?? new Uint8Array(pred.length),
+      tables,
+      lastLabelMask: endMask(tables.lastLabel, tables.lastLabelOpen),
+      lastBlankMask: endMask(tables.lastBlank, tables.lastBlankOpen),
     };
     rulesOfPlan.set(plan, rules);
   }
   return rules;
 }
 
-/** Each label row's length: label_lengths, or the count of entries before the first -1. */
-function labelLengths(ops: GraphOps, label: Value, given: Value | undefined): Value {
-  if (given !== undefined) return given;
-  const padsSoFar = ops.cumSum(ops.cast(ops.equal(label, -1), 'float32'), 1);
-  return ops.reduceSum(ops.cast(ops.equal(padsSoFar, 0), 'float32'), [1]);
+/** ONNX GatherElements: out[..., i, ...] = x[..., indices[..., i, ...], ...] along `axis`. */
+function gatherElements(o: GraphOps, x: Value, indices: Value, axis: number): Value {
+  return o.graph.node('GatherElements', [x, indices], [{ dtype: 'float32', shape: indices.shape }], {
+    axis: attr.int(axis),
+  })[0]!;
 }
 
-interface Moves {
-  /** (S, 3S): column (k, s) selects state s - k (alpha) or s + k (beta). */
-  readonly matrix: Value;
-  /** (N, 3, S): 0 where move k into (alpha) or out of (beta) state s is allowed, else NEG. */
-  readonly penalty: Value;
+/** ONNX Gather of `indices` (int64) along `axis`. */
+function gather(o: GraphOps, x: Value, indices: Value, axis: number): Value {
+  const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  return o.graph.node('Gather', [x, indices], [{ dtype: 'float32', shape }], { axis: attr.int(axis) })[0]!;
 }
 
-function transitions(
-  ops: GraphOps,
-  N: number,
-  S: number,
-  skipIn: Value,
-  skipOut: Value,
-): { alpha: Moves; beta: Moves } {
-  const selection = (step: 1 | -1): Value => {
-    const m = new Float32Array(S * 3 * S);
-    for (let k = 0; k < 3; k++) {
-      for (let s = 0; s < S; s++) {
-        const source = s - step * k;
-        if (source >= 0 && source < S) m[source * 3 * S + k * S + s] = 1;
-      }
-    }
-    return ops.graph.constant(m, [S, 3 * S]);
-  };
-  const perState = (allowed: (s: number) => boolean): Value =>
-    ops.graph.constant(
-      Float32Array.from({ length: N * S }, (_, i) => (allowed(i % S) ? 1 : 0)),
-      [N, 1, S],
-    );
-  const penaltyOf = (allowed: readonly Value[]): Value => ops.where(ops.greater(ops.concat(allowed, 1), 0), 0, NEG);
-  return {
-    alpha: {
-      matrix: selection(1),
-      penalty: penaltyOf([perState(() => true), perState((s) => s >= 1), ops.reshape(skipIn, [N, 1, S])]),
-    },
-    beta: {
-      matrix: selection(-1),
-      penalty: penaltyOf([perState(() => true), perState((s) => s < S - 1), ops.reshape(skipOut, [N, 1, S])]),
-    },
-  };
-}
-
-/** `log(sum_k exp(x[source_k(s)] + penalty[k, s]))` for every state: one step's three moves. */
-function logSumExpOfMoves(o: GraphOps, x: Value, moves: Moves, N: number, S: number): Value {
-  const candidates = o.add(o.reshape(o.matMul(x, moves.matrix), [N, 3, S]), moves.penalty);
-  return o.reshape(logSumExp(o, candidates, 1, true), [N, S]);
-}
-
-/** Stable log-sum-exp along one axis; the shift is finite because nothing here is -inf. */
-function logSumExp(o: GraphOps, x: Value, axis: number, keepdims = false): Value {
-  const m = o.reduceMax(x, [axis], true);
-  const total = o.add(m, o.log(o.reduceSum(o.exp(o.sub(x, m)), [axis], true)));
-  return keepdims
-    ? total
-    : o.reshape(
-        total,
-        x.shape.filter((_, i) => i !== axis),
-      );
-}
-
-interface RecursionShape {
-  readonly N: number;
-  readonly S: number;
-  readonly T: number;
-  readonly strategy: CtcRecursion;
-}
-
-interface RecursionResult {
-  /** Every frame's state in frame order, (T, N, S). */
-  readonly all: Value;
-  /** The state after the last step: frame T-1 (alpha) or frame 0 (beta). */
-  readonly last: Value;
+/** The larger of two values (WebGPU has no Max kernel); a NaN stays inside a poisoned sample. */
+function max2(o: GraphOps, a: Value, b: Value): Value {
+  return o.where(o.greater(a, b), a, b);
 }
 
 /**
- * Runs a recursion over frames 1..T-1 (`forward`, alpha) or T-2..0 (`backward`, beta,
- * reading frame t+1). With pred_lengths, `active` tells the step whether frame t (alpha)
- * or t+1 (beta) lies inside the sample's sequence.
+ * log(1 + x) for x in [0, 1] with only Add, Log and Div (ONNX has no Log1p): where
+ * 1 + x rounds to 1 it is x, else `log(u) * x / (u - 1)` with u = 1 + x, which cancels the
+ * rounding of u (accurate to a few ulps, and 0 only at x = 0, as log1p).
  */
-function runRecursion(
+function log1p(o: GraphOps, x: Value): Value {
+  const u = o.add(x, 1);
+  return o.where(o.equal(u, 1), x, o.mul(o.log(u), o.div(x, o.sub(u, 1))));
+}
+
+/**
+ * warp-ctc's `log_plus`: log(exp(a) + exp(b)) as `log1p(exp(-|a - b|)) + max(a, b)`, so
+ * that one term of -inf gives the other exactly. Two -inf give -inf: the difference is
+ * taken from a finite stand-in for the larger, where `-inf - -inf` would be NaN.
+ */
+function logPlus(o: GraphOps, a: Value, b: Value): Value {
+  const aHigher = o.greater(a, b);
+  const high = o.where(aHigher, a, b);
+  const low = o.where(aHigher, b, a);
+  const difference = o.sub(low, o.clip(high, -FLOAT32_MAX, Infinity));
+  return o.add(high, log1p(o, o.exp(difference)));
+}
+
+/**
+ * One recursion step's sums over the (N, S) state column, with the moves each allows. A
+ * move warp-ctc does not make reads nothing, so its source (even a NaN) is replaced by
+ * -inf with Where, never by adding -inf.
+ */
+class Steps {
+  readonly #intoFromOne: Value;
+  readonly #outToOne: Value;
+  readonly #intoFromTwo: Value;
+  readonly #outToTwo: Value;
+  /** Gather indices along the state axis: out[s] = x[s - 1], x[s - 2], x[s + 1], x[s + 2] (clamped). */
+  readonly #up1: Value;
+  readonly #up2: Value;
+  readonly #down1: Value;
+  readonly #down2: Value;
+
+  constructor(ops: GraphOps, S: number, skipInto: Value, skipOut: Value) {
+    const shift = (by: number) =>
+      ops.graph.constant(
+        Array.from({ length: S }, (_, i) => Math.min(S - 1, Math.max(0, i - by))),
+        [S],
+        'int64',
+      );
+    const edge = (closedAt: number) =>
+      ops.graph.constant(
+        Array.from({ length: S }, (_, i) => (i === closedAt ? 0 : 1)),
+        [1, S],
+        'bool',
+      );
+    this.#intoFromOne = edge(0);
+    this.#outToOne = edge(S - 1);
+    this.#intoFromTwo = ops.equal(skipInto, 0);
+    this.#outToTwo = ops.equal(skipOut, 0);
+    this.#up1 = shift(1);
+    this.#up2 = shift(2);
+    this.#down1 = shift(-1);
+    this.#down2 = shift(-2);
+  }
+
+  /** alpha's `logPlus(logPlus(a[s], a[s-1]), a[s-2])`, the skip where allowed. */
+  alphaSum(o: GraphOps, previous: Value): Value {
+    const fromOneBack = o.where(this.#intoFromOne, gather(o, previous, this.#up1, 1), LOG_ZERO);
+    const fromTwoBack = o.where(this.#intoFromTwo, gather(o, previous, this.#up2, 1), LOG_ZERO);
+    return logPlus(o, logPlus(o, previous, fromOneBack), fromTwoBack);
+  }
+
+  /** beta's `logPlus(logPlus(b[s], b[s+1]), b[s+2])`, the skip where allowed. */
+  betaSum(o: GraphOps, next: Value): Value {
+    const fromOneAhead = o.where(this.#outToOne, gather(o, next, this.#down1, 1), LOG_ZERO);
+    const fromTwoAhead = o.where(this.#outToTwo, gather(o, next, this.#down2, 1), LOG_ZERO);
+    return logPlus(o, logPlus(o, next, fromOneAhead), fromTwoAhead);
+  }
+}
+
+/** One step: the (N, S) state after a frame, from the state before and the frame's inputs. */
+type Step = (o: GraphOps, state: Value, frame: readonly Value[]) => Value;
+
+/**
+ * Runs `step` over the frames of `frames` (each (K, ...)), forward or backward, from
+ * `first`; returns the state after every frame, (K, N, S), in frame order.
+ */
+function scanSteps(
   ops: GraphOps,
-  { N, S, T, strategy }: RecursionShape,
+  strategy: CtcRecursion,
   direction: 'forward' | 'backward',
   first: Value,
-  laterEmissions: Value | undefined,
-  predLen: Value | undefined,
+  frames: readonly Value[],
   step: Step,
-): RecursionResult {
-  const asFrames = (v: Value): Value => ops.reshape(v, [1, N, S]);
-  if (laterEmissions === undefined) return { all: asFrames(first), last: first };
-  if (strategy === 'unrolled') {
-    const emissions = ops.unstack(laterEmissions, 0); // frames 1..T-1
-    const order = emissions.map((_, i) => i);
+): Value {
+  const [N, S] = first.shape as [number, number];
+  const K = frames[0]!.shape[0]!;
+  const asFrame = (v: Value): Value => ops.reshape(v, [1, N, S]);
+  if (strategy === 'unrolled' || K === 1) {
+    const perFrame = frames.map((f) => ops.unstack(f, 0));
+    const order = Array.from({ length: K }, (_, i) => i);
     if (direction === 'backward') order.reverse();
-    const states = [first];
+    const states: Value[] = new Array<Value>(K);
+    let state = first;
     for (const i of order) {
-      const active = predLen === undefined ? undefined : ops.less(i + 1, predLen); // frame i+1 inside the sequence
-      states.push(step(ops, states.at(-1)!, emissions[i]!, active));
+      state = step(
+        ops,
+        state,
+        perFrame.map((f) => f[i]!),
+      );
+      states[i] = state;
     }
-    if (direction === 'backward') states.reverse();
-    return { all: ops.concat(states.map(asFrames), 0), last: direction === 'forward' ? states.at(-1)! : states[0]! };
+    return ops.concat(states.map(asFrame), 0);
   }
-  // One Scan node; its body is the same step, reading the previous state, the frame's
-  // emissions and (with pred_lengths) a 0/1 activity flag as scan inputs.
+  // One Scan node; its body is the same step, reading the previous state and the frame's inputs.
   const body = ops.graph.subgraph(`ctc_${direction}_step`);
   const bodyOps = new GraphOps(body, ops.options);
   const state = body.input(body.fresh('state'), 'float32', [N, S]);
-  const emission = body.input(body.fresh('emission'), 'float32', [N, S]);
-  const flag = predLen === undefined ? undefined : body.input(body.fresh('active'), 'float32', [N, 1]);
-  const next = step(bodyOps, state, emission, flag && bodyOps.greater(flag, 0));
+  const inputs = frames.map((f) => body.input(body.fresh('frame'), 'float32', f.shape.slice(1)));
+  const next = step(bodyOps, state, inputs);
   body.output(next, body.fresh('state_out'));
   body.output(next, body.fresh('scan_out'));
-  const scanInputs = [laterEmissions];
-  if (predLen !== undefined) {
-    const frames = ops.graph.constant(
-      Float32Array.from({ length: T - 1 }, (_, i) => i + 1),
-      [T - 1, 1, 1],
-    );
-    scanInputs.push(ops.cast(ops.less(frames, ops.reshape(predLen, [1, N, 1])), 'float32'));
-  }
   const reverse = direction === 'backward' ? 1 : 0;
-  const [final, stacked] = ops.graph.node(
+  const [, stacked] = ops.graph.node(
     'Scan',
-    [first, ...scanInputs],
+    [first, ...frames],
     [
       { dtype: 'float32', shape: [N, S] },
-      { dtype: 'float32', shape: [T - 1, N, S] },
+      { dtype: 'float32', shape: [K, N, S] },
     ],
     {
       body: attr.graph(body),
-      num_scan_inputs: attr.int(scanInputs.length),
-      scan_input_directions: attr.ints(scanInputs.map(() => reverse)),
+      num_scan_inputs: attr.int(frames.length),
+      scan_input_directions: attr.ints(frames.map(() => reverse)),
       scan_output_directions: attr.ints([reverse]),
     },
   );
-  // Reversed, the scan output is stored in frame order: stacked[t] is beta_t for t < T-1.
-  const all =
-    direction === 'forward' ? ops.concat([asFrames(first), stacked!], 0) : ops.concat([stacked!, asFrames(first)], 0);
-  return { all, last: final! };
+  // Reversed, the scan output is stored in frame order.
+  return stacked!;
 }
