@@ -15,6 +15,9 @@ import {
   oneDnnLog,
   oneDnnLogSoftmaxBackwardRow,
   oneDnnLogSoftmaxRow,
+  oneDnnLogSoftmaxSupport,
+  parseConfig,
+  planCall,
   usesOneDnnLogSoftmax,
 } from '../src/index.js';
 
@@ -120,5 +123,30 @@ describe('oneDNN float32 log_softmax (MXNet 1.9.1 capped at AVX2, last axis, ran
     expect(usesOneDnnLogSoftmax(4, 3)).toBe(true);
     expect(usesOneDnnLogSoftmax(2, 0)).toBe(false);
     expect(usesOneDnnLogSoftmax(5, -1)).toBe(false);
+  });
+
+  it('names the calls a backend with its own log_softmax must refuse: a NaN or +Inf on the oneDNN path', () => {
+    const plan = (loss: string, config: object, inputs: Record<string, { data: Float32Array; shape: number[] }>) =>
+      oneDnnLogSoftmaxSupport(planCall(loss, parseConfig(loss, config), inputs));
+    const t = (values: number[], shape: number[]) => ({ data: new Float32Array(values), shape });
+    const label = t([0, 1], [2]);
+    expect(plan('SoftmaxCELoss', {}, { pred: t([Number.NaN, 1, 2, 3], [2, 2]), label }).supported).toBe(false);
+    expect(plan('SoftmaxCELoss', {}, { pred: t([Infinity, 1, 2, 3], [2, 2]), label }).supported).toBe(false);
+    // -Inf alone: oneDNN and the math agree (a masked logit).
+    expect(plan('SoftmaxCELoss', {}, { pred: t([-Infinity, 1, 2, 3], [2, 2]), label }).supported).toBe(true);
+    // Not oneDNN's path: from_logits, another axis, rank 5.
+    expect(plan('SoftmaxCELoss', { from_logits: true }, { pred: t([Number.NaN, 1, 2, 3], [2, 2]), label })).toEqual({
+      supported: true,
+    });
+    expect(plan('SoftmaxCELoss', { axis: 0 }, { pred: t([Number.NaN, 1, 2, 3], [2, 2]), label }).supported).toBe(true);
+    const rank5 = t([Number.NaN, 1], [1, 1, 1, 1, 2]);
+    expect(plan('SoftmaxCELoss', {}, { pred: rank5, label: t([0], [1, 1, 1, 1]) }).supported).toBe(true);
+    const kl = { pred: t([Number.NaN, 0.5], [1, 2]), label: t([0.5, 0.5], [1, 2]) };
+    expect(plan('KLDivLoss', { from_logits: false }, kl).supported).toBe(false);
+    expect(plan('KLDivLoss', {}, kl).supported).toBe(true);
+    const x2 = t([0, 1, 2, 3], [2, 2]);
+    expect(plan('SDMLLoss', {}, { x1: t([-Infinity, 1, 2, 3], [2, 2]), x2 }).supported).toBe(false);
+    expect(plan('SDMLLoss', {}, { x1: t([3e38, 1, 2, 3], [2, 2]), x2 })).toEqual({ supported: true });
+    expect(plan('L2Loss', {}, { pred: t([Number.NaN], [1, 1]), label: t([0], [1, 1]) })).toEqual({ supported: true });
   });
 });
