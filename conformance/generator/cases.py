@@ -419,6 +419,8 @@ def kl_div_cases():
         Case('int32-label', 'A one-hot int32 label.', lambda r: {'pred': r.log_softmax((4, 3)),
                                                                  'label': np.eye(3, dtype=np.float32)[[0, 2, 1, 1]]},
              int32=('label',)),
+        Case('from-logits-false-batch-7', 'from_logits=False as above at another batch size (one exported model runs both).',
+             lambda r: {'pred': r.normal((7, 5), 2.0), 'label': r.softmax((7, 5))}, {'from_logits': False}),
         Case('error-label-shape', 'A label that does not broadcast against pred.', logp((2, 3), (6,)), error='input'),
         Case('error-axis', 'from_logits=False with an axis beyond pred\'s axes.',
              lambda r: {'pred': r.normal((2, 3)), 'label': r.softmax((2, 3))}, {'from_logits': False, 'axis': 2},

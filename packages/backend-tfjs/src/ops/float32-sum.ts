@@ -13,6 +13,16 @@ import { unaryCustomGrad } from './unary-custom-grad.js';
  * (or NaN, when an Inf of the other sign follows).
  */
 
+/**
+ * tfjs-webgl and tfjs-webgpu take ordinary values only (spec rules/ordinary-values.ts:
+ * their sums cannot overflow), reduce by trees, and a cumsum over 39,150 elements lost the
+ * WebGPU device in headless Chromium: there the plain sum is MXNet's.
+ */
+function onGpu(): boolean {
+  const backend = tf.getBackend();
+  return backend === 'webgl' || backend === 'webgpu';
+}
+
 /** Block length of `blockedSum`: its error grows with about 2 x 128 additions, not n. */
 const BLOCK = 128;
 
@@ -35,6 +45,7 @@ function blockedRowSum(rows: tf.Tensor): tf.Tensor {
 
 /** `sum(x, axes)` as MXNet's float32 sum ends (see above). The gradient is the sum's: dy broadcast. */
 export function float32Sum(x: tf.Tensor, axes: readonly number[], keepDims = false): tf.Tensor {
+  if (onGpu()) return tf.sum(x, [...axes], keepDims);
   const shape = x.shape;
   const reduced = [...axes].sort((a, b) => a - b);
   const kept = shape.map((_, d) => d).filter((d) => !reduced.includes(d));
@@ -56,10 +67,14 @@ export function float32Sum(x: tf.Tensor, axes: readonly number[], keepDims = fal
 
 /**
  * `x` broadcast to `shape` (numpy rules), its gradient summed back by `float32Sum`: the
- * gradient of MXNet's broadcasting operators is such a sum over the broadcast axes.
+ * gradient of MXNet's broadcasting operators is such a sum over the broadcast axes. Only
+ * for an operand of an element-wise operator that would broadcast it anyway.
  */
 export function broadcastTo(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
   if (x.shape.length === shape.length && x.shape.every((n, d) => n === shape[d])) return x;
+  // On a GPU variant the operand is left to the next operator's own broadcasting (the same
+  // numpy rule), whose gradient is tfjs's sum: tfjs has no gradient of a rank-5 tile there.
+  if (onGpu()) return x;
   const source = [...new Array<number>(shape.length - x.shape.length).fill(1), ...x.shape];
   const axes = shape.map((_, d) => d).filter((d) => source[d] === 1 && shape[d] !== 1);
   return unaryCustomGrad((input) => ({
