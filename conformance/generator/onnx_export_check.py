@@ -104,7 +104,8 @@ def main() -> int:
             feeds = {}
             for f in entry['inputs']:
                 if 'values' in f:  # computed on the host by the spec's index rules (export-golden-models.mjs)
-                    feeds[f['name']] = np.asarray(f['values'], dtype=np.int32 if f['dtype'] == 'int32' else np.float32).reshape(f['shape'])
+                    values = [float(v) if isinstance(v, str) else v for v in f['values']]  # '-Infinity', 'NaN'
+                    feeds[f['name']] = np.asarray(values, dtype=np.int32 if f['dtype'] == 'int32' else np.float32).reshape(f['shape'])
                 elif f['source'] == 'headGrad':
                     feeds[f['name']] = decode(c['headGrad'])
                 elif f['source'] == 'scalar':
