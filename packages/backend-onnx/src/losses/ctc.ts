@@ -57,8 +57,9 @@ export function ctcLoss({ ops, inputs, plan, options, prepare, hostInput }: Loss
   const status = hostInput('ctc_status', [N], (call) => hostRules(call).status);
   const table = (name: string, shape: readonly number[], pick: (t: CtcStateTables) => ArrayLike<number>) =>
     hostInput(`ctc_${name}`, shape, (call) => pick(hostRules(call).tables));
-  const index = (name: string, shape: readonly number[], pick: (t: CtcStateTables) => ArrayLike<number>) =>
-    ops.cast(table(name, shape, pick), 'int64');
+  // Index tables are reshaped and expanded as float32 and cast to int64 last: the WebGPU EP
+  // has no int64 Reshape or Expand kernels (they would run on the CPU EP).
+  const asIndex = (v: Value): Value => ops.cast(v, 'int64');
   const steps = new Steps(
     ops,
     S,
@@ -69,12 +70,14 @@ export function ctcLoss({ ops, inputs, plan, options, prepare, hostInput }: Loss
   const forward = ops.untaped(() => {
     const logProb = ops.logSoftmax(timeMajor ? pred : ops.transpose(pred, [1, 0, 2]), 2); // (T, N, C)
     // emission[t, n, s] = logProb[t, n, channel of state s].
-    const channels = ops.expand(
-      ops.reshape(
-        index('channel', [N, S], (t) => t.channel),
-        [1, N, S],
+    const channels = asIndex(
+      ops.expand(
+        ops.reshape(
+          table('channel', [N, S], (t) => t.channel),
+          [1, N, S],
+        ),
+        [T, N, S],
       ),
-      [T, N, S],
     );
     const emissions = gatherElements(ops, logProb, channels, 2);
     // -inf outside alpha's window, whatever the sum there (a NaN of a frame warp-ctc
@@ -159,9 +162,9 @@ export function ctcLoss({ ops, inputs, plan, options, prepare, hostInput }: Loss
         2,
       );
       // logPlus over each channel's states in state order: layer j is the j-th state.
-      const layers = index('layers', [S, N, C], (t) => t.layerIndex);
+      const layers = table('layers', [S, N, C], (t) => t.layerIndex);
       const layer = (j: number) =>
-        gatherElements(ops, padded, ops.expand(ops.slice(layers, 0, j, j + 1), [T, N, C]), 2);
+        gatherElements(ops, padded, asIndex(ops.expand(ops.slice(layers, 0, j, j + 1), [T, N, C])), 2);
       let total = layer(0);
       for (let j = 1; j < S; j++) total = logPlus(ops, layer(j), total);
       const perChannel = total;
