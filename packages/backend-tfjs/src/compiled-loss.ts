@@ -22,7 +22,7 @@ import {
   type Support,
   oneDnnLogSoftmaxSupport,
 } from '@gluon-loss/spec';
-import { MAX_KERNEL_RANK, flattenPlan, planRank } from './flatten.js';
+import { flattenPlan, kernelRank, planRank } from './flatten.js';
 import { applyLossRules } from './loss-rules.js';
 import { ConstantCache, LossCall, asFloat32, type TfjsLoss } from './loss-call.js';
 import { LOSSES } from './loss-table.js';
@@ -41,7 +41,7 @@ export class TfjsCompiledLoss<L extends CanonicalLossName = CanonicalLossName> e
   }
 
   /**
-   * tfjs-cpu runs any rank; the other variants' kernels stop at rank 6 (flatten.ts), so a
+   * tfjs-cpu runs any rank; the other variants' kernels stop at rank 6 or 4 (flatten.ts), so a
    * call that still needs more axes after flattening is refused before it is computed. On
    * every variant, a CosineEmbeddingLoss call with an infinite weight is refused (the
    * spec's cosineFiniteWeights: the class of its result hangs on MXNet's exact rounding).
@@ -59,22 +59,23 @@ export class TfjsCompiledLoss<L extends CanonicalLossName = CanonicalLossName> e
       const ordinary = ordinaryValues(plan, `tfjs-${this.#variant}`);
       if (!ordinary.supported) return ordinary;
     }
-    const rank = planRank(flattenPlan(plan));
-    if (rank <= MAX_KERNEL_RANK) return { supported: true };
+    const maxRank = kernelRank(this.#variant);
+    const rank = planRank(flattenPlan(plan, maxRank));
+    if (rank <= maxRank) return { supported: true };
     return {
       supported: false,
-      reason: `rank ${rank} after flattening: tfjs-${this.#variant} kernels take at most ${MAX_KERNEL_RANK} axes`,
+      reason: `rank ${rank} after flattening: tfjs-${this.#variant} kernels take at most ${maxRank} axes`,
     };
   }
 
   protected async runForward(given: CallPlan<L>): Promise<ForwardResult> {
-    const plan = flattenPlan(given);
+    const plan = flattenPlan(given, kernelRank(this.#variant));
     const [loss] = await this.#run(() => [this.#output(new LossCall(plan, new Map(), this.#constants), plan)]);
     return { loss: loss! };
   }
 
   protected async runForwardBackward(given: CallPlan<L>, headGrad: FloatTensor): Promise<ForwardBackwardResult> {
-    const plan = flattenPlan(given);
+    const plan = flattenPlan(given, kernelRank(this.#variant));
     const names = plan.gradInputs;
     const [loss, ...grads] = await this.#run(() => {
       const tracked = names.map((name) => {

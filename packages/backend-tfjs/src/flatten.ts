@@ -39,11 +39,21 @@ export function planRank(plan: CallPlan): number {
 export const MAX_KERNEL_RANK = 6;
 
 /**
- * The same call on as few axes as its broadcasting allows, when it has more than
- * MAX_KERNEL_RANK (the plan itself otherwise, or when nothing merges).
+ * The most axes a tfjs backend's kernels take: tfjs-cpu any; tfjs-wasm 6; tfjs-webgl and
+ * tfjs-webgpu 4, since their Where (select) and Cumsum stop there ("Where for rank 5 is
+ * not yet supported"), and the MXNet-exact ops (ops/where.ts, ops/float32-sum.ts) use them.
  */
-export function flattenPlan<L extends CanonicalLossName>(plan: CallPlan<L>): CallPlan<L> {
-  if (!FLATTENABLE.has(plan.loss) || planRank(plan) <= MAX_KERNEL_RANK) return plan;
+export function kernelRank(backend: string): number {
+  if (backend === 'cpu') return Infinity;
+  return backend === 'webgl' || backend === 'webgpu' ? 4 : MAX_KERNEL_RANK;
+}
+
+/**
+ * The same call on as few axes as its broadcasting allows, when it has more than `maxRank`
+ * (the plan itself otherwise, or when nothing merges).
+ */
+export function flattenPlan<L extends CanonicalLossName>(plan: CallPlan<L>, maxRank = MAX_KERNEL_RANK): CallPlan<L> {
+  if (!FLATTENABLE.has(plan.loss) || planRank(plan) <= maxRank) return plan;
   const rank = plan.weightedShape.length;
   const align = (s: Shape): number[] => [...new Array<number>(rank - s.length).fill(1), ...s];
   const views = Object.fromEntries(Object.entries(plan.views).map(([name, s]) => [name, align(s)]));

@@ -7,4 +7,4 @@
 export { LOSSES } from './loss-table.js';
 export { applyLossRules } from './loss-rules.js';
 export { ConstantCache, LossCall, type TfjsLoss } from './loss-call.js';
-export { MAX_KERNEL_RANK, flattenPlan, planRank } from './flatten.js';
+export { MAX_KERNEL_RANK, flattenPlan, kernelRank, planRank } from './flatten.js';

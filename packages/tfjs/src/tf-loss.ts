@@ -14,10 +14,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   ConstantCache,
   LossCall,
-  MAX_KERNEL_RANK,
   LOSSES,
   applyLossRules,
   flattenPlan,
+  kernelRank,
   planRank,
 } from '@gluon-loss/backend-tfjs/graphs';
 import {
@@ -130,15 +130,16 @@ function lossFunction<L extends CanonicalLossName>(
   const fn = (...args: Array<tf.Tensor | number | undefined>): tf.Tensor => {
     if (disposed) throw new DisposedError(loss, 'tfjs-ops');
     const { plan: given, tensors } = planTensorCall(loss, parsed, args);
-    // tfjs's wasm, webgl and webgpu kernels stop at 6 axes (XNNPACK returns garbage past
-    // them): the call runs on as few axes as its broadcasts allow (backend-tfjs's rule),
-    // and one that still needs more is refused, never computed wrong.
-    const plan = tf.getBackend() === 'cpu' ? given : flattenPlan(given);
-    if (tf.getBackend() !== 'cpu' && planRank(plan) > MAX_KERNEL_RANK) {
+    // tfjs's wasm kernels stop at 6 axes (XNNPACK returns garbage past them), webgl's and
+    // webgpu's Where and Cumsum at 4: the call runs on as few axes as its broadcasts allow
+    // (backend-tfjs's rule), and one that still needs more is refused, never computed wrong.
+    const maxRank = kernelRank(tf.getBackend());
+    const plan = flattenPlan(given, maxRank);
+    if (planRank(plan) > maxRank) {
       throw new UnsupportedError(
         backendName(),
         loss,
-        `rank ${planRank(plan)} after flattening: tfjs's ${tf.getBackend()} kernels take at most ${MAX_KERNEL_RANK} axes`,
+        `rank ${planRank(plan)} after flattening: tfjs's ${tf.getBackend()} kernels take at most ${maxRank} axes`,
       );
     }
     try {
