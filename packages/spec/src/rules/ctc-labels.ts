@@ -21,6 +21,7 @@
  *   runs 7 steps but keeps the gradient of 6.
  */
 import type { TypedData } from '../tensor.js';
+import { ctcWindows } from './ctc-windows.js';
 
 /** What a CTC call plan's detail holds (packages/spec/src/losses/ctc.ts). */
 export interface CtcDims {
@@ -83,65 +84,6 @@ export function ctcSamples(
     samples.push({ labels, steps, gradientSteps, repeats, fits: labels.length + repeats <= steps });
   }
   return samples;
-}
-
-/**
- * warp-ctc's windows of states for one sample: at step t, alpha is computed for states
- * [alphaStart[t], alphaEnd[t]) and beta (with alpha*beta summed per channel) for
- * [betaStart[t], betaEnd[t]). States outside a window keep -inf (alpha) or the value the
- * in-place beta column held (beta). Extended label: blank, l0, blank, l1, ..., blank.
- */
-function windows(sample: CtcSample): {
-  alphaStart: Int32Array;
-  alphaEnd: Int32Array;
-  betaStart: Int32Array;
-  betaEnd: Int32Array;
-} {
-  const { labels, steps, repeats } = sample;
-  const count = labels.length;
-  const states = 2 * count + 1;
-  const minSteps = count + repeats;
-  // How far the window's start and end move per step: a repeated label needs a blank
-  // between its copies, so it advances one state at a time.
-  const startStep: number[] = [1];
-  const endStep: number[] = [];
-  for (let i = 1; i < count; i++) {
-    if (labels[i - 1] === labels[i]) {
-      startStep.push(1, 1);
-      endStep.push(1, 1);
-    } else {
-      startStep.push(2);
-      endStep.push(2);
-    }
-  }
-  endStep.push(1);
-  const alphaStart = new Int32Array(steps);
-  const alphaEnd = new Int32Array(steps);
-  let start = minSteps - steps < 0 ? 0 : 1;
-  let end = states > 1 ? 2 : 1;
-  for (let t = 0; t < steps; t++) {
-    if (t > 0) {
-      const remain = minSteps - (steps - t);
-      if (remain >= 0) start += startStep[remain]!;
-      if (t <= minSteps) end += endStep[t - 1]!;
-    }
-    alphaStart[t] = start;
-    alphaEnd[t] = end;
-  }
-  const betaStart = new Int32Array(steps);
-  const betaEnd = new Int32Array(steps);
-  start = states > 1 ? states - 2 : 0;
-  end = steps > minSteps ? states : states - 1;
-  for (let t = steps - 1; t >= 0; t--) {
-    if (t < steps - 1) {
-      const remain = minSteps - (steps - t);
-      if (remain >= -1) start -= startStep[remain + 1]!;
-      if (t < minSteps) end -= endStep[t]!;
-    }
-    betaStart[t] = start;
-    betaEnd[t] = end;
-  }
-  return { alphaStart, alphaEnd, betaStart, betaEnd };
 }
 
 /** Where MXNet's CTC output is NaN: per sample for the loss, per pred element for the gradient. */
@@ -214,7 +156,8 @@ function spreadNaN(
   const blank = c - 1;
   const states = 2 * labels.length + 1;
   const ext = Array.from({ length: states }, (_, s) => (s % 2 === 1 ? labels[(s - 1) / 2]! : blank));
-  const w = windows(sample);
+  // warp-ctc's windows over every step (ctc-windows.ts; this sample is one that is computed).
+  const w = ctcWindows({ ...sample, fits: true });
   const alpha = new Uint8Array(states * steps); // NaN flags; outside a window alpha is -inf
   for (let i = w.alphaStart[0]!; i < w.alphaEnd[0]!; i++) alpha[i] = rowNaN[0]!;
   for (let t = 1; t < steps; t++) {
