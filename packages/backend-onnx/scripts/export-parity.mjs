@@ -4,9 +4,8 @@
  * graph every execution provider runs), so three kinds of golden are not held against it
  * (conformance/README.md, "exported ONNX models"):
  *
- * - the calls onnx-node refuses by the spec's rules: CosineEmbeddingLoss under an infinite
- *   sample_weight (cosineFiniteWeights), a NaN or +Inf where MXNet's oneDNN log_softmax is
- *   not the math (oneDnnLogSoftmaxSupport);
+ * - the calls onnx-node refuses by the spec's bitExactOnly: CosineEmbeddingLoss under an
+ *   infinite sample_weight, a NaN or +Inf where MXNet's oneDNN log_softmax is not the math;
  * - a sum MXNet's float32 arithmetic overflows partway (Inf for good) while the exact one
  *   stays finite: somewhere MXNet's value is ±Inf and its float64 reference finite
  *   (onnx-node's float32Sum follows MXNet there);
@@ -15,7 +14,7 @@
  *
  * Used by export-golden-models.mjs (for onnx_export_check.py) and test/export.test.ts.
  */
-import { cosineFiniteWeights, oneDnnLogSoftmaxSupport, parseConfig, planCall } from '@gluon-loss/spec';
+import { bitExactOnly, parseConfig, planCall } from '@gluon-loss/spec';
 
 const LONG_FLOAT32_SUMS = new Set(['KLDivLoss/diff-1-119']);
 
@@ -33,8 +32,7 @@ function overflowsOnlyInFloat32(c) {
 export function heldAgainstExport(c) {
   const plan = planCall(c.loss, parseConfig(c.loss, c.config), c.inputs);
   return (
-    cosineFiniteWeights(plan, 'exportOnnx').supported &&
-    oneDnnLogSoftmaxSupport(plan).supported &&
+    bitExactOnly(plan, 'exportOnnx').supported &&
     !overflowsOnlyInFloat32(c) &&
     !LONG_FLOAT32_SUMS.has(c.name)
   );

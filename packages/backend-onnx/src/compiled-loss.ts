@@ -11,8 +11,7 @@ import type * as ort from 'onnxruntime-common';
 import {
   BackendFailureError,
   CompiledLossBase,
-  oneDnnLogSoftmaxSupport,
-  cosineFiniteWeights,
+  bitExactOnly,
   ordinaryValues,
   tensor,
   type CallPlan,
@@ -82,15 +81,13 @@ export class OnnxCompiledLoss extends CompiledLossBase {
    * The WebGPU EP's shaders do not keep MXNet's special values (`where(x == x, ...)` loses
    * NaN, `Log` of 0 is -88): on onnx-webgpu a call with NaN, infinities, subnormals or huge
    * magnitudes is refused, by the spec's rule, and runs on another backend. On every EP, a
-   * CosineEmbeddingLoss call with an infinite weight is refused (the spec's
-   * cosineFiniteWeights: the class of its result hangs on MXNet's exact rounding).
+   * call whose result class hangs on MXNet's exact rounding (oneDNN's log_softmax on a NaN
+   * or +Inf row, a cosine under an infinite weight) is refused by the spec's bitExactOnly.
    */
   override supportsCall(plan: CallPlan): Support {
-    const finiteWeights = cosineFiniteWeights(plan, this.backend);
-    if (!finiteWeights.supported) return finiteWeights;
-    if (this.backend === 'onnx-webgpu') return ordinaryValues(plan, this.backend);
-    // The graph's log_softmax is the math; where MXNet's oneDNN kernel is not, the call goes to ts.
-    return oneDnnLogSoftmaxSupport(plan);
+    const bitExact = bitExactOnly(plan, this.backend);
+    if (!bitExact.supported) return bitExact;
+    return this.backend === 'onnx-webgpu' ? ordinaryValues(plan, this.backend) : { supported: true };
   }
 
   /** Sessions this compiled loss holds now (one per mode and input signature). */

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   CompiledLossBase,
   DisposedError,
-  cosineFiniteWeights,
+  bitExactOnly,
   ordinaryValues,
   sameShape,
   type CallPlan,
@@ -20,7 +20,6 @@ import {
   type ForwardBackwardResult,
   type ForwardResult,
   type Support,
-  oneDnnLogSoftmaxSupport,
 } from '@gluon-loss/spec';
 import { flattenPlan, kernelRank, planRank } from './flatten.js';
 import { applyLossRules } from './loss-rules.js';
@@ -43,15 +42,13 @@ export class TfjsCompiledLoss<L extends CanonicalLossName = CanonicalLossName> e
   /**
    * tfjs-cpu runs any rank; the other variants' kernels stop at rank 6 or 4 (flatten.ts), so a
    * call that still needs more axes after flattening is refused before it is computed. On
-   * every variant, a CosineEmbeddingLoss call with an infinite weight is refused (the
-   * spec's cosineFiniteWeights: the class of its result hangs on MXNet's exact rounding).
+   * every variant, a call whose result class hangs on MXNet's exact rounding (oneDNN's
+   * log_softmax on a NaN or +Inf row, a cosine under an infinite weight) is refused by the
+   * spec's bitExactOnly: tfjs's log_softmax and sums are the math's.
    */
   override supportsCall(plan: CallPlan<L>): Support {
-    // tfjs's log_softmax is the math; where MXNet's oneDNN kernel is not, the call goes to ts.
-    const oneDnn = oneDnnLogSoftmaxSupport(plan);
-    if (!oneDnn.supported) return oneDnn;
-    const finiteWeights = cosineFiniteWeights(plan, `tfjs-${this.#variant}`);
-    if (!finiteWeights.supported) return finiteWeights;
+    const bitExact = bitExactOnly(plan, `tfjs-${this.#variant}`);
+    if (!bitExact.supported) return bitExact;
     if (this.#variant === 'cpu') return { supported: true };
     // WebGL and WebGPU shaders keep MXNet's special values on their own terms (webgl's
     // relu(-inf) is NaN, its 0/0 is 1): such calls go to a backend that follows MXNet.

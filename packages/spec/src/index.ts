@@ -17,3 +17,4 @@ export * from './lru.js';
 export * from './rules/ordinary-values.js';
 export * from './rules/log-softmax-float32.js';
 export * from './rules/cosine-infinite-weight.js';
+export * from './rules/bit-exact-only.js';

@@ -20,8 +20,7 @@ import {
   CompiledLossBase,
   DisposedError,
   canonicalLossName,
-  oneDnnLogSoftmaxSupport,
-  cosineFiniteWeights,
+  bitExactOnly,
   ordinaryValues,
   parseConfig,
   type Availability,
@@ -67,13 +66,10 @@ class TfjsOpsCompiledLoss<L extends CanonicalLossName> extends CompiledLossBase<
       const ordinary = ordinaryValues(plan, this.backend);
       if (!ordinary.supported) return ordinary;
     }
-    // As backend-tfjs: its log_softmax is the math, not MXNet's oneDNN kernel.
-    const oneDnn = oneDnnLogSoftmaxSupport(plan);
-    if (!oneDnn.supported) return oneDnn;
-    // As backend-tfjs on every variant: an infinite weight on CosineEmbeddingLoss makes the
-    // class of the result hang on MXNet's exact rounding of the cosine.
-    const finiteWeights = cosineFiniteWeights(plan, this.backend);
-    if (!finiteWeights.supported) return finiteWeights;
+    // As backend-tfjs on every variant: where the result's class hangs on MXNet's exact
+    // rounding (oneDNN's log_softmax, the cosine under an infinite weight).
+    const bitExact = bitExactOnly(plan, this.backend);
+    if (!bitExact.supported) return bitExact;
     if (plan.loss !== 'CTCLoss') return { supported: true };
     const pred = plan.tensors.pred!.data;
     for (let i = 0; i < pred.length; i++) {

@@ -1,0 +1,41 @@
+/**
+ * The spec's bitExactOnly: the one rule every backend but ts applies for calls whose result
+ * class hangs on MXNet's exact float32 rounding (both of its kinds, and a call with neither).
+ */
+import { describe, expect, it } from 'vitest';
+import { bitExactOnly, parseConfig, planCall } from '../src/index.js';
+
+const t = (values: number[], shape: number[]) => ({ data: new Float32Array(values), shape });
+
+describe('bitExactOnly', () => {
+  it("refuses a NaN or +Inf on oneDNN's log_softmax path, with log_softmax's reason", () => {
+    const plan = planCall('SoftmaxCELoss', parseConfig('SoftmaxCELoss', {}), {
+      pred: t([Number.NaN, 1, 2, 3], [2, 2]),
+      label: t([0, 1], [2]),
+    });
+    const refused = bitExactOnly(plan, 'wasm-simd');
+    expect(refused.supported).toBe(false);
+    expect(refused.supported ? '' : refused.reason).toMatch(/log_softmax row holds a NaN or an infinity/);
+  });
+
+  it('refuses a CosineEmbeddingLoss under an infinite weight, naming the backend', () => {
+    const vectors = t([0.3, 0.4, 1, 2], [2, 2]);
+    const plan = planCall('CosineEmbeddingLoss', parseConfig('CosineEmbeddingLoss', {}), {
+      input1: vectors,
+      input2: vectors,
+      label: t([1, -1], [2]),
+      sample_weight: t([1, Infinity], [2, 1]),
+    });
+    const refused = bitExactOnly(plan, 'onnx-node');
+    expect(refused.supported ? '' : refused.reason).toMatch(/^sample_weight\[1\] is Infinity: onnx-node /);
+  });
+
+  it('takes special values everywhere else', () => {
+    const plan = planCall('L2Loss', parseConfig('L2Loss', {}), {
+      pred: t([Number.NaN, Infinity], [2]),
+      label: t([-Infinity, 1], [2]),
+      sample_weight: t([Infinity, 1], [2]),
+    });
+    expect(bitExactOnly(plan, 'tfjs-cpu')).toEqual({ supported: true });
+  });
+});
