@@ -31,9 +31,5 @@ function overflowsOnlyInFloat32(c) {
 /** Whether an exported model is held to this golden call case (a decoded GoldenCall). */
 export function heldAgainstExport(c) {
   const plan = planCall(c.loss, parseConfig(c.loss, c.config), c.inputs);
-  return (
-    bitExactOnly(plan, 'exportOnnx').supported &&
-    !overflowsOnlyInFloat32(c) &&
-    !LONG_FLOAT32_SUMS.has(c.name)
-  );
+  return bitExactOnly(plan, 'exportOnnx').supported && !overflowsOnlyInFloat32(c) && !LONG_FLOAT32_SUMS.has(c.name);
 }
