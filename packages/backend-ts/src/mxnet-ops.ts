@@ -5,23 +5,8 @@
  * enough for V8 to inline into those loops.
  */
 
-/**
- * The smallest magnitude float32 rounds to Inf (2^128 - 2^103). A float64 running sum of
- * float32 values that reaches it has overflowed in MXNet's float32 sum. The hot loops
- * write addFloat32 inline, `sum += v; if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *=
- * Infinity;` (NaN fails the test and stays NaN): measured 2x faster than calling it.
- */
-export const FLOAT32_OVERFLOW = 3.4028235677973366e38;
-
-/**
- * `sum + value` as a step of mshadow's float32 sum: once a partial sum overflows it stays
- * ±Inf (the Kahan compensation stops at Inf), even if later terms would bring it back.
- * The float64 sum is otherwise kept: it is at least as accurate as MXNet's compensated one.
- */
-export function addFloat32(sum: number, value: number): number {
-  const s = sum + value;
-  return Math.abs(s) < FLOAT32_OVERFLOW ? s : s * Infinity;
-}
+// mshadow's float32 sum (where a partial sum overflows) is a spec rule, shared with backend-wasm.
+export { FLOAT32_OVERFLOW, addFloat32 } from '@gluon-loss/spec';
 
 /**
  * mshadow's relu: NaN stays NaN, -Inf gives 0. `0.5 * (t + |t|)` is exact and

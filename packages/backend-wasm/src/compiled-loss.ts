@@ -6,6 +6,7 @@
  */
 import {
   BackendFailureError,
+  bitExactOnly,
   CompiledLossBase,
   ordinaryValues,
   type CallPlan,
@@ -31,12 +32,35 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
   }
 
   /**
-   * The kernels' fused float32 paths (vectorized exp/log, sums in float64, no per-step
-   * overflow) agree with MXNet on ordinary values; calls with NaN, infinities, subnormals
-   * or magnitudes beyond 2^24 go to a backend that follows MXNet there (the spec's rule).
+   * Whether this loss's kernel follows MXNet's float32 arithmetic on special values too
+   * (NaN, infinities, subnormals, magnitudes beyond 2^24: its element math keeps them where
+   * MXNet's does, and such a call's reduction runs in MXNet's order, see
+   * `reducesInFloat32Order`). A loss says so once its goldens and the differential tester
+   * show it; until then such calls are refused and go to a backend that follows MXNet
+   * there (the spec's ordinaryValues).
+   */
+  protected get takesSpecialValues(): boolean {
+    return false;
+  }
+
+  /**
+   * Refused: what only a bit-exact model of MXNet reproduces (the spec's bitExactOnly),
+   * and special values in a loss whose kernel is not shown to follow MXNet on them.
    */
   override supportsCall(plan: CallPlan<L>): Support {
-    return ordinaryValues(plan, this.backend);
+    const bitExact = bitExactOnly(plan, this.backend);
+    if (!bitExact.supported) return bitExact;
+    return this.takesSpecialValues ? { supported: true } : ordinaryValues(plan, this.backend);
+  }
+
+  /**
+   * Whether the call's reduction must run in MXNet's float32 order (the weighting's
+   * per-element layout): when it holds special values. The fused layout's float64 sums
+   * agree with MXNet only while no partial sum can overflow float32, which ordinary
+   * values guarantee.
+   */
+  protected reducesInFloat32Order(plan: CallPlan<L>): boolean {
+    return !ordinaryValues(plan, this.backend).supported;
   }
 
   /**

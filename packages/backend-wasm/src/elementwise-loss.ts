@@ -229,21 +229,37 @@ export type KernelChoice<L extends CanonicalLossName> = (plan: CallPlan<L>) => {
   readonly scalars: KernelScalars;
 };
 
+/** How an elementwise loss differs from the others beyond its kernel. */
+export interface ElementwiseOptions {
+  /** The name of the second input: `label` (the default), or `target` for PoissonNLLLoss. */
+  readonly labelName?: string;
+  /** Whether its kernel follows MXNet on special values (WasmCompiledLoss.takesSpecialValues). */
+  readonly specialValues?: boolean;
+}
+
 export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLoss<L> {
-  /** @param labelName the name of the second input: `label`, or `target` for PoissonNLLLoss. */
+  private readonly labelName: string;
+  readonly #specialValues: boolean;
+
   constructor(
     loss: L,
     config: unknown,
     heap: KernelHeap,
     private readonly choose: KernelChoice<L>,
-    private readonly labelName = 'label',
+    options: ElementwiseOptions = {},
   ) {
     super(loss, config, heap);
+    this.labelName = options.labelName ?? 'label';
+    this.#specialValues = options.specialValues ?? false;
+  }
+
+  protected override get takesSpecialValues(): boolean {
+    return this.#specialValues;
   }
 
   protected forwardIn(call: KernelCall, plan: CallPlan<L>): ForwardResult {
     const { kernel, scalars } = this.choose(plan);
-    const weighting = this.weighting.begin(plan);
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
     return {
@@ -253,7 +269,7 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
 
   protected override async forwardInThreaded(call: KernelCall, plan: CallPlan<L>): Promise<ForwardResult> {
     const { kernel, scalars } = this.choose(plan);
-    const weighting = this.weighting.begin(plan);
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
     const accumulators = await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars);
@@ -262,7 +278,7 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
 
   protected forwardBackwardIn(call: KernelCall, plan: CallPlan<L>, headGrad: FloatTensor): ForwardBackwardResult {
     const { kernel, scalars } = this.choose(plan);
-    const weighting = this.weighting.begin(plan);
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
     return this.#result(
@@ -288,7 +304,7 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
     headGrad: FloatTensor,
   ): Promise<ForwardBackwardResult> {
     const { kernel, scalars } = this.choose(plan);
-    const weighting = this.weighting.begin(plan);
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
     const into = operandBuffers(call, this.labelName);

@@ -18,12 +18,19 @@
  *   loop as `weights` (one per element, materialised when it broadcasts): the loop
  *   multiplies each element's loss and G by it, and writes the element's
  *   d(output)/d(sample_weight) = loss * G into the buffer `weightGradTarget()` gives.
- * - per element (sample_weight enlarges the loss, or a loss asks for it): inner = 1 and
- *   one accumulator per element of the unweighted loss; this module then does the
- *   broadcast against sample_weight, the weighting and the reduction itself.
+ * - per element (sample_weight enlarges the loss, a loss asks for it, or the call holds
+ *   special values): inner = 1 and one accumulator per element of the unweighted loss;
+ *   this module then does the broadcast against sample_weight, the weighting and the
+ *   reduction itself, in MXNet's float32 order, as backend-ts does: each weighted
+ *   element is `fround(fround(loss * sw) * w)`, the sum overflows to ±Inf for good once
+ *   a partial sum leaves float32's range (the spec's addFloat32), a mean divides the
+ *   float32 sum by the count; backward G is `fround(fround(head / count) * w)`, times sw
+ *   in float32. So Inf, NaN and overflow land where MXNet's do. The fused layout's
+ *   float64 sums and float64 scale agree with MXNet only on ordinary values: a call
+ *   with others (the spec's ordinaryValues) takes this layout.
  */
 import type { CallPlan, FloatTensor } from '@gluon-loss/spec';
-import { sameShape, sizeOf } from '@gluon-loss/spec';
+import { addFloat32, sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, elementOffsets, gatherBroadcast, sumToSource, type BroadcastMap } from './broadcast.js';
 import { Float32Scratch, Float64Scratch, Int32Scratch } from './scratch.js';
 
@@ -49,8 +56,12 @@ export class LossWeighting implements FusedWalk {
   /** Reduction layout over the weighted shape: block size and output count. */
   #reductionInner = 1;
   #reductionGroups = 1;
-  /** `weight / count` for a mean, `weight` otherwise (1 when MXNet applies none). */
+  /** `weight / count` for a mean, `weight` otherwise (1 when MXNet applies none): the fused layout's scale. */
   #scale = 1;
+  /** MXNet's scalar weight as float32 (1 when it applies none): the per-element layout's. */
+  #weight32 = 1;
+  /** What a mean divides the float32 sum by; 1 for the other reductions. */
+  #count = 1;
   /** sample_weight in the weighted shape, or undefined when the call has none. */
   #sampleWeight: Float32Array | undefined;
   #sampleWeightSize = 0;
@@ -68,12 +79,13 @@ export class LossWeighting implements FusedWalk {
   /**
    * Prepares the layout for one call. `perElement` asks for one accumulator per element
    * of the unweighted loss (losses whose loss elements are not a simple walk over their
-   * inputs: softmax rows, CTC sequences, cosine rows).
+   * inputs: softmax rows, CTC sequences, cosine rows; and any call with special values).
    */
   begin(plan: CallPlan, perElement = false): this {
     const weighted = plan.weightedShape;
     const weightedSize = sizeOf(weighted);
     const weight = plan.appliedWeight ?? 1;
+    this.#weight32 = Math.fround(weight);
     this.#lossSize = sizeOf(plan.lossShape);
     this.#weightedSize = weightedSize;
     this.#outputShape = plan.outputShape;
@@ -84,17 +96,20 @@ export class LossWeighting implements FusedWalk {
         this.#reductionGroups = batch;
         this.#reductionInner = sizeOf(weighted.slice(plan.batchAxis + 1));
         this.#scale = plan.reduction === 'mean' ? (weight * batch) / weightedSize : weight;
+        this.#count = plan.reduction === 'mean' ? weightedSize / batch : 1;
         break;
       }
       case 'mean-all':
         this.#reductionGroups = 1;
         this.#reductionInner = weightedSize;
         this.#scale = weight / weightedSize;
+        this.#count = weightedSize;
         break;
       case 'none':
         this.#reductionGroups = weightedSize;
         this.#reductionInner = 1;
         this.#scale = weight;
+        this.#count = 1;
         break;
     }
     const sampleWeight = plan.tensors.sample_weight;
@@ -143,6 +158,8 @@ export class LossWeighting implements FusedWalk {
       for (let o = 0; o < g.length; o++) g[o] = head[o]! * scale;
       return g;
     }
+    const count = this.#count;
+    const weight = this.#weight32;
     const sampleWeight = this.#sampleWeight;
     const lossOffsets = this.#lossOffsets;
     const inner = this.#reductionInner;
@@ -151,10 +168,10 @@ export class LossWeighting implements FusedWalk {
     if (lossOffsets === null) {
       const g = this.#lossGrad.take(size);
       for (let e = 0, o = 0; e < size;) {
-        const upstream = head[o]! * scale;
+        const upstream = Math.fround(Math.fround(head[o]! / count) * weight);
         const end = e + inner;
         if (sampleWeight === undefined) for (; e < end; e++) g[e] = upstream;
-        else for (; e < end; e++) g[e] = upstream * sampleWeight[e]!;
+        else for (; e < end; e++) g[e] = Math.fround(upstream * sampleWeight[e]!);
         if (++o === groups) o = 0;
       }
       return g;
@@ -162,10 +179,10 @@ export class LossWeighting implements FusedWalk {
     // sample_weight enlarged the loss: each loss element collects from its copies.
     const g = this.#lossGrad.takeZeroed(this.#lossSize);
     for (let e = 0, o = 0; e < size;) {
-      const upstream = head[o]! * scale;
+      const upstream = Math.fround(Math.fround(head[o]! / count) * weight);
       const end = e + inner;
       if (sampleWeight === undefined) for (; e < end; e++) g[lossOffsets[e]!]! += upstream;
-      else for (; e < end; e++) g[lossOffsets[e]!]! += upstream * sampleWeight[e]!;
+      else for (; e < end; e++) g[lossOffsets[e]!]! += Math.fround(upstream * sampleWeight[e]!);
       if (++o === groups) o = 0;
     }
     return g;
@@ -189,6 +206,9 @@ export class LossWeighting implements FusedWalk {
       for (let o = 0; o < out.length; o++) out[o] = accumulators[o]! * scale;
       return { data: out, shape: [...this.#outputShape] };
     }
+    // The unweighted loss per element: weighted and summed here, in MXNet's float32 order.
+    const count = this.#count;
+    const weight = this.#weight32;
     const sums = new Float64Array(out.length);
     const sampleWeight = this.#sampleWeight;
     const lossOffsets = this.#lossOffsets;
@@ -197,18 +217,16 @@ export class LossWeighting implements FusedWalk {
     const size = this.#weightedSize;
     for (let e = 0, o = 0; e < size;) {
       const end = e + inner;
-      let sum = 0;
-      if (lossOffsets === null) {
-        if (sampleWeight === undefined) for (; e < end; e++) sum += accumulators[e]!;
-        else for (; e < end; e++) sum += accumulators[e]! * sampleWeight[e]!;
-      } else {
-        if (sampleWeight === undefined) for (; e < end; e++) sum += accumulators[lossOffsets[e]!]!;
-        else for (; e < end; e++) sum += accumulators[lossOffsets[e]!]! * sampleWeight[e]!;
+      let sum = sums[o]!;
+      for (; e < end; e++) {
+        const loss = Math.fround(accumulators[lossOffsets === null ? e : lossOffsets[e]!]!);
+        const weighted = sampleWeight === undefined ? loss : Math.fround(loss * sampleWeight[e]!);
+        sum = addFloat32(sum, Math.fround(weighted * weight));
       }
-      sums[o]! += sum;
+      sums[o] = sum;
       if (++o === groups) o = 0;
     }
-    for (let i = 0; i < out.length; i++) out[i] = sums[i]! * scale;
+    for (let i = 0; i < out.length; i++) out[i] = Math.fround(sums[i]!) / count;
     return { data: out, shape: [...this.#outputShape] };
   }
 
@@ -231,14 +249,15 @@ export class LossWeighting implements FusedWalk {
       const size = this.#weightedSize;
       full = this.#weightMap === null ? new Float32Array(size) : this.#weightGrad.take(size);
       const lossOffsets = this.#lossOffsets;
-      const scale = this.#scale;
+      const count = this.#count;
+      const weight = this.#weight32;
       const inner = this.#reductionInner;
       const groups = this.#reductionGroups;
       for (let e = 0, o = 0; e < size;) {
-        const upstream = head[o]! * scale;
+        const upstream = Math.fround(Math.fround(head[o]! / count) * weight);
         const end = e + inner;
-        if (lossOffsets === null) for (; e < end; e++) full[e] = upstream * accumulators[e]!;
-        else for (; e < end; e++) full[e] = upstream * accumulators[lossOffsets[e]!]!;
+        if (lossOffsets === null) for (; e < end; e++) full[e] = upstream * Math.fround(accumulators[e]!);
+        else for (; e < end; e++) full[e] = upstream * Math.fround(accumulators[lossOffsets[e]!]!);
         if (++o === groups) o = 0;
       }
     }

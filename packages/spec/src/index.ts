@@ -18,3 +18,4 @@ export * from './rules/ordinary-values.js';
 export * from './rules/log-softmax-float32.js';
 export * from './rules/cosine-infinite-weight.js';
 export * from './rules/bit-exact-only.js';
+export * from './rules/float32-sum.js';

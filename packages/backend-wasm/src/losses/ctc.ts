@@ -32,6 +32,11 @@ export class CTCLoss extends WasmCompiledLoss<'CTCLoss'> {
     super('CTCLoss', config, heap);
   }
 
+  /** The recursion follows warp-ctc's float32 log-space arithmetic, special values included. */
+  protected override get takesSpecialValues(): boolean {
+    return true;
+  }
+
   #run(
     call: KernelCall,
     plan: CallPlan<'CTCLoss'>,

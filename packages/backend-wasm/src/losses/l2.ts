@@ -4,6 +4,6 @@ import { ElementwiseLoss, NO_SCALARS } from '../elementwise-loss.js';
 
 export class L2Loss extends ElementwiseLoss<'L2Loss'> {
   constructor(config: unknown, heap: KernelHeap) {
-    super('L2Loss', config, heap, () => ({ kernel: 'l2', scalars: NO_SCALARS }));
+    super('L2Loss', config, heap, () => ({ kernel: 'l2', scalars: NO_SCALARS }), { specialValues: true });
   }
 }

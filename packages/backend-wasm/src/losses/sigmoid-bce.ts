@@ -77,7 +77,7 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
   }
 
   protected forwardIn(call: KernelCall, plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): ForwardResult {
-    const weighting = this.weighting.begin(plan);
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
     if (plan.tensors.pos_weight === undefined) {
       const { kernel, scalars } = withoutPosWeight(plan);
       const acc = elementwiseForward(
@@ -98,7 +98,7 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
     plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
   ): Promise<ForwardResult> {
     if (plan.tensors.pos_weight !== undefined) return this.forwardIn(call, plan);
-    const weighting = this.weighting.begin(plan);
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
     const { kernel, scalars } = withoutPosWeight(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, 'label');
@@ -111,7 +111,7 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
     plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
     headGrad: FloatTensor,
   ): ForwardBackwardResult {
-    const weighting = this.weighting.begin(plan);
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
     if (plan.tensors.pos_weight === undefined) {
       const { kernel, scalars } = withoutPosWeight(plan);
       const pred = this.input(plan, 'pred');
@@ -137,7 +137,7 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
     headGrad: FloatTensor,
   ): Promise<ForwardBackwardResult> {
     if (plan.tensors.pos_weight !== undefined) return this.forwardBackwardIn(call, plan, headGrad);
-    const weighting = this.weighting.begin(plan);
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
     const { kernel, scalars } = withoutPosWeight(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, 'label');

@@ -4,9 +4,15 @@ import { ElementwiseLoss } from '../elementwise-loss.js';
 
 export class SquaredHingeLoss extends ElementwiseLoss<'SquaredHingeLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
-    super('SquaredHingeLoss', config, heap, (plan) => ({
-      kernel: 'squared_hinge',
-      scalars: [plan.detail.margin, 0, 0, 0, 0],
-    }));
+    super(
+      'SquaredHingeLoss',
+      config,
+      heap,
+      (plan) => ({
+        kernel: 'squared_hinge',
+        scalars: [plan.detail.margin, 0, 0, 0, 0],
+      }),
+      { specialValues: true },
+    );
   }
 }
