@@ -4,6 +4,6 @@ import { ElementwiseLoss, NO_SCALARS } from '../elementwise-loss.js';
 
 export class L1Loss extends ElementwiseLoss<'L1Loss'> {
   constructor(config: unknown, heap: KernelHeap) {
-    super('L1Loss', config, heap, () => ({ kernel: 'l1', scalars: NO_SCALARS }));
+    super('L1Loss', config, heap, () => ({ kernel: 'l1', scalars: NO_SCALARS }), { specialValues: true });
   }
 }

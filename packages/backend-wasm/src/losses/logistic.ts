@@ -7,9 +7,15 @@ import { ElementwiseLoss } from '../elementwise-loss.js';
 
 export class LogisticLoss extends ElementwiseLoss<'LogisticLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
-    super('LogisticLoss', config, heap, (plan) => ({
-      kernel: 'logistic',
-      scalars: [0, 0, 0, 0, plan.detail.signed ? 1 : 0],
-    }));
+    super(
+      'LogisticLoss',
+      config,
+      heap,
+      (plan) => ({
+        kernel: 'logistic',
+        scalars: [0, 0, 0, 0, plan.detail.signed ? 1 : 0],
+      }),
+      { specialValues: true },
+    );
   }
 }
