@@ -7,17 +7,12 @@
  * Chromium's Web Workers: packages/browser/test/wasm-threads-browser.test.ts.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { FloatTensor, ForwardBackwardResult } from '@gluon-loss/spec';
+import { draw, seededRng, type FloatTensor, type ForwardBackwardResult } from '@gluon-loss/spec';
 import { createWasmBackend, THREAD_THRESHOLD, type WasmBackend } from '../src/index.js';
 
+/** Values in [-4, 4) from the spec's seeded generator. */
 function seeded(seed: number, length: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 4294967296) * 8 - 4;
-  }
-  return out;
+  return draw.uniform([length], seededRng(seed), -4, 4).data;
 }
 
 /** Positions where two results' bits differ, over every tensor (a loop: deep equality is slow on 10^6 lanes). */

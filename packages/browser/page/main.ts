@@ -5,7 +5,7 @@
  */
 import { runConformance, unavailableBackend, type ConformanceReport } from '@gluon-loss/conformance';
 import { loadBuiltinBackend, type BackendOptions } from '@gluon-loss/backends';
-import type { Backend, FloatTensor, ForwardBackwardResult } from '@gluon-loss/spec';
+import { draw, seededRng, type Backend, type FloatTensor, type ForwardBackwardResult } from '@gluon-loss/spec';
 import { backendOptions, loadGoldenSuite as loadSuite } from '../src/page-kit.js';
 import type {
   HarnessApi,
@@ -29,14 +29,9 @@ async function loadBackends(names: readonly string[], extra: BackendOptions = {}
 }
 
 /** Uniform values in [-4, 4) from a linear congruential sequence (the Node threads test's). */
+/** Values in [-4, 4) from the spec's seeded generator. */
 function seeded(seed: number, length: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 4294967296) * 8 - 4;
-  }
-  return out;
+  return draw.uniform([length], seededRng(seed), -4, 4).data;
 }
 
 /** Large enough to be spread over the pool (backend-wasm's THREAD_THRESHOLD is 128K elements). */

@@ -71,6 +71,9 @@ export const draw = {
     }
     return t;
   },
+  /** Uniform in [low, high): data whose values only need to be spread out (bit-identity tests). */
+  uniform: (shape: Shape, rng: Rng, low: number, high: number): FloatTensor =>
+    filled(shape, () => low + rng() * (high - low)),
   /** -1 or 1: hinge, logistic (signed) and cosine labels. */
   sign: (shape: Shape, rng: Rng): FloatTensor => filled(shape, () => (rng() < 0.5 ? -1 : 1)),
   /** 0 or 1: binary cross-entropy labels. */
