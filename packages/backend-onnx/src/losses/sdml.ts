@@ -47,7 +47,7 @@ function distanceLogSoftmax(
   { batch, dim }: { readonly batch: number; readonly dim: number },
 ): Value {
   const pairDiff = (): Value => ops.sub(ops.reshape(x1, [batch, 1, dim]), ops.reshape(x2, [1, batch, dim]));
-  const out = ops.untaped(() => ops.logSoftmax(ops.neg(ops.reduceSum(ops.square(pairDiff()), [2])), 1));
+  const out = ops.untaped(() => ops.logSoftmax(ops.neg(ops.sumFloat32(ops.square(pairDiff()), [2])), 1));
   const finite = (v: Value): Value => ops.less(ops.abs(v), Infinity);
   return ops.record([x1, x2], out, (g, needs) => {
     const distanceGrad = ops.reshape(ops.sub(ops.mul(ops.exp(out), ops.reduceSum(g, [1], true)), g), [batch, batch, 1]);
