@@ -16,8 +16,9 @@ import { unaryCustomGrad } from './unary-custom-grad.js';
  * and even in blocks its rounding errors add up: a block of equal terms rounds the same
  * way at every step, so the label gradient of a KLDiv label broadcast over 12,345
  * elements, two such sums of ~18,000 cancelling to -137.4, came out 0.023 (12 ulps of
- * the sums) off MXNet's (golden KLDivLoss/diff-1-119-wasm). There the sum is split first
- * (`splitRowSum`): into parts that add without a rounding, and small remainders.
+ * the sums) off MXNet's (golden KLDivLoss/diff-1-119-wasm). There a row longer than a
+ * block is split first (`splitRowSum`): into parts that add without a rounding, and
+ * small remainders.
  */
 
 /**
@@ -85,21 +86,16 @@ function splitSum(rows: tf.Tensor, sigma: tf.Tensor, spread: number): tf.Tensor 
 
 /**
  * The sum of `rows` (2-D) along its second axis, for a Sum kernel that adds float32 one
- * element after another (tfjs-wasm's), by `splitSum`. When every |x| is below
- * `2^126 / spread` no partial sum can leave float32's range (n * max|x| < 2^124) and
- * sigma is finite: the common case needs no running sum (tfjs-wasm's Cumsum costs as
- * much as the rest of the sum). Otherwise a row whose sigma would overflow is scaled
- * down by a power of two first, and back after (exact but for elements that become
- * subnormal, 2^-200 of its largest one and less), and the running sum decides where it
- * is not finite.
+ * element after another (tfjs-wasm's), by `splitSum`. A row whose sigma would overflow
+ * (|x| from `2^126 / spread`) is scaled down by a power of two first, and back after
+ * (exact but for elements that become subnormal, 2^-200 of its largest one and less).
+ * Nothing is read back (the losses of @gluon-loss/tfjs never read a float tensor), so
+ * the running sum decides where the sum is not finite.
  */
 function splitRowSum(rows: tf.Tensor): tf.Tensor {
   const spread = 2 ** (Math.ceil(Math.log2(rows.shape[1]!)) + 2);
   const largest = tf.max(tf.abs(rows), 1, true);
-  const limit = 2 ** 126 / spread;
-  // A NaN (whether or not the kernel's Max passes it on) fails the comparison or gives NaN, as MXNet's sum does.
-  if (tf.max(largest).dataSync()[0]! < limit) return splitSum(rows, tf.mul(largest, spread), spread);
-  const downscale = tf.where(tf.greaterEqual(largest, limit), tf.scalar(1 / (2 * spread)), tf.scalar(1));
+  const downscale = tf.where(tf.less(largest, 2 ** 126 / spread), tf.scalar(1), tf.scalar(1 / (2 * spread)));
   const scaled = splitSum(tf.mul(rows, downscale), tf.mul(tf.mul(largest, downscale), spread), spread);
   return withRunningSum(rows, tf.div(scaled, downscale));
 }
@@ -117,7 +113,10 @@ export function float32Sum(x: tf.Tensor, axes: readonly number[], keepDims = fal
     const moved = order.every((d, i) => d === i) ? input : tf.transpose(input, order);
     const length = reduced.reduce((n, d) => n * shape[d]!, 1);
     const rows = tf.reshape(moved, [keptShape.reduce((n, m) => n * m, 1), length]);
-    const value = tf.getBackend() === 'wasm' ? splitRowSum(rows) : withRunningSum(rows, blockedRowSum(rows));
+    // A row of one block is tfjs-wasm's own sum (at most 127 roundings): the split's dozen
+    // kernels would cost a small call more than the rest of its loss.
+    const split = tf.getBackend() === 'wasm' && length > BLOCK;
+    const value = split ? splitRowSum(rows) : withRunningSum(rows, blockedRowSum(rows));
     return {
       value: tf.reshape(value, keepDims ? expanded : keptShape),
       gradFunc: (dy) => tf.broadcastTo(tf.reshape(dy, expanded), shape),
