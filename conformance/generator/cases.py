@@ -820,7 +820,7 @@ IEEE_CASES = {
         # float32 sums of ~18,000 over the broadcast (12,345 equal terms each: log_softmax
         # over a size-1 axis is 0), cancelling to ~100; tfjs-wasm's Sum added them in
         # float32, blocked, 12 ulps off. pred's values do not matter.
-        Case('diff-1-119-wasm', "tfjs-wasm: grad label: element 3 [0, 0, 0, 0, 0, 0, 3]: got 54.98779296875, expected 54.97802734375 (float64 54.97828440372541) in the differential's case",
+        Case('diff-1-119-wasm', "tfjs-wasm: grad label: element 3 [0, 0, 0, 0, 0, 0, 3]: got 31.83251953125, expected 31.824707 (float64 31.824692396352475) [fixed rule: |got - mxnet| = 0.00781 > 0.00319]",
              lambda r: {'pred': r.normal((1, 1, 2469, 1, 1, 5, 5), 2.0),
                         'label': f32([0.05140087008476257, 0.5595405101776123, 0.7544252872467041, 0.37065088748931885, 0.5292916297912598]).reshape((1, 1, 1, 1, 1, 1, 5))},
              {'from_logits': False, 'axis': 1}),
