@@ -10,13 +10,15 @@
  *   stays finite: somewhere MXNet's value is ±Inf and its float64 reference finite
  *   (onnx-node's float32Sum follows MXNet there);
  * - gradients summed over tens of thousands of broadcast elements, which onnxruntime's
- *   vectorised float32 ReduceSum gets 1.5e-4 wrong (onnx-node sums them in float64).
+ *   vectorised float32 ReduceSum gets 1.5e-4 wrong, and SDMLLoss distances near 1e4, a
+ *   few float32 ulps off MXNet's compensated sum, which log_softmax turns into 1e-3 of a
+ *   gradient (onnx-node and onnx-wasm sum them in float64).
  *
  * Used by export-golden-models.mjs (for onnx_export_check.py) and test/export.test.ts.
  */
 import { bitExactOnly, parseConfig, planCall } from '@gluon-loss/spec';
 
-const LONG_FLOAT32_SUMS = new Set(['KLDivLoss/diff-1-119']);
+const FLOAT32_SUMS_OFF = new Set(['KLDivLoss/diff-1-119', 'KLDivLoss/diff-1-119-wasm', 'SDMLLoss/diff-1-88']);
 
 function overflowsOnlyInFloat32(c) {
   const pairs = [[c.expectedLoss, c.ref64?.loss]];
@@ -31,5 +33,5 @@ function overflowsOnlyInFloat32(c) {
 /** Whether an exported model is held to this golden call case (a decoded GoldenCall). */
 export function heldAgainstExport(c) {
   const plan = planCall(c.loss, parseConfig(c.loss, c.config), c.inputs);
-  return bitExactOnly(plan, 'exportOnnx').supported && !overflowsOnlyInFloat32(c) && !LONG_FLOAT32_SUMS.has(c.name);
+  return bitExactOnly(plan, 'exportOnnx').supported && !overflowsOnlyInFloat32(c) && !FLOAT32_SUMS_OFF.has(c.name);
 }

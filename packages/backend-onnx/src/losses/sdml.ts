@@ -25,7 +25,10 @@ export function sdmlLoss({ ops, inputs, plan }: LossContext<'SDMLLoss'>): Value 
 
 /**
  * `log_softmax(-d, axis=1)` of the squared distances `d[i][j] = sum_k (x1[i][k] -
- * x2[j][k])^2`, with the gradient MXNet's operators give, term by term: log_softmax's
+ * x2[j][k])^2`, each MXNet's float32 sum (`sumFloat32`: in float64 on the CPU EPs, where
+ * onnxruntime's float32 ReduceSum put a distance near 1e4 a few ulps off MXNet's, and
+ * log_softmax turned that into 1e-3 of a gradient: golden SDMLLoss/diff-1-88), with the
+ * gradient MXNet's operators give, term by term: log_softmax's
  * `dd = -(g - exp(y) * sum(g))`, square's `dd * (2 * diff)`, the broadcast sums over j
  * into x1 and over i (negated) into x2, each a float32 tensor, so Inf and NaN come where
  * MXNet's do.
@@ -47,7 +50,7 @@ function distanceLogSoftmax(
   { batch, dim }: { readonly batch: number; readonly dim: number },
 ): Value {
   const pairDiff = (): Value => ops.sub(ops.reshape(x1, [batch, 1, dim]), ops.reshape(x2, [1, batch, dim]));
-  const out = ops.untaped(() => ops.logSoftmax(ops.neg(ops.reduceSum(ops.square(pairDiff()), [2])), 1));
+  const out = ops.untaped(() => ops.logSoftmax(ops.neg(ops.sumFloat32(ops.square(pairDiff()), [2])), 1));
   const finite = (v: Value): Value => ops.less(ops.abs(v), Infinity);
   return ops.record([x1, x2], out, (g, needs) => {
     const distanceGrad = ops.reshape(ops.sub(ops.mul(ops.exp(out), ops.reduceSum(g, [1], true)), g), [batch, batch, 1]);
