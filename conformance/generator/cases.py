@@ -894,6 +894,19 @@ IEEE_CASES = {
              lambda r: {'pred': f32([[1e-31, 0.0, 2.0]]), 'label': f32([[0.0, 0.0, 0.0]]),
                         'sample_weight': f32([[1e10, 1e10, 1e10]])},
              {'rho': 1e-30}),
+        # Hand-minimized from diff-3-174 and diff-3-419 (seed 3): a sample_weight broadcast over the
+        # loss sums its gradient (head * loss per row; this head gradient is [-0.40, -0.13, 1.63, 0.65,
+        # -0.46, -1.63], then [-0.97, -0.92, 0.14, -0.42, -0.42, -0.92]) in float32 order.
+        Case('ieee-broadcast-weight-gradient-overflows',
+             'wasm-simd: grad sample_weight -5.5e33 where MXNet gives Inf (its float64 sum of 2e38 + 2e38 - 1e38 '
+             '- 3e38 came back into range; MXNet\'s float32 sum stays Inf once 2e38 + 2e38 overflows).',
+             lambda r: {'pred': f32([[0.0], [0.0], [1.2262464e38], [3.0840481e38], [2.1580e38], [1.8425e38]]),
+                        'label': f32([[0.0]] * 6), 'sample_weight': f32([[1.0]])}),
+        Case('ieee-broadcast-weight-gradient-inf-minus-inf',
+             'wasm-simd: grad sample_weight Inf where MXNet gives NaN (-2.9e38 - 2.8e38 overflows to -Inf in '
+             'float32 before the next row\'s +Inf; the float64 sum stayed finite until then).',
+             lambda r: {'pred': f32([[3e38], [3e38], [INF], [0.0], [0.0], [0.0]]), 'label': f32([[0.0]] * 6),
+                        'sample_weight': f32([[1.0]])}),
         Case('ieee-half-inverse-rho-infinite',
              'wasm-simd: grad pred +-0.33 where MXNet gives NaN: rho = 1e-39 makes 0.5/rho Inf in float32, and the '
              'linear branch\'s where sends a 0 into the quadratic one, (0 * Inf) * 2a = NaN. Ordinary inputs.',
