@@ -896,6 +896,30 @@ IEEE_CASES = {
              'gave the branch not taken Inf * 0 = NaN); MXNet sends that branch an exact 0.',
              lambda r: {'pred': f32([[0.0], [1.0], [2.0]]), 'label': f32([[5.0], [1.5], [2.0]]), 'sample_weight': f32([[INF]])},
              {'weight': -2.5, 'batch_axis': 1}),
+        Case('ieee-head-gradient-times-half-inverse-rho-overflows',
+             'wasm-simd: grad pred [3.3e8, -0, 3.3e9] where MXNet gives [Inf, NaN, 3.3e9] (the kernel took 2a * (0.5/rho) '
+             'before G; MXNet\'s square backward takes (G * (0.5/rho)) * 2a, and G * 5e29 overflows first).',
+             lambda r: {'pred': f32([[1e-31, 0.0, 2.0]]), 'label': f32([[0.0, 0.0, 0.0]]),
+                        'sample_weight': f32([[1e10, 1e10, 1e10]])},
+             {'rho': 1e-30}),
+        # Hand-minimized from diff-3-174 and diff-3-419 (seed 3): a sample_weight broadcast over the
+        # loss sums its gradient (head * loss per row; this head gradient is [-0.40, -0.13, 1.63, 0.65,
+        # -0.46, -1.63], then [-0.97, -0.92, 0.14, -0.42, -0.42, -0.92]) in float32 order.
+        Case('ieee-broadcast-weight-gradient-overflows',
+             'wasm-simd: grad sample_weight -5.5e33 where MXNet gives Inf (its float64 sum of 2e38 + 2e38 - 1e38 '
+             '- 3e38 came back into range; MXNet\'s float32 sum stays Inf once 2e38 + 2e38 overflows).',
+             lambda r: {'pred': f32([[0.0], [0.0], [1.2262464e38], [3.0840481e38], [2.1580e38], [1.8425e38]]),
+                        'label': f32([[0.0]] * 6), 'sample_weight': f32([[1.0]])}),
+        Case('ieee-broadcast-weight-gradient-inf-minus-inf',
+             'wasm-simd: grad sample_weight Inf where MXNet gives NaN (-2.9e38 - 2.8e38 overflows to -Inf in '
+             'float32 before the next row\'s +Inf; the float64 sum stayed finite until then).',
+             lambda r: {'pred': f32([[3e38], [3e38], [INF], [0.0], [0.0], [0.0]]), 'label': f32([[0.0]] * 6),
+                        'sample_weight': f32([[1.0]])}),
+        Case('ieee-half-inverse-rho-infinite',
+             'wasm-simd: grad pred +-0.33 where MXNet gives NaN: rho = 1e-39 makes 0.5/rho Inf in float32, and the '
+             'linear branch\'s where sends a 0 into the quadratic one, (0 * Inf) * 2a = NaN. Ordinary inputs.',
+             lambda r: {'pred': f32([[1.0, 0.5, -2.0]]), 'label': f32([[0.0, 0.0, 0.0]])},
+             {'rho': 1e-39}),
     ],
 
     'TripletLoss': [
@@ -1019,6 +1043,16 @@ IEEE_CASES = {
         Case('diff-1-5', 'tfjs-wasm: grad pred off by 0.5 at subnormal logits (the wasm Sign kernel gave 0 for subnormals, '
              'dropping softrelu(-|x|)\'s term).',
              lambda r: {'pred': f32([[1e-40, -1e-41], [2.0, 0.0]]), 'label': f32([[1.0, -1.0], [-1.0, 1.0]])}),
+        Case('ieee-infinite-weight-into-each-term',
+             'wasm-simd: grad pred [Inf, -Inf, -Inf, -Inf] where MXNet gives NaN (the kernel factored G out of '
+             'relu\'(x) - z - sig sign(x); MXNet multiplies G = Inf into each term: Inf - Inf, 0 * Inf).',
+             lambda r: {'pred': f32([[2.0, -2.0, 0.0, 3.0]]), 'label': f32([[0.5, 0.5, 0.3, 1.0]]),
+                        'sample_weight': f32([[INF]])},
+             {'label_format': 'binary'}),
+        Case('ieee-label-gradient-overflows-before-halving',
+             'wasm-simd: grad label -3e38 where MXNet gives -Inf (signed labels: MXNet takes G * pred, 6e38 = Inf, '
+             'before the 1/2 of (label + 1) / 2; the kernel halved pred first).',
+             lambda r: {'pred': f32([[3e38]]), 'label': f32([[1.0]]), 'sample_weight': f32([[2.0]])}),
     ],
     'PoissonNLLLoss': [
         Case('ieee-exp-overflows', 'exp(89) overflows float32: the loss and the gradient are Inf, not 4.4e38 / N.',

@@ -258,6 +258,89 @@ INLINE void units2_backward(const float *x, const float *y, int inner, int group
     walk3_backward(x, y, z, n, inner, groups, w, G, acc, gx, gy, gz, gw, &p, ELEM);                                \
   }
 
+/*
+ * The backward walk of a loss whose gradient must take the head gradient inside its own
+ * float32 products, in MXNet's order (e.g. HuberLoss: `(G * (0.5/rho)) * 2a`, where G * c
+ * can overflow before 2a shrinks it). The element function gets `g` = G * sample_weight
+ * per lane and returns the final gradients; otherwise the walk is walk2_backward's.
+ */
+typedef void (*elem2g_fn)(f32x4 x, f32x4 y, f32x4 g, const params_t *p, f32x4 *loss, f32x4 *gx, f32x4 *gy);
+
+INLINE void walk2g_backward(const float *x, const float *y, int n, int inner, int groups, const float *w,
+                            const float *G, double *acc, float *gx, float *gy, float *gw, const params_t *p,
+                            elem2g_fn f) {
+  int g = 0;
+  const f32x4 one = splat(1.0f);
+  for (int start = 0; start < n; start += inner) {
+    int end = start + inner, e = start;
+    f32x4 gv = splat(G[g]);
+    v128_t lo = wasm_f64x2_splat(0.0), hi = lo;
+    f32x4 l, dx, dy;
+    for (; e + 4 <= end; e += 4) {
+      f32x4 wv = w ? wasm_v128_load(w + e) : one;
+      f(wasm_v128_load(x + e), wasm_v128_load(y + e), wasm_f32x4_mul(gv, wv), p, &l, &dx, &dy);
+      wasm_v128_store(gx + e, dx);
+      wasm_v128_store(gy + e, dy);
+      if (gw) wasm_v128_store(gw + e, wasm_f32x4_mul(l, gv));
+      add_f64(&lo, &hi, w ? wasm_f32x4_mul(l, wv) : l);
+    }
+    double sum = sum_f64(lo, hi);
+    if (e < end) {
+      int k = end - e;
+      f32x4 wv = w ? load_part(w + e, k) : one;
+      f(load_part(x + e, k), load_part(y + e, k), wasm_f32x4_mul(gv, wv), p, &l, &dx, &dy);
+      store_part(gx + e, dx, k);
+      store_part(gy + e, dy, k);
+      if (gw) store_part(gw + e, wasm_f32x4_mul(l, gv), k);
+      sum += sum_part(w ? wasm_f32x4_mul(l, wv) : l, k);
+    }
+    acc[g] += sum;
+    if (++g == groups) g = 0;
+  }
+}
+
+INLINE void units2g_backward(const float *x, const float *y, int inner, int groups, const float *w, const float *G,
+                             double *sums, float *gx, float *gy, float *gw, int u0, int u1, int pieces, int piece,
+                             const params_t *p, elem2g_fn f) {
+  for (int u = u0; u < u1; u++) {
+    int b = u / pieces, q = u % pieces, off = b * inner + q * piece;
+    int len = inner - q * piece < piece ? inner - q * piece : piece;
+    sums[u] = 0.0;
+    walk2g_backward(x + off, y + off, len, len, 1, w ? w + off : 0, G + b % groups, sums + u, gx + off, gy + off,
+                    gw ? gw + off : 0, p, f);
+  }
+}
+
+/*
+ * ELEMENTWISE2's four exports for such a loss: LOSS (an elem2_fn whose derivatives are
+ * unused) for the forward walks, GRAD (an elem2g_fn) for the backward ones.
+ */
+#define ELEMENTWISE2_G(NAME, LOSS, GRAD)                                                                          \
+  EXPORT(NAME##_forward)                                                                                           \
+  (const float *x, const float *y, int n, int inner, int groups, const float *w, double *acc, float a, float b,    \
+   float c, float d, int flag) {                                                                                   \
+    params_t p = {a, b, c, d, flag};                                                                               \
+    walk2_forward(x, y, n, inner, groups, w, acc, &p, LOSS);                                                       \
+  }                                                                                                                \
+  EXPORT(NAME##_backward)                                                                                          \
+  (const float *x, const float *y, int n, int inner, int groups, const float *w, const float *G, double *acc,      \
+   float *gx, float *gy, float *gw, float a, float b, float c, float d, int flag) {                                \
+    params_t p = {a, b, c, d, flag};                                                                               \
+    walk2g_backward(x, y, n, inner, groups, w, G, acc, gx, gy, gw, &p, GRAD);                                      \
+  }                                                                                                                \
+  EXPORT(NAME##_forward_units)                                                                                     \
+  (const float *x, const float *y, int inner, const float *w, double *sums, int u0, int u1, int pieces, int piece, \
+   float a, float b, float c, float d, int flag) {                                                                 \
+    params_t p = {a, b, c, d, flag};                                                                               \
+    units2_forward(x, y, inner, w, sums, u0, u1, pieces, piece, &p, LOSS);                                         \
+  }                                                                                                                \
+  EXPORT(NAME##_backward_units)                                                                                    \
+  (const float *x, const float *y, int inner, int groups, const float *w, const float *G, double *sums, float *gx, \
+   float *gy, float *gw, int u0, int u1, int pieces, int piece, float a, float b, float c, float d, int flag) {    \
+    params_t p = {a, b, c, d, flag};                                                                               \
+    units2g_backward(x, y, inner, groups, w, G, sums, gx, gy, gw, u0, u1, pieces, piece, &p, GRAD);                \
+  }
+
 /* Lane helpers shared by the losses. */
 INLINE f32x4 select_f(v128_t mask, f32x4 yes, f32x4 no) { return wasm_v128_bitselect(yes, no, mask); }
 /* 1.0 where the mask is set, else 0.0. */
@@ -268,5 +351,7 @@ INLINE f32x4 sign_f(f32x4 v) {
 }
 /* relu that keeps NaN (max of SIMD128 propagates it). */
 INLINE f32x4 relu_f(f32x4 v) { return wasm_f32x4_max(v, splat(0.0f)); }
+/* relu's gradient factor as mshadow's relu_grad: 1 where v > 0, 0 elsewhere, NaN at NaN. */
+INLINE f32x4 relu_grad_f(f32x4 v) { return select_f(wasm_f32x4_ne(v, v), v, mask_one(wasm_f32x4_gt(v, splat(0.0f)))); }
 
 #endif
