@@ -1,9 +1,9 @@
 /**
  * SigmoidBinaryCrossEntropyLoss (alias SigmoidBCELoss), MXNet's four formulas
- * (kernels/sigmoid-bce.c; logits without pos_weight is kernels/logistic.c, binary).
- * pos_weight broadcasts against pred and the loss takes the broadcast shape: pred, label
- * and pos_weight are then materialised in the loss shape, one three-operand pass runs,
- * and each gradient is summed back to its input's own shape.
+ * (kernels/sigmoid-bce.c, in MXNet's order of float32 operations, special values
+ * included). pos_weight broadcasts against pred and the loss takes the broadcast shape:
+ * pred, label and pos_weight are then materialised in the loss shape, one three-operand
+ * pass runs, and each gradient is summed back to its input's own shape.
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { sameShape, sizeOf } from '@gluon-loss/spec';
@@ -22,12 +22,12 @@ import {
 } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 
-/** Without pos_weight: the from_sigmoid kernel, or the logits formula, which is LogisticLoss's binary case. */
+/** Without pos_weight: the from_sigmoid kernel or the logits one. */
 function withoutPosWeight(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): {
   kernel: string;
   scalars: typeof NO_SCALARS;
 } {
-  return { kernel: plan.detail.fromSigmoid ? 'bce_probability' : 'logistic', scalars: NO_SCALARS };
+  return { kernel: plan.detail.fromSigmoid ? 'bce_probability' : 'bce_logits', scalars: NO_SCALARS };
 }
 
 interface Operands {
@@ -74,6 +74,11 @@ function toOwnShape(full: Float32Array, map: BroadcastMap | null, ownSize: numbe
 export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBinaryCrossEntropyLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('SigmoidBinaryCrossEntropyLoss', config, heap);
+  }
+
+  /** Each kernel follows MXNet's float32 operations and their order, Inf and NaN included. */
+  protected override get takesSpecialValues(): boolean {
+    return true;
   }
 
   protected forwardIn(call: KernelCall, plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): ForwardResult {
