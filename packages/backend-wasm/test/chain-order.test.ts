@@ -5,7 +5,8 @@
  * (g t) (1/x) overflows at a tiny x where g (t/x) stays finite; SigmoidBCE's pos_weight
  * gradients meet Inf - Inf and 0 * Inf where MXNet's do; from_sigmoid's
  * (g z)(1/p) - (g (1 - z))(1/(1 - p)) cancels to MXNet's float32 digits. Expected
- * values are MXNet's (the golden files); non-finite lanes must match exactly.
+ * values are MXNet's (the golden files); non-finite lanes must match exactly. Then the
+ * gradient of a broadcast operand, summed back as MXNet's float32 sum (src/broadcast.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { readGoldenDir } from '@gluon-loss/golden/node';
@@ -53,4 +54,24 @@ describe('kernels in MXNet float32 order', () => {
       loss.dispose();
     },
   );
+});
+
+describe('the gradient of a broadcast operand', () => {
+  // MXNet 1.9.1: SigmoidBCELoss()(pred, label, None, pos_weight).backward() on these inputs
+  // gives pos_weight.grad [[inf]]: its float32 sum of 3e38 * log 2 over the rows overflows
+  // after two of them, and stays Inf though the third is negative (float64 gives 2.08e38).
+  it("is summed as MXNet's float32 sum, Inf once a partial sum overflows (pos_weight of SigmoidBCE)", async () => {
+    const loss = await createWasmBackend().compile('SigmoidBinaryCrossEntropyLoss', {});
+    const result = await loss.forwardBackward(
+      {
+        pred: { data: new Float32Array([0, 0, 0]), shape: [3, 1] },
+        label: { data: new Float32Array([3e38, 3e38, -3e38]), shape: [3, 1] },
+        pos_weight: { data: new Float32Array([2]), shape: [1, 1] },
+      },
+      { data: new Float32Array([1, 1, 1]), shape: [3] },
+    );
+    expect(Array.from(result.grads.pos_weight!.data)).toEqual([Infinity]);
+    for (const g of result.grads.label!.data) expect(Math.abs(g - 0.69314724)).toBeLessThanOrEqual(1e-5 + 1e-4 * 0.7);
+    loss.dispose();
+  });
 });
