@@ -76,8 +76,9 @@ export function gatherBroadcast(
 
 /**
  * Sums a target-shaped array back onto the source's elements (the gradient of a
- * broadcast), accumulated in float64 with MXNet's float32 overflow (addFloat32: a partial
- * sum that overflows stays ±Inf), then stored into `out` (source-shaped).
+ * broadcast), accumulated in float64 with MXNet's float32 overflow (the spec's
+ * addFloat32: a partial sum past float32's range is ±Inf for good), then stored into
+ * `out` (source-shaped).
  */
 export function sumToSource(
   full: Float32Array | Float64Array,
