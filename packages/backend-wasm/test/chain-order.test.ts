@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { readGoldenDir } from '@gluon-loss/golden/node';
 import type { ExpectedTensor, GoldenCall } from '@gluon-loss/golden';
-import type { FloatTensor } from '@gluon-loss/spec';
+import { UnsupportedError, type FloatTensor } from '@gluon-loss/spec';
 import { createWasmBackend } from '../src/index.js';
 
 const CASE_NAMES = [
@@ -72,6 +72,23 @@ describe('the gradient of a broadcast operand', () => {
     );
     expect(Array.from(result.grads.pos_weight!.data)).toEqual([Infinity]);
     for (const g of result.grads.label!.data) expect(Math.abs(g - 0.69314724)).toBeLessThanOrEqual(1e-5 + 1e-4 * 0.7);
+    loss.dispose();
+  });
+});
+
+describe('SigmoidBCE with a scalar weight of 0', () => {
+  it('refuses a call with special values (UnsupportedError) and runs one without', async () => {
+    const loss = await createWasmBackend().compile('SigmoidBinaryCrossEntropyLoss', { weight: 0 });
+    const label = { data: new Float32Array([0, 1, 0]), shape: [1, 3] };
+    const head = { data: new Float32Array([0.5]), shape: [1] };
+    await expect(
+      loss.forwardBackward({ pred: { data: new Float32Array([Infinity, -1, 1]), shape: [1, 3] }, label }, head),
+    ).rejects.toBeInstanceOf(UnsupportedError);
+    const ordinary = await loss.forwardBackward(
+      { pred: { data: new Float32Array([2, -1, 1]), shape: [1, 3] }, label },
+      head,
+    );
+    expect(Array.from(ordinary.grads.pred!.data)).toEqual([0, 0, 0]);
     loss.dispose();
   });
 });
