@@ -776,6 +776,11 @@ IEEE_CASES = {
         Case('diff-1-3', 'tfjs-wasm: grad pred 1 - z where MXNet gives 0.5 - z at a subnormal logit (the wasm Sign kernel '
              'gave 0 for subnormals, dropping softrelu(-|x|)\'s term).',
              lambda r: {'pred': f32([[1e-40, -1e-41], [2.0, 0.0]]), 'label': f32([[1.0, 0.0], [0.0, 1.0]])}),
+        Case('ieee-infinite-sample-weight-logits',
+             "wasm-simd: grad pred -Inf and Inf where MXNet's G * relu'(x) - G * z - (G * sigmoid) * sign(x) is "
+             'NaN (Inf * 0, Inf - Inf) under an infinite sample_weight: the kernel multiplied G in last.',
+             lambda r: {'pred': f32([[-1.0, 2.0, 0.0]]), 'label': f32([[0.5, 0.5, 1.0]]),
+                        'sample_weight': f32([[INF]])}),
     ],
     'KLDivLoss': [
         Case('ieee-3-18', "ts: grad label: element 157: got -102.4548110961914, expected -Infinity",

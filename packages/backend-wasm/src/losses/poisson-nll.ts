@@ -20,7 +20,7 @@ export class PoissonNLLLoss extends ElementwiseLoss<'PoissonNLLLoss'> {
           scalars: [plan.scalars.epsilon!, 0, 0, 0, (fromLogits ? 1 : 0) | (computeFull ? 2 : 0)],
         };
       },
-      { labelName: 'target' },
+      { labelName: 'target', specialValues: true },
     );
   }
 }
