@@ -3,6 +3,7 @@
  * logp = log_softmax(-d, axis 1), loss[i] = sum_j z_ij (log(z_ij + 1e-12) - logp_ij)
  * against the smoothed identity z (diag on the diagonal, off elsewhere, computed by the
  * caller with MXNet's arithmetic). float32 throughout, as MXNet; `logp` is N*N scratch.
+ * A row's loss sums in float64 with MXNet's float32 overflow (add_float32).
  * Backward: dlogp = -g_i z_ij, through log_softmax, then d = sum of squares.
  */
 #include "rows.h"
@@ -37,7 +38,7 @@ EXPORT(sdml)
     for (int j = 0; j < batch; j++) {
       row[j] = (row[j] - max) - log_sum;
       float z = i == j ? diag : off;
-      sum += (double)(z * ((i == j ? logDiag : logOff) - row[j]));
+      sum = add_float32(sum, z * ((i == j ? logDiag : logOff) - row[j]));
     }
     loss[i] = sum;
   }
@@ -50,18 +51,21 @@ EXPORT(sdml)
     const float *a = x1 + i * dim;
     for (int j = 0; j < batch; j++) {
       float dz = -g * (i == j ? diag : off) - s_exp(logp[i * batch + j]) * sum;
-      /* z = -d: dd = -dz; d(sum of squares) = 2 dd (x1 - x2). */
-      f32x4 dd2 = splat(-2.0f * dz);
+      /* z = -d: dd = -dz; square's backward is dd * (2 * (x1 - x2)), MXNet's order: 2 * diff
+         is a float32 tensor there, Inf past float32's range, where 2 * dd times diff is not. */
+      f32x4 dd = splat(-dz);
       const float *b = x2 + j * dim;
       float *ga = g1 + i * dim, *gb = g2 + j * dim;
       int k = 0;
       for (; k + 4 <= dim; k += 4) {
-        f32x4 t = wasm_f32x4_mul(dd2, wasm_f32x4_sub(wasm_v128_load(a + k), wasm_v128_load(b + k)));
+        f32x4 diff = wasm_f32x4_sub(wasm_v128_load(a + k), wasm_v128_load(b + k));
+        f32x4 t = wasm_f32x4_mul(dd, wasm_f32x4_add(diff, diff));
         wasm_v128_store(ga + k, wasm_f32x4_add(wasm_v128_load(ga + k), t));
         wasm_v128_store(gb + k, wasm_f32x4_sub(wasm_v128_load(gb + k), t));
       }
       for (; k < dim; k++) {
-        float t = -2.0f * dz * (a[k] - b[k]);
+        float diff = a[k] - b[k];
+        float t = -dz * (diff + diff);
         ga[k] += t;
         gb[k] -= t;
       }

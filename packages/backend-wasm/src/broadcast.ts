@@ -8,7 +8,7 @@
  *
  * Only the general paths use this; the common case (no broadcast) never builds a map.
  */
-import { sameShape, sizeOf, type Shape } from '@gluon-loss/spec';
+import { addFloat32, sameShape, sizeOf, type Shape } from '@gluon-loss/spec';
 
 export { sameShape };
 
@@ -76,7 +76,9 @@ export function gatherBroadcast(
 
 /**
  * Sums a target-shaped array back onto the source's elements (the gradient of a
- * broadcast), accumulated in float64, then stored into `out` (source-shaped).
+ * broadcast), accumulated in float64 with MXNet's float32 overflow (the spec's
+ * addFloat32: a partial sum past float32's range is ±Inf for good), then stored into
+ * `out` (source-shaped).
  */
 export function sumToSource(
   full: Float32Array | Float64Array,
@@ -87,11 +89,11 @@ export function sumToSource(
   for (let r = 0, e = 0; r < rowOffsets.length; r++) {
     const base = rowOffsets[r]!;
     if (rowStride === 1) {
-      for (let k = 0; k < rowLength; k++) sums[base + k]! += full[e++]!;
+      for (let k = 0; k < rowLength; k++) sums[base + k] = addFloat32(sums[base + k]!, full[e++]!);
     } else {
-      let rowSum = 0;
-      for (let k = 0; k < rowLength; k++) rowSum += full[e++]!;
-      sums[base]! += rowSum;
+      let rowSum = sums[base]!;
+      for (let k = 0; k < rowLength; k++) rowSum = addFloat32(rowSum, full[e++]!);
+      sums[base] = rowSum;
     }
   }
   out.set(sums);

@@ -15,6 +15,9 @@ import { NO_SCALARS } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 import { axisLayout } from '../layout.js';
 
+/** MXNet's `1e-12` inside the log of the label, a float32 scalar there. */
+const EPS = Math.fround(1e-12);
+
 interface Operands {
   /** pred's log-probabilities in its own shape. */
   readonly ownLogp: number;
@@ -29,6 +32,16 @@ interface Operands {
 export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('KLDivLoss', config, heap);
+  }
+
+  /**
+   * The kernel runs MXNet's chain of float32 operators (kernels/kl-div.c), a call with
+   * special values reduces in MXNet's float32 order, and a broadcast label's gradient
+   * sums its two parts before the log's backward, as MXNet; a oneDNN log_softmax row with
+   * a NaN or +Inf is refused first (bitExactOnly).
+   */
+  protected override get takesSpecialValues(): boolean {
+    return true;
   }
 
   #operands(call: KernelCall, plan: CallPlan<'KLDivLoss'>): Operands {
@@ -86,7 +99,8 @@ export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
     const pw = this.#weights(call);
     const pg = call.putF32(lossGrad);
     const acc = call.zerosF64(weighting.groups);
-    let gLogp = call.outF32(size);
+    const gLogpLoss = call.outF32(size);
+    let gLogp = gLogpLoss;
     const gLabel = call.outF32(size);
     const weightGrad = weighting.weightGradTarget();
     const pgw = weightGrad === null ? 0 : call.outF32(size);
@@ -102,7 +116,11 @@ export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
       gLogp,
       gLabel,
       pgw,
-      ...NO_SCALARS,
+      0,
+      0,
+      0,
+      0,
+      labelMap === null ? 0 : 1,
     );
     if (weightGrad !== null) weightGrad.set(call.f32(pgw, size));
     const accumulators = call.takeF64(acc, weighting.groups);
@@ -124,8 +142,21 @@ export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
     if (labelMap === null) {
       labelGrad = call.takeF32(gLabel, size);
     } else {
-      labelGrad = new Float32Array(plan.tensors.label!.data.length);
-      sumToSource(call.f32(gLabel, size), labelMap, labelGrad);
+      // MXNet's chain with a broadcast label: the product's part `G * diff` (what the
+      // kernel wrote) and the log's incoming gradient `G * label` (= -gLogp) are each summed
+      // (float32) over the broadcast axes, and only then is the latter multiplied by log's
+      // `1 / (label + 1e-12)`: a sum of large `G * label` overflows to Inf where the
+      // per-element quotients would not.
+      const labelData = plan.tensors.label!.data;
+      labelGrad = new Float32Array(labelData.length);
+      const own = new Float64Array(labelData.length);
+      const viaLog = new Float64Array(labelData.length);
+      sumToSource(call.f32(gLabel, size), labelMap, own);
+      sumToSource(call.f32(gLogpLoss, size), labelMap, viaLog);
+      for (let i = 0; i < labelGrad.length; i++) {
+        const inverse = Math.fround(1 / Math.fround(labelData[i]! + EPS));
+        labelGrad[i] = Math.fround(own[i]! + Math.fround(-viaLog[i]! * inverse));
+      }
     }
     return this.result(plan, weighting.output(accumulators), {
       pred: call.takeF32(predGrad, predSize),

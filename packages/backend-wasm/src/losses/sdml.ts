@@ -15,6 +15,15 @@ export class SDMLLoss extends WasmCompiledLoss<'SDMLLoss'> {
     super('SDMLLoss', config, heap);
   }
 
+  /**
+   * The kernel runs MXNet's operators in their order, so an overflow lands where MXNet's
+   * does; a NaN or an infinity in x1 or x2 (a NaN distance, oneDNN's log_softmax rows) is
+   * refused first (bitExactOnly).
+   */
+  protected override get takesSpecialValues(): boolean {
+    return true;
+  }
+
   #run(
     call: KernelCall,
     plan: CallPlan<'SDMLLoss'>,

@@ -31,6 +31,15 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss<'SoftmaxCrossEntro
   }
 
   /**
+   * The kernel runs MXNet's operators in their order (a call with special values sums
+   * its rows in float32 order), so Inf and NaN land where MXNet's do; a oneDNN row with a
+   * NaN or +Inf is refused first (bitExactOnly).
+   */
+  protected override get takesSpecialValues(): boolean {
+    return true;
+  }
+
+  /**
    * Copies a call in and says how to run it: `args(o0, o1)` are the kernel's arguments
    * for rows [o0, o1) of the `outer` rows (every pointer moved to row o0); `finish`
    * reads the loss back. G is 0 (no gradient) forward.
@@ -40,6 +49,7 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss<'SoftmaxCrossEntro
     const pred = this.input(plan, 'pred');
     const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, axis);
     const positions = outer * inner;
+    const ordered = this.reducesInFloat32Order(plan);
     const n = pred.length;
     call.reserveCheck(n * (sparseLabel ? 8 : 16) + positions * 16);
     const px = call.putF32(pred);
@@ -61,6 +71,7 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss<'SoftmaxCrossEntro
         classes,
         inner,
         fromLogits ? 1 : 0,
+        ordered ? 1 : 0,
         at(pg, inner * 4, o0),
         at(loss, inner * 8, o0),
         at(gx, row * 4, o0),
