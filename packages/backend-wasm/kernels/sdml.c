@@ -3,7 +3,8 @@
  * logp = log_softmax(-d, axis 1), loss[i] = sum_j z_ij (log(z_ij + 1e-12) - logp_ij)
  * against the smoothed identity z (diag on the diagonal, off elsewhere, computed by the
  * caller with MXNet's arithmetic). float32 throughout, as MXNet; `logp` is N*N scratch.
- * A row's loss sums in float64 with MXNet's float32 overflow (add_float32).
+ * A row's loss sums in float64 with MXNet's float32 overflow (add_float32). With `wide`
+ * (a call with special values) the backward runs in float64 (sdml_backward_wide).
  * Backward: dlogp = -g_i z_ij, through log_softmax, then d = sum of squares.
  */
 #include "rows.h"
@@ -23,9 +24,45 @@ INLINE float sq_dist(const float *a, const float *b, int dim) {
   return sum;
 }
 
+/* value as a float32 tensor holds it: +-Inf past float32's range (NaN stays NaN). */
+INLINE double float32_range(double value) {
+  return __builtin_fabs(value) < FLOAT32_OVERFLOW ? value : value * __builtin_inf();
+}
+
+/*
+ * The backward of a call with special values, in float64 with float32's overflow (as
+ * backend-ts): with large x the distance gradient is a cancellation (sum_j dd[i][j] is 0
+ * in exact arithmetic) that float32 rounding turns into noise times |x1|, far from both
+ * MXNet's own noise and the float64 result. `wide` is 2 * batch * dim float64 scratch.
+ */
+static void sdml_backward_wide(const float *x1, const float *x2, int batch, int dim, float diag, float off,
+                               const float *G, const float *logp, double *wide, float *g1, float *g2) {
+  double *w1 = wide, *w2 = wide + batch * dim;
+  for (int e = 0; e < batch * dim; e++) w1[e] = w2[e] = 0.0;
+  for (int i = 0; i < batch; i++) {
+    double g = G[i], sum = 0.0;
+    for (int j = 0; j < batch; j++) sum += -(g * (i == j ? diag : off));
+    const float *a = x1 + i * dim;
+    for (int j = 0; j < batch; j++) {
+      double dd = -(-(g * (i == j ? diag : off)) - (double)s_exp(logp[i * batch + j]) * sum);
+      const float *b = x2 + j * dim;
+      double *wa = w1 + i * dim, *wb = w2 + j * dim;
+      for (int k = 0; k < dim; k++) {
+        double term = float32_range(dd * float32_range(2.0 * (double)(a[k] - b[k])));
+        wa[k] = float32_range(wa[k] + term);
+        wb[k] = float32_range(wb[k] - term);
+      }
+    }
+  }
+  for (int e = 0; e < batch * dim; e++) {
+    g1[e] = (float)w1[e];
+    g2[e] = (float)w2[e];
+  }
+}
+
 EXPORT(sdml)
 (const float *x1, const float *x2, int batch, int dim, float diag, float off, const float *G, double *loss,
- float *logp, float *g1, float *g2) {
+ float *logp, float *g1, float *g2, double *wide) {
   float logDiag = s_log(diag + 1e-12f), logOff = s_log(off + 1e-12f);
   for (int i = 0; i < batch; i++) {
     float *row = logp + i * batch;
@@ -43,6 +80,10 @@ EXPORT(sdml)
     loss[i] = sum;
   }
   if (!G) return;
+  if (wide) {
+    sdml_backward_wide(x1, x2, batch, dim, diag, off, G, logp, wide, g1, g2);
+    return;
+  }
   for (int e = 0; e < batch * dim; e++) g1[e] = g2[e] = 0.0f;
   for (int i = 0; i < batch; i++) {
     float g = G[i];
