@@ -5,8 +5,9 @@
  * (label + 1e-12)`, `2 * dd * diff`). Here every element of the loss and the gradients must
  * be of MXNet's class (NaN, +Inf, -Inf or finite), the expected values read from the
  * golden files; their values are the conformance suite's. Also: the broadcast gradient
- * sum overflows as MXNet's float32 sum does, and a oneDNN log_softmax row with a NaN is
- * still refused.
+ * sum overflows as MXNet's float32 sum does, a loss element near 0 under an infinite
+ * weight on oneDNN's path is refused (src/onednn-near-zero.ts), and a oneDNN log_softmax row
+ * with a NaN is still refused.
  */
 import { describe, expect, it } from 'vitest';
 import { readGoldenDir } from '@gluon-loss/golden/node';
@@ -80,6 +81,24 @@ describe('the softmax-row losses', () => {
     // 3e38 + 3e38 leaves float32's range; the -3e38 after it does not bring it back.
     sumToSource(new Float32Array([3e38, 3e38, -3e38]), broadcastMap([1], [3]), out);
     expect(out[0]).toBe(Infinity);
+  });
+
+  it("refuse a loss element near 0 under an infinite sample_weight on oneDNN's path, and compute one clear of 0", async () => {
+    const backend = createWasmBackend();
+    const loss = await backend.compile('SoftmaxCrossEntropyLoss', {});
+    // The differential's SoftmaxCrossEntropyLoss/diff-1-1463 (seed 1), minimized: MXNet's
+    // loss is -Inf (oneDNN's logp of the max is +1.43e-6), the math's 0 * Inf = NaN.
+    const nearZero = {
+      pred: { data: new Float32Array([-Infinity, 2.4043128490448]), shape: [1, 2] },
+      label: { data: new Float32Array([1]), shape: [1] },
+      sample_weight: { data: new Float32Array([Infinity]), shape: [1, 1] },
+    };
+    await expect(loss.forward(nearZero)).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(loss.forward(nearZero)).rejects.toThrow(/infinite weight/);
+    // Label 0: -logp = log(1 + e^-2.4) = 0.087, clear of 0: MXNet gives +Inf.
+    const clear = { ...nearZero, label: { data: new Float32Array([0]), shape: [1] } };
+    expect(Array.from((await loss.forward(clear)).loss.data)).toEqual([Infinity]);
+    await backend.dispose?.();
   });
 
   it('still refuse a oneDNN log_softmax row holding a NaN (bitExactOnly)', async () => {

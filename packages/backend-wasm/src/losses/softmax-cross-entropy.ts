@@ -4,11 +4,19 @@
  * softmax row (kernels/softmax-cross-entropy.c), any axis (rows of stride `inner`). The
  * kernel writes each position's unweighted loss; the weighting rules then run per element.
  */
-import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import {
+  pickIndex,
+  type CallPlan,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type ForwardResult,
+  type Support,
+} from '@gluon-loss/spec';
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import { runSpread, THREAD_THRESHOLD } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 import { axisLayout } from '../layout.js';
+import { mathLogSoftmax, nearZero, oneDnnUnderInfiniteWeight, roundingOf } from '../onednn-near-zero.js';
 
 interface RowsResult {
   readonly loss: Float64Array;
@@ -37,6 +45,33 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss<'SoftmaxCrossEntro
    */
   protected override get takesSpecialValues(): boolean {
     return true;
+  }
+
+  /** Refused besides: a loss element near 0 under an infinite weight on oneDNN's path (onednn-near-zero.ts). */
+  override supportsCall(plan: CallPlan<'SoftmaxCrossEntropyLoss'>): Support {
+    const base = super.supportsCall(plan);
+    if (!base.supported || !oneDnnUnderInfiniteWeight(plan)) return base;
+    const pred = plan.tensors.pred!;
+    const label = plan.tensors.label!.data;
+    const logp = mathLogSoftmax(pred.data as Float32Array, pred.shape, plan.detail.axis);
+    const classes = pred.shape[pred.shape.length - 1]!; // oneDNN's path: the last axis
+    for (let o = 0, base = 0; base < logp.length; o++, base += classes) {
+      let loss = 0;
+      let bound = 0;
+      if (plan.detail.sparseLabel) {
+        const picked = logp[base + pickIndex(label[o]!, classes)]!;
+        loss = -picked;
+        bound = roundingOf(1, picked);
+      } else {
+        for (let c = 0; c < classes; c++) {
+          loss -= logp[base + c]! * label[base + c]!;
+          bound += roundingOf(label[base + c]!, logp[base + c]!);
+        }
+      }
+      const near = nearZero(loss, bound, o);
+      if (!near.supported) return near;
+    }
+    return base;
   }
 
   /**
