@@ -8,7 +8,10 @@
  * under an infinite weight (sample_weight or the scalar weight): a loss element that is 0
  * to within that rounding becomes -Inf, +Inf or NaN (0 * Inf) by oneDNN's last bits. Such
  * a call is refused (the router runs it on backend-ts, which models oneDNN's kernel); a
- * loss element clear of 0 keeps its sign and is computed here.
+ * loss element clear of 0 keeps its sign and is computed here. The same holds for an
+ * infinite dense label (SoftmaxCrossEntropyLoss) beside a log-probability near 0: their
+ * product is ±Inf in MXNet, NaN (Inf * 0) in the math. (An infinite head gradient meets
+ * the same in the label's gradient; the plan does not carry it, so that is not refused.)
  */
 import type { CallPlan, Support } from '@gluon-loss/spec';
 import { usesOneDnnLogSoftmax } from '@gluon-loss/spec';
@@ -18,7 +21,7 @@ import { axisLayout } from './layout.js';
 const ONEDNN_LOG_ERROR = 2e-5;
 const FLOAT32_RELATIVE = 2 ** -22;
 
-function hasInfiniteWeight(plan: CallPlan): boolean {
+export function hasInfiniteWeight(plan: CallPlan): boolean {
   if (Math.abs(plan.appliedWeight ?? 1) === Infinity) return true;
   const data = plan.tensors.sample_weight?.data;
   if (data === undefined) return false;
@@ -31,9 +34,25 @@ function hasInfiniteWeight(plan: CallPlan): boolean {
  * caller checks its loss elements with `nearZero`.
  */
 export function oneDnnUnderInfiniteWeight(plan: CallPlan<'SoftmaxCrossEntropyLoss'> | CallPlan<'KLDivLoss'>): boolean {
+  return onOneDnnPath(plan) && hasInfiniteWeight(plan);
+}
+
+/** MXNet's log_softmax of this call is oneDNN's (see the module comment). */
+export function onOneDnnPath(plan: CallPlan<'SoftmaxCrossEntropyLoss'> | CallPlan<'KLDivLoss'>): boolean {
   const { fromLogits, axis } = plan.detail;
-  const pred = plan.tensors.pred!;
-  return !fromLogits && usesOneDnnLogSoftmax(pred.shape.length, axis) && hasInfiniteWeight(plan);
+  return !fromLogits && usesOneDnnLogSoftmax(plan.tensors.pred!.shape.length, axis);
+}
+
+/** Refused when an infinite label `z` meets a log-probability within oneDNN's rounding of 0. */
+export function infiniteLabelNearZero(z: number, logp: number, index: number): Support {
+  if (Math.abs(z) !== Infinity || Math.abs(logp) >= roundingOf(1, logp)) return { supported: true };
+  return {
+    supported: false,
+    reason:
+      `label[${index}] is ${z} beside a log-probability of ${logp.toPrecision(3)}: MXNet 1.9.1's log_softmax here is ` +
+      "oneDNN's, whose log(1) is -1.43e-6, so the product is ±Infinity where the math's 0 gives NaN " +
+      "(spec rules/log-softmax-float32.ts): this backend's log_softmax gives the math",
+  };
 }
 
 /** log_softmax of pred along `axis` in float64 (the math), as float32. */

@@ -101,6 +101,19 @@ describe('the softmax-row losses', () => {
     await backend.dispose?.();
   });
 
+  it("refuse an infinite dense label beside a log-probability near 0 on oneDNN's path", async () => {
+    const backend = createWasmBackend();
+    const loss = await backend.compile('SoftmaxCrossEntropyLoss', { sparse_label: false });
+    // The differential's SoftmaxCrossEntropyLoss/diff-3-122 (seed 3), minimized: a one-entry
+    // row, MXNet's loss is +Inf (oneDNN's logp is +1.43e-6), the math's -Inf * 0 = NaN.
+    const inputs = {
+      pred: { data: new Float32Array([-0]), shape: [1] },
+      label: { data: new Float32Array([-Infinity]), shape: [1] },
+    };
+    await expect(loss.forward(inputs)).rejects.toThrow(/beside a log-probability/);
+    await backend.dispose?.();
+  });
+
   it('still refuse a oneDNN log_softmax row holding a NaN (bitExactOnly)', async () => {
     const backend = createWasmBackend();
     const loss = await backend.compile('SoftmaxCrossEntropyLoss', {});
