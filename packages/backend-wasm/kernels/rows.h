@@ -12,6 +12,16 @@
 /* max that propagates NaN, one lane. */
 INLINE float max1(float a, float b) { return wasm_f32x4_extract_lane(wasm_f32x4_max(splat(a), splat(b)), 0); }
 
+/* The smallest magnitude float32 rounds to Inf (2^128 - 2^103): the spec's FLOAT32_OVERFLOW. */
+#define FLOAT32_OVERFLOW 3.4028235677973366e38
+
+/* sum + value as one step of MXNet's float32 sum, kept in float64 (the spec's addFloat32):
+   a partial sum that leaves float32's range is +-Inf for good (NaN stays NaN). */
+INLINE double add_float32(double sum, float value) {
+  double s = sum + (double)value;
+  return __builtin_fabs(s) < FLOAT32_OVERFLOW ? s : s * __builtin_inf();
+}
+
 INLINE float hsum(f32x4 v) {
   return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
          (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));

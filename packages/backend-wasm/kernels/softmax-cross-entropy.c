@@ -5,6 +5,13 @@
  * gradient row), the loss, then the gradient scaled in place. The loss of each (outer,
  * inner) position goes to `loss` (float64, unweighted); G (NULL forward) is per position.
  *
+ * `ordered` (a call holding special values) adds every row sum one term at a time, as
+ * MXNet's float32 sums do, so that a partial sum overflows to Inf (and stays there) where
+ * MXNet's does; otherwise four lanes at a time. Each step is MXNet's operator: the
+ * gradient of logp is `-G * label` (or -G at the picked class, 0 elsewhere), and
+ * log_softmax's backward is `dlogp - softmax * sum(dlogp)`, so an intermediate (the sum of
+ * the labels, `softmax - 1`) never overflows or meets an infinite G where MXNet's does not.
+ *
  * A sparse label is cast to int32 toward zero (a value outside int32, or NaN, becomes
  * INT_MIN, as the x86 conversion gives) and clipped into [0, classes - 1]: MXNet's pick.
  */
@@ -16,8 +23,9 @@ INLINE int pick_index(float label, int classes) {
 }
 
 EXPORT(softmax_ce_sparse)
-(const float *x, const float *label, int outer, int classes, int inner, int fromLogits, const float *G,
- double *loss, float *gx) {
+(const float *x, const float *label, int outer, int classes, int inner, int fromLogits, int ordered,
+ const float *G, double *loss, float *gx) {
+  (void)ordered; /* a sparse row has no order-dependent sum: max and the exps' sum are at most `classes` */
   for (int o = 0; o < outer; o++) {
     for (int i = 0; i < inner; i++) {
       int base = o * classes * inner + i, element = o * inner + i;
@@ -38,67 +46,76 @@ EXPORT(softmax_ce_sparse)
       if (G) {
         float g = G[element];
         float et = gx[base + target * inner];
-        /* d/dx_c of -log_softmax(x)[target] = softmax_c - [c == target]. */
-        row_scale(gx + base, classes, inner, g / sum);
-        gx[base + target * inner] = (et / sum - 1.0f) * g;
+        /* dlogp = -g at the target: dx_c = 0 - softmax_c * (-g), and dx_target = -g - softmax_t * (-g)
+           (an infinite g gives NaN there, as in MXNet, not (softmax_t - 1) * g). */
+        float scale = g / sum;
+        row_scale(gx + base, classes, inner, scale);
+        gx[base + target * inner] = et * scale - g;
       }
     }
   }
 }
 
 EXPORT(softmax_ce_dense)
-(const float *x, const float *label, int outer, int classes, int inner, int fromLogits, const float *G,
- double *loss, float *gx, float *glabel) {
+(const float *x, const float *label, int outer, int classes, int inner, int fromLogits, int ordered,
+ const float *G, double *loss, float *gx, float *glabel) {
+  const int vec = inner == 1 && !ordered;
   for (int o = 0; o < outer; o++) {
     for (int i = 0; i < inner; i++) {
       int base = o * classes * inner + i, element = o * inner + i;
       const float *row = x + base, *z = label + base;
-      float shift = 0.0f, sum = 1.0f;
+      float max = 0.0f, logSum = 0.0f, sum = 1.0f;
       if (!fromLogits) {
-        float max = row_max(row, classes, inner);
+        max = row_max(row, classes, inner);
         sum = row_sum_exp(row, classes, inner, max, G ? gx + base : 0);
-        shift = max + s_log(sum);
+        logSum = s_log(sum);
       }
       float g = G ? G[element] : 0.0f;
-      f32x4 dotv = splat(0.0f), zsv = splat(0.0f);
-      float dot = 0.0f, labelSum = 0.0f;
+      /* logp = (x - max) - log(sum), MXNet's order; dot = sum(logp * label); dsum = sum(-g * label). */
+      f32x4 dotv = splat(0.0f), dsv = splat(0.0f);
+      double dot = 0.0;
+      float dsum = 0.0f;
       int c = 0;
-      if (inner == 1) {
-        f32x4 sv = splat(shift), gv = splat(-g);
+      if (vec) {
+        f32x4 mv = splat(max), lv = splat(logSum), gv = splat(-g);
         for (; c + 4 <= classes; c += 4) {
-          f32x4 logp = wasm_f32x4_sub(wasm_v128_load(row + c), sv);
+          f32x4 logp = wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(row + c), mv), lv);
           f32x4 zc = wasm_v128_load(z + c);
           dotv = wasm_f32x4_add(dotv, wasm_f32x4_mul(logp, zc));
-          zsv = wasm_f32x4_add(zsv, zc);
-          if (G) wasm_v128_store(glabel + base + c, wasm_f32x4_mul(logp, gv));
+          if (G) {
+            dsv = wasm_f32x4_add(dsv, wasm_f32x4_mul(gv, zc));
+            wasm_v128_store(glabel + base + c, wasm_f32x4_mul(gv, logp));
+          }
         }
         dot = hsum(dotv);
-        labelSum = hsum(zsv);
+        dsum = hsum(dsv);
       }
       for (; c < classes; c++) {
-        float logp = row[c * inner] - shift, zc = z[c * inner];
-        dot += logp * zc;
-        labelSum += zc;
-        if (G) glabel[base + c * inner] = logp * -g;
+        float logp = (row[c * inner] - max) - logSum, zc = z[c * inner];
+        dot = add_float32(dot, logp * zc);
+        if (G) {
+          dsum += -g * zc;
+          glabel[base + c * inner] = -g * logp;
+        }
       }
       loss[element] = -dot;
       if (!G) continue;
       if (fromLogits) {
-        for (int k = 0; k < classes; k++) gx[base + k * inner] = -z[k * inner] * g;
-      } else {
-        /* log_softmax backward of dlogp = -g label: dx = dlogp - softmax * sum(dlogp). */
-        float scale = (labelSum * g) / sum;
-        int k = 0;
-        if (inner == 1) {
-          f32x4 sv = splat(scale), gv = splat(g);
-          for (; k + 4 <= classes; k += 4) {
-            f32x4 v = wasm_f32x4_sub(wasm_f32x4_mul(wasm_v128_load(gx + base + k), sv),
-                                     wasm_f32x4_mul(wasm_v128_load(z + k), gv));
-            wasm_v128_store(gx + base + k, v);
-          }
-        }
-        for (; k < classes; k++) gx[base + k * inner] = gx[base + k * inner] * scale - z[k * inner] * g;
+        for (int k = 0; k < classes; k++) gx[base + k * inner] = -g * z[k * inner];
+        continue;
       }
+      /* log_softmax backward of dlogp = -g label: dx = dlogp - softmax * dsum, softmax = exp / sum. */
+      float scale = dsum / sum;
+      int k = 0;
+      if (inner == 1) {
+        f32x4 sv = splat(scale), gv = splat(-g);
+        for (; k + 4 <= classes; k += 4) {
+          f32x4 v = wasm_f32x4_sub(wasm_f32x4_mul(gv, wasm_v128_load(z + k)),
+                                   wasm_f32x4_mul(wasm_v128_load(gx + base + k), sv));
+          wasm_v128_store(gx + base + k, v);
+        }
+      }
+      for (; k < classes; k++) gx[base + k * inner] = -g * z[k * inner] - gx[base + k * inner] * scale;
     }
   }
 }
@@ -110,8 +127,9 @@ EXPORT(log_softmax)(const float *x, int outer, int classes, int inner, float *ou
       int base = o * classes * inner + i;
       const float *row = x + base;
       float max = row_max(row, classes, inner);
-      float shift = max + s_log(row_sum_exp(row, classes, inner, max, 0));
-      for (int c = 0; c < classes; c++) out[base + c * inner] = row[c * inner] - shift;
+      float logSum = s_log(row_sum_exp(row, classes, inner, max, 0));
+      /* (x - max) - log(sum), MXNet's order: max + log(sum) loses the log against a large max. */
+      for (int c = 0; c < classes; c++) out[base + c * inner] = (row[c * inner] - max) - logSum;
     }
   }
 }

@@ -7,13 +7,17 @@
  * log_softmax) and label broadcast against each other, they are materialised in the loss
  * shape and the gradients summed back.
  */
-import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult, Support } from '@gluon-loss/spec';
 import { sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '../broadcast.js';
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import { NO_SCALARS } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 import { axisLayout } from '../layout.js';
+import { mathLogSoftmax, nearZero, oneDnnUnderInfiniteWeight, roundingOf } from '../onednn-near-zero.js';
+
+/** MXNet's `1e-12` inside the log of the label, a float32 scalar there. */
+const EPS = Math.fround(1e-12);
 
 interface Operands {
   /** pred's log-probabilities in its own shape. */
@@ -29,6 +33,38 @@ interface Operands {
 export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
   constructor(config: unknown, heap: KernelHeap) {
     super('KLDivLoss', config, heap);
+  }
+
+  /**
+   * The kernel runs MXNet's chain of float32 operators (kernels/kl-div.c), a call with
+   * special values reduces in MXNet's float32 order, and a broadcast label's gradient
+   * sums its two parts before the log's backward, as MXNet; a oneDNN log_softmax row with
+   * a NaN or +Inf is refused first (bitExactOnly).
+   */
+  protected override get takesSpecialValues(): boolean {
+    return true;
+  }
+
+  /** Refused besides: a loss element near 0 under an infinite weight on oneDNN's path (onednn-near-zero.ts). */
+  override supportsCall(plan: CallPlan<'KLDivLoss'>): Support {
+    const base = super.supportsCall(plan);
+    if (!base.supported || !oneDnnUnderInfiniteWeight(plan)) return base;
+    const pred = plan.tensors.pred!;
+    const size = sizeOf(plan.lossShape);
+    let logp: Float32Array = mathLogSoftmax(pred.data as Float32Array, pred.shape, plan.detail.axis);
+    if (!sameShape(pred.shape, plan.lossShape))
+      logp = gatherBroadcast(logp, broadcastMap(pred.shape, plan.lossShape), new Float32Array(size));
+    const labelTensor = plan.tensors.label!;
+    let label: Float32Array = Float32Array.from(labelTensor.data);
+    if (!sameShape(labelTensor.shape, plan.lossShape))
+      label = gatherBroadcast(label, broadcastMap(labelTensor.shape, plan.lossShape), new Float32Array(size));
+    for (let e = 0; e < size; e++) {
+      const z = label[e]!;
+      const logLabel = Math.log(Math.fround(z + EPS));
+      const near = nearZero(z * (logLabel - logp[e]!), roundingOf(z, logp[e]!) + roundingOf(z, logLabel), e);
+      if (!near.supported) return near;
+    }
+    return base;
   }
 
   #operands(call: KernelCall, plan: CallPlan<'KLDivLoss'>): Operands {
@@ -86,7 +122,8 @@ export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
     const pw = this.#weights(call);
     const pg = call.putF32(lossGrad);
     const acc = call.zerosF64(weighting.groups);
-    let gLogp = call.outF32(size);
+    const gLogpLoss = call.outF32(size);
+    let gLogp = gLogpLoss;
     const gLabel = call.outF32(size);
     const weightGrad = weighting.weightGradTarget();
     const pgw = weightGrad === null ? 0 : call.outF32(size);
@@ -102,7 +139,11 @@ export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
       gLogp,
       gLabel,
       pgw,
-      ...NO_SCALARS,
+      0,
+      0,
+      0,
+      0,
+      labelMap === null ? 0 : 1,
     );
     if (weightGrad !== null) weightGrad.set(call.f32(pgw, size));
     const accumulators = call.takeF64(acc, weighting.groups);
@@ -124,8 +165,21 @@ export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
     if (labelMap === null) {
       labelGrad = call.takeF32(gLabel, size);
     } else {
-      labelGrad = new Float32Array(plan.tensors.label!.data.length);
-      sumToSource(call.f32(gLabel, size), labelMap, labelGrad);
+      // MXNet's chain with a broadcast label: the product's part `G * diff` (what the
+      // kernel wrote) and the log's incoming gradient `G * label` (= -gLogp) are each summed
+      // (float32) over the broadcast axes, and only then is the latter multiplied by log's
+      // `1 / (label + 1e-12)`: a sum of large `G * label` overflows to Inf where the
+      // per-element quotients would not.
+      const labelData = plan.tensors.label!.data;
+      labelGrad = new Float32Array(labelData.length);
+      const own = new Float64Array(labelData.length);
+      const viaLog = new Float64Array(labelData.length);
+      sumToSource(call.f32(gLabel, size), labelMap, own);
+      sumToSource(call.f32(gLogpLoss, size), labelMap, viaLog);
+      for (let i = 0; i < labelGrad.length; i++) {
+        const inverse = Math.fround(1 / Math.fround(labelData[i]! + EPS));
+        labelGrad[i] = Math.fround(own[i]! + Math.fround(-viaLog[i]! * inverse));
+      }
     }
     return this.result(plan, weighting.output(accumulators), {
       pred: call.takeF32(predGrad, predSize),

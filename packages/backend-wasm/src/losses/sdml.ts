@@ -15,6 +15,15 @@ export class SDMLLoss extends WasmCompiledLoss<'SDMLLoss'> {
     super('SDMLLoss', config, heap);
   }
 
+  /**
+   * The kernel runs MXNet's operators in their order, so an overflow lands where MXNet's
+   * does; a NaN or an infinity in x1 or x2 (a NaN distance, oneDNN's log_softmax rows) is
+   * refused first (bitExactOnly).
+   */
+  protected override get takesSpecialValues(): boolean {
+    return true;
+  }
+
   #run(
     call: KernelCall,
     plan: CallPlan<'SDMLLoss'>,
@@ -23,7 +32,11 @@ export class SDMLLoss extends WasmCompiledLoss<'SDMLLoss'> {
     const { batch, dim, smoothing } = plan.detail;
     const diagonal = 1 * (1 - smoothing) + (0 * smoothing) / (batch - 1);
     const offDiagonal = 0 * (1 - smoothing) + (1 * smoothing) / (batch - 1);
-    call.reserveCheck(batch * dim * 16 + batch * batch * 4 + batch * 16);
+    // A call with special values sums its distances and runs its backward in float64
+    // (kernels/sdml.c; `wide` is the backward's scratch).
+    const special = this.reducesInFloat32Order(plan);
+    const wide = lossGrad !== null && special;
+    call.reserveCheck(batch * dim * (wide ? 32 : 16) + batch * batch * 4 + batch * (wide ? 24 : 16));
     const p1 = call.putF32(this.input(plan, 'x1'));
     const p2 = call.putF32(this.input(plan, 'x2'));
     const pg = lossGrad === null ? 0 : call.putF32(lossGrad);
@@ -31,7 +44,8 @@ export class SDMLLoss extends WasmCompiledLoss<'SDMLLoss'> {
     const logp = call.outF32(batch * batch);
     const g1 = lossGrad === null ? 0 : call.outF32(batch * dim);
     const g2 = lossGrad === null ? 0 : call.outF32(batch * dim);
-    call.kernel('sdml')(p1, p2, batch, dim, diagonal, offDiagonal, pg, loss, logp, g1, g2);
+    const pw = wide ? call.alloc((2 * batch * dim + batch) * 8) : 0;
+    call.kernel('sdml')(p1, p2, batch, dim, diagonal, offDiagonal, pg, loss, logp, g1, g2, special ? 1 : 0, pw);
     return { loss: call.takeF64(loss, batch), g1, g2 };
   }
 
