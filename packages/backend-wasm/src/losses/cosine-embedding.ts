@@ -4,14 +4,30 @@
  * `(1 - cos) * (label == 1) + max(0, (label == -1) * (cos - margin))`, shape (rows, 1),
  * weighted and returned unreduced; label is reshaped to (-1, 1) and broadcasts against
  * the cosine column. kernels/cosine-embedding.c makes the two passes over the vectors
- * (row statistics, gradients); the per-row scalars are computed here.
+ * (row statistics, gradients); the per-row scalars are computed here, each step rounded
+ * to float32 as MXNet's operators materialise it (backend-ts's order).
  *
- * Gradients follow MXNet's operators: `max(0, v)` sends the gradient to v only when
- * v > 0; `max(prod, 1e-12)` to the norms' product when prod >= 1e-12; the norm's gradient
- * `x / |x|` is 0/0 = NaN for a zero vector, as MXNet's autograd gives.
+ * Gradients follow MXNet's operators: `max(0, v)` sends `g * (0 < v)` to v and
+ * `max(prod, 1e-12)` sends `g * (prod >= 1e-12)` to the norms' product (products, so an
+ * Inf gradient on the untaken side gives NaN); the norm's gradient `x / |x|` is
+ * 0/0 = NaN for a zero vector, as MXNet's autograd gives.
+ *
+ * Two kernels per pass, chosen once per call: ordinary values run the float64 SIMD passes
+ * (exact float32 products summed in float64, within a rounding of MXNet's sums); a call
+ * holding special values runs the float32 passes, MXNet's Kahan dot and mshadow's scaled
+ * nrm2 bit for bit (a float64 dot does not overflow where MXNet's does, and a cosine of
+ * 0.99999994 instead of 1 decides between ±Inf and NaN under an infinite sample_weight).
+ * That exactness is why this loss takes an infinite sample_weight, which the spec's
+ * bitExactOnly refuses for a backend that rounds otherwise.
  */
-import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
-import { sizeOf } from '@gluon-loss/spec';
+import {
+  type CallPlan,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type ForwardResult,
+  type Support,
+  sizeOf,
+} from '@gluon-loss/spec';
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 
@@ -22,7 +38,24 @@ interface RowStats {
   readonly dot: Float64Array;
   readonly normX: Float64Array;
   readonly normY: Float64Array;
+  /** max(|x| * |y|, 1e-12), NaN kept (mshadow's maximum). */
   readonly denom: Float64Array;
+}
+
+/** True for ±Inf only (NaN is not infinite). */
+const isInfinite = (v: number): boolean => v === Infinity || v === -Infinity;
+
+/** mshadow's float32 Kahan sum, one term at a time (the compensation stops at Inf). */
+class KahanSum {
+  sum = 0;
+  #residual = 0;
+
+  add(value: number): void {
+    const term = Math.fround(value - this.#residual);
+    const next = Math.fround(this.sum + term);
+    this.#residual = isInfinite(next) ? 0 : Math.fround(Math.fround(next - this.sum) - term);
+    this.sum = next;
+  }
 }
 
 export class CosineEmbeddingLoss extends WasmCompiledLoss<'CosineEmbeddingLoss'> {
@@ -30,41 +63,75 @@ export class CosineEmbeddingLoss extends WasmCompiledLoss<'CosineEmbeddingLoss'>
     super('CosineEmbeddingLoss', config, heap);
   }
 
-  #stats(call: KernelCall, plan: CallPlan<'CosineEmbeddingLoss'>): { stats: RowStats; px: number; py: number } {
+  /** The float32 passes follow MXNet's sums to the bit (see the module comment). */
+  protected override get takesSpecialValues(): boolean {
+    return true;
+  }
+
+  /**
+   * Every call. The base refuses, for this loss, only the spec's bitExactOnly rule of an
+   * infinite sample_weight (and special values, taken here): such a weight is a special
+   * value, so the call runs the float32 passes, which reproduce MXNet's sums to the bit.
+   */
+  override supportsCall(_plan: CallPlan<'CosineEmbeddingLoss'>): Support {
+    return { supported: true };
+  }
+
+  #stats(
+    call: KernelCall,
+    plan: CallPlan<'CosineEmbeddingLoss'>,
+    exact: boolean,
+  ): { stats: RowStats; px: number; py: number } {
     const { rows, dim } = plan.detail;
     call.reserveCheck(rows * dim * 16 + rows * 64);
     const px = call.putF32(this.input(plan, 'input1'));
     const py = call.putF32(this.input(plan, 'input2'));
-    const pd = call.outF32(rows * 2);
-    const pxx = call.outF32(rows * 2);
-    const pyy = call.outF32(rows * 2);
-    call.kernel('cosine_stats')(px, py, rows, dim, pd, pxx, pyy);
-    const dot = call.takeF64(pd, rows);
-    const normX = call.takeF64(pxx, rows).map(Math.sqrt);
-    const normY = call.takeF64(pyy, rows).map(Math.sqrt);
+    let dot: Float64Array;
+    let normX: Float64Array;
+    let normY: Float64Array;
+    if (exact) {
+      const pd = call.outF32(rows);
+      const pnx = call.outF32(rows);
+      const pny = call.outF32(rows);
+      call.kernel('cosine_stats_f32')(px, py, rows, dim, pd, pnx, pny);
+      dot = Float64Array.from(call.takeF32(pd, rows));
+      normX = Float64Array.from(call.takeF32(pnx, rows));
+      normY = Float64Array.from(call.takeF32(pny, rows));
+    } else {
+      const pd = call.outF32(rows * 2);
+      const pxx = call.outF32(rows * 2);
+      const pyy = call.outF32(rows * 2);
+      call.kernel('cosine_stats')(px, py, rows, dim, pd, pxx, pyy);
+      // The float64 sums rounded to float32 as MXNet's results are.
+      dot = call.takeF64(pd, rows).map(Math.fround);
+      normX = call.takeF64(pxx, rows).map((s) => Math.fround(Math.sqrt(s)));
+      normY = call.takeF64(pyy, rows).map((s) => Math.fround(Math.sqrt(s)));
+    }
     const denom = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
-      const prod = normX[r]! * normY[r]!;
-      denom[r] = prod >= EPS ? prod : EPS;
+      const prod = Math.fround(normX[r]! * normY[r]!);
+      denom[r] = prod >= EPS || prod !== prod ? prod : EPS;
     }
     return { stats: { dot, normX, normY, denom }, px, py };
   }
 
   #loss(plan: CallPlan<'CosineEmbeddingLoss'>, stats: RowStats, label: ArrayLike<number>, loss: Float64Array): void {
     const { rows, margin } = plan.detail;
+    const margin32 = Math.fround(margin);
     for (let q = 0; q < loss.length; q++) {
       const r = rows === 1 ? 0 : q;
       const l = label[label.length === 1 ? 0 : q]!;
-      const cos = stats.dot[r]! / stats.denom[r]!;
-      const hinge = (l === -1 ? 1 : 0) * (cos - margin);
-      loss[q] = (1 - cos) * (l === 1 ? 1 : 0) + (0 > hinge ? 0 : hinge);
+      const cos = Math.fround(stats.dot[r]! / stats.denom[r]!);
+      const hinge = (l === -1 ? 1 : 0) * Math.fround(cos - margin32);
+      loss[q] = Math.fround(Math.fround(1 - cos) * (l === 1 ? 1 : 0) + (0 > hinge ? 0 : hinge));
     }
   }
 
   protected forwardIn(call: KernelCall, plan: CallPlan<'CosineEmbeddingLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
     const loss = weighting.accumulators();
-    this.#loss(plan, this.#stats(call, plan).stats, this.input(plan, 'label'), loss);
+    const { stats } = this.#stats(call, plan, this.reducesInFloat32Order(plan));
+    this.#loss(plan, stats, this.input(plan, 'label'), loss);
     return { loss: weighting.output(loss) };
   }
 
@@ -74,25 +141,40 @@ export class CosineEmbeddingLoss extends WasmCompiledLoss<'CosineEmbeddingLoss'>
     headGrad: FloatTensor,
   ): ForwardBackwardResult {
     const { rows, dim, margin } = plan.detail;
+    const exact = this.reducesInFloat32Order(plan);
     const label = this.input(plan, 'label');
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const loss = weighting.accumulators();
-    const { stats, px, py } = this.#stats(call, plan);
+    const { stats, px, py } = this.#stats(call, plan, exact);
     this.#loss(plan, stats, label, loss);
 
-    // d(loss)/d(cos) per loss row, summed onto the cosine rows it broadcast from.
+    // d(loss)/d(cos): `-(g * similar)` from `1 - cos` plus `g * (0 < v) * dissimilar` from
+    // the hinge. A single cosine row broadcast over many label rows gets each part summed
+    // back by its own broadcast's backward (a Kahan sum), then the two added.
     const cosGrad = new Float64Array(rows);
+    const margin32 = Math.fround(margin);
     const lossRows = sizeOf(plan.lossShape);
+    const pull = new KahanSum();
+    const push = new KahanSum();
     for (let q = 0; q < lossRows; q++) {
       const r = rows === 1 ? 0 : q;
       const l = label[label.length === 1 ? 0 : q]!;
       const g = lossGrad[q]!;
       const isNegative = l === -1 ? 1 : 0;
-      const cos = stats.dot[r]! / stats.denom[r]!;
-      const hinge = isNegative * (cos - margin);
-      cosGrad[r]! += -g * (l === 1 ? 1 : 0) + g * (hinge > 0 ? 1 : 0) * isNegative;
+      const cos = Math.fround(stats.dot[r]! / stats.denom[r]!);
+      const hinge = isNegative * Math.fround(cos - margin32);
+      const pullGrad = g * (l === 1 ? 1 : 0);
+      const pushGrad = g * (hinge > 0 ? 1 : 0) * isNegative;
+      if (rows === lossRows) {
+        cosGrad[r] = Math.fround(-pullGrad + pushGrad);
+      } else {
+        pull.add(pullGrad);
+        push.add(pushGrad);
+      }
     }
+    if (rows !== lossRows) cosGrad[0] = Math.fround(-pull.sum + push.sum);
+
     // Per row: gDot, gNormX, |x|, gNormY, |y| for the kernel's gradient pass.
     const coef = new Float64Array(rows * 5);
     for (let r = 0; r < rows; r++) {
@@ -101,14 +183,17 @@ export class CosineEmbeddingLoss extends WasmCompiledLoss<'CosineEmbeddingLoss'>
       const normX = stats.normX[r]!;
       const normY = stats.normY[r]!;
       const denom = stats.denom[r]!;
-      const gDenom = gCos * (-dot / (denom * denom));
-      const gProd = normX * normY >= EPS ? gDenom : 0;
-      coef.set([gCos / denom, gProd * normY, normX, gProd * normX, normY], r * 5);
+      // div's gradients `G / b` and `G * (-a / b^2)`, each step in float32.
+      const gDot = Math.fround(gCos * Math.fround(1 / denom));
+      const gDenom = Math.fround(gCos * Math.fround(-dot / Math.fround(denom * denom)));
+      // broadcast_maximum's `g * (prod >= 1e-12)`: an Inf or NaN g gives NaN either way.
+      const gProd = gDenom * (Math.fround(normX * normY) >= EPS ? 1 : 0);
+      coef.set([gDot, Math.fround(gProd * normY), normX, Math.fround(gProd * normX), normY], r * 5);
     }
-    const pc = call.putF64(coef);
     const gx = call.outF32(rows * dim);
     const gy = call.outF32(rows * dim);
-    call.kernel('cosine_grad')(px, py, rows, dim, pc, gx, gy);
+    if (exact) call.kernel('cosine_grad_f32')(px, py, rows, dim, call.putF32(coef), gx, gy);
+    else call.kernel('cosine_grad')(px, py, rows, dim, call.putF64(coef), gx, gy);
     return this.result(plan, weighting.output(loss), {
       input1: call.takeF32(gx, rows * dim),
       input2: call.takeF32(gy, rows * dim),
