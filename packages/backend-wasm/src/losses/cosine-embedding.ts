@@ -15,9 +15,10 @@
  * Two kernels per pass, chosen once per call: ordinary values run the float64 SIMD passes
  * (exact float32 products summed in float64, within a rounding of MXNet's sums) with
  * float64 scalars; a call holding special values runs the float32 passes, MXNet's Kahan
- * dot and mshadow's scaled nrm2 bit for bit, with every scalar step rounded to float32 (a float64 dot does not overflow where MXNet's does, and a cosine of
- * 0.99999994 instead of 1 decides between ±Inf and NaN under an infinite sample_weight).
- * That exactness is why this loss takes an infinite sample_weight, which the spec's
+ * dot and mshadow's scaled nrm2 bit for bit, with every scalar step rounded to float32
+ * (a float64 dot does not overflow where MXNet's does, and a cosine of 0.99999994
+ * instead of 1 decides between ±Inf and NaN under an infinite sample_weight). That
+ * exactness is why this loss takes an infinite sample_weight, which the spec's
  * bitExactOnly refuses for a backend that rounds otherwise.
  */
 import {
@@ -50,8 +51,9 @@ const isInfinite = (v: number): boolean => v === Infinity || v === -Infinity;
 /**
  * How the per-row scalars are rounded: each step to float32 as MXNet materialises it
  * (special values, beside the float32 passes), or not at all (ordinary values, beside the
- * float64 passes: float32 coefficients in a float64 pass would leave their rounding in
- * gradients that cancel, such as a single-element row's, where MXNet's own rounding cancels).
+ * float64 passes: float32 coefficients in a float64 pass leave their rounding in gradients
+ * that cancel, such as a single-element row's, where MXNet's own rounding cancels; golden
+ * CosineEmbeddingLoss/diff-1-110).
  */
 type Rounding = (v: number) => number;
 const FLOAT32: Rounding = Math.fround;
