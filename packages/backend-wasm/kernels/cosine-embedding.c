@@ -59,3 +59,72 @@ EXPORT(cosine_grad)(const float *x, const float *y, int rows, int dim, const dou
     }
   }
 }
+
+/*
+ * The same two passes in MXNet's own float32 arithmetic, bit for bit, for a call holding
+ * special values (NaN, ±Inf, overflow; chosen once per call by the caller): there the
+ * class of the result (finite, ±Inf, NaN) hangs on the last bit of MXNet's sums, which
+ * the float64 passes above round otherwise. Scalar and sequential, as MXNet's are.
+ */
+
+/* ±Inf only (NaN is not infinite). */
+INLINE int is_infinite(float v) { return __builtin_fabsf(v) == __builtin_inff(); }
+
+/* mshadow's float32 Kahan sum, one term: the compensation stops once the sum is ±Inf. */
+INLINE void kahan_add(float *sum, float *residual, float value) {
+  float term = value - *residual;
+  float next = *sum + term;
+  *residual = is_infinite(next) ? 0.0f : (next - *sum) - term;
+  *sum = next;
+}
+
+/*
+ * One step of mshadow's nrm2 reducer: `scale` is the largest |v| so far (`scale < |v|` as
+ * mshadow tests it, so a NaN never becomes the scale), `ssq` the sum of squares divided
+ * by scale^2. Zeros are skipped; a NaN makes ssq NaN; the first Inf makes scale Inf and
+ * ssq 1, a second one adds (Inf/Inf)^2 = NaN. The norm is `scale * sqrt(ssq)`.
+ */
+INLINE void nrm2_add(float *ssq, float *scale, float v) {
+  if (v == 0.0f) return;
+  float a = __builtin_fabsf(v);
+  if (*scale < a) {
+    float r = *scale / a;
+    *ssq = 1.0f + (*ssq * r) * r;
+    *scale = a;
+  } else {
+    float r = a / *scale;
+    *ssq = *ssq + r * r;
+  }
+}
+
+/* Per row: the Kahan dot of the float32 products and mshadow's nrm2 of each vector. */
+EXPORT(cosine_stats_f32)(const float *x, const float *y, int rows, int dim, float *dot, float *nx, float *ny) {
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + r * dim, *yr = y + r * dim;
+    float sum = 0.0f, residual = 0.0f, ssqx = 0.0f, scalex = 0.0f, ssqy = 0.0f, scaley = 0.0f;
+    for (int k = 0; k < dim; k++) {
+      kahan_add(&sum, &residual, xr[k] * yr[k]);
+      nrm2_add(&ssqx, &scalex, xr[k]);
+      nrm2_add(&ssqy, &scaley, yr[k]);
+    }
+    dot[r] = sum;
+    nx[r] = scalex * __builtin_sqrtf(ssqx);
+    ny[r] = scaley * __builtin_sqrtf(ssqy);
+  }
+}
+
+/*
+ * coef per row: gDot, gNormX, |x|, gNormY, |y| (five float32 values); each gradient is
+ * MXNet's sum of its two float32 terms, `gDot y + gNormX (x / |x|)`.
+ */
+EXPORT(cosine_grad_f32)(const float *x, const float *y, int rows, int dim, const float *coef, float *gx, float *gy) {
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + r * dim, *yr = y + r * dim;
+    const float *c = coef + 5 * r;
+    float gDot = c[0], gNx = c[1], nx = c[2], gNy = c[3], ny = c[4];
+    for (int k = 0; k < dim; k++) {
+      gx[r * dim + k] = gDot * yr[k] + gNx * (xr[k] / nx);
+      gy[r * dim + k] = gDot * xr[k] + gNy * (yr[k] / ny);
+    }
+  }
+}
