@@ -836,6 +836,13 @@ IEEE_CASES = {
         Case('log-softmax-rank5-loop', "pins the rank rule of log_softmax's oneDNN path (ts passed it before): rank 5 gives all-NaN rows where rank 4 does not",
              lambda r: {'pred': f32([float('inf'), 0.5, -1, 2, float('nan'), 1]).reshape((2,1,1,1,3,)), 'label': f32([1, 2]).reshape((2,1,1,1,))},
              {}),
+        # oneDNN's log of a sum of 1 is 1.43e-6 (not 0): its sign decides what an infinite multiplier makes of it
+        Case('onednn-log-one-dense-label', "a one-entry row's log-probability is oneDNN's 1.4305115e-06, so an infinite dense label gives a loss of -Inf where the math's 0 * Inf is NaN, and a label of 1e6 gives -1.43 where the math gives 0",
+             lambda r: {'pred': f32([0.5, -2.0, 3e38]).reshape((3,1,)), 'label': f32([float('inf'), 1e6, 2.0]).reshape((3,1,))},
+             {'sparse_label': False}),
+        Case('onednn-log-one-inf-weight', "a max whose neighbours' exps underflow has oneDNN's log-probability +1.43e-6, not 0: under an infinite sample_weight the loss is -Inf where the math's 0 * Inf is NaN",
+             lambda r: {'pred': f32([float('-inf'), 2.4043128490448, 0.0, 200.0]).reshape((2,2,)), 'label': f32([1, 1]).reshape((2,)), 'sample_weight': f32([float('inf'), 1.0]).reshape((2,1,))},
+             {}),
         Case('log-softmax-rank4-onednn', "ts: loss [NaN, NaN] and an all-NaN grad pred; MXNet's oneDNN kernel at rank 4 gives loss [Inf, 89.72284], grad pred [Inf, -1, 0, 0, Inf, -1]",
              lambda r: {'pred': f32([float('inf'), 0.5, -1, 2, float('nan'), 1]).reshape((2,1,1,3,)), 'label': f32([1, 2]).reshape((2,1,1,))},
              {}),

@@ -2,7 +2,6 @@
  * LogisticLoss: relu(x) - x z + softrelu(-|x|), z = (label + 1) / 2 (signed, flag = 1)
  * or label (binary). Gradients follow MXNet's chain rule term by term: relu'(0) = 0 and
  * abs'(0) = 0, so d/dx at 0 is -z; softrelu's gradient is e / (1 + e), e = exp(-|x|).
- * SigmoidBCE's logits formula without pos_weight is the binary case of this kernel.
  *
  * The head gradient g enters each term's product as in MXNet's backward (g relu'(x) -
  * g z - (g sig) sign(x), and -(g x) / 2): with an infinite g, Inf - Inf and 0 * Inf give

@@ -18,9 +18,6 @@
 
 #define EPS 1e-12f
 
-/* mshadow's relu_grad: 1 where v > 0, 0 elsewhere, NaN at NaN. */
-INLINE f32x4 relu_grad_f(f32x4 v) { return select_f(wasm_f32x4_ne(v, v), v, mask_one(wasm_f32x4_gt(v, splat(0.0f)))); }
-
 INLINE void logits_elem(f32x4 x, f32x4 z, f32x4 g, const params_t *unused, f32x4 *loss, f32x4 *dx, f32x4 *dz) {
   (void)unused;
   f32x4 one = splat(1.0f);

@@ -7,14 +7,13 @@
  * log_softmax) and label broadcast against each other, they are materialised in the loss
  * shape and the gradients summed back.
  */
-import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult, Support } from '@gluon-loss/spec';
+import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '../broadcast.js';
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import { NO_SCALARS } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 import { axisLayout } from '../layout.js';
-import { mathLogSoftmax, nearZero, oneDnnUnderInfiniteWeight, roundingOf } from '../onednn-near-zero.js';
 
 /** MXNet's `1e-12` inside the log of the label, a float32 scalar there. */
 const EPS = Math.fround(1e-12);
@@ -43,28 +42,6 @@ export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
    */
   protected override get takesSpecialValues(): boolean {
     return true;
-  }
-
-  /** Refused besides: a loss element near 0 under an infinite weight on oneDNN's path (onednn-near-zero.ts). */
-  override supportsCall(plan: CallPlan<'KLDivLoss'>): Support {
-    const base = super.supportsCall(plan);
-    if (!base.supported || !oneDnnUnderInfiniteWeight(plan)) return base;
-    const pred = plan.tensors.pred!;
-    const size = sizeOf(plan.lossShape);
-    let logp: Float32Array = mathLogSoftmax(pred.data as Float32Array, pred.shape, plan.detail.axis);
-    if (!sameShape(pred.shape, plan.lossShape))
-      logp = gatherBroadcast(logp, broadcastMap(pred.shape, plan.lossShape), new Float32Array(size));
-    const labelTensor = plan.tensors.label!;
-    let label: Float32Array = Float32Array.from(labelTensor.data);
-    if (!sameShape(labelTensor.shape, plan.lossShape))
-      label = gatherBroadcast(label, broadcastMap(labelTensor.shape, plan.lossShape), new Float32Array(size));
-    for (let e = 0; e < size; e++) {
-      const z = label[e]!;
-      const logLabel = Math.log(Math.fround(z + EPS));
-      const near = nearZero(z * (logLabel - logp[e]!), roundingOf(z, logp[e]!) + roundingOf(z, logLabel), e);
-      if (!near.supported) return near;
-    }
-    return base;
   }
 
   #operands(call: KernelCall, plan: CallPlan<'KLDivLoss'>): Operands {

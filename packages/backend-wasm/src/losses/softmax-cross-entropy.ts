@@ -4,26 +4,11 @@
  * softmax row (kernels/softmax-cross-entropy.c), any axis (rows of stride `inner`). The
  * kernel writes each position's unweighted loss; the weighting rules then run per element.
  */
-import {
-  pickIndex,
-  type CallPlan,
-  type FloatTensor,
-  type ForwardBackwardResult,
-  type ForwardResult,
-  type Support,
-} from '@gluon-loss/spec';
+import { type CallPlan, type FloatTensor, type ForwardBackwardResult, type ForwardResult } from '@gluon-loss/spec';
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import { runSpread, THREAD_THRESHOLD } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 import { axisLayout } from '../layout.js';
-import {
-  hasInfiniteWeight,
-  infiniteLabelNearZero,
-  mathLogSoftmax,
-  nearZero,
-  onOneDnnPath,
-  roundingOf,
-} from '../onednn-near-zero.js';
 
 interface RowsResult {
   readonly loss: Float64Array;
@@ -52,41 +37,6 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss<'SoftmaxCrossEntro
    */
   protected override get takesSpecialValues(): boolean {
     return true;
-  }
-
-  /**
-   * Refused besides, on oneDNN's path: a loss element near 0 under an infinite weight, and
-   * an infinite dense label beside a log-probability near 0 (onednn-near-zero.ts).
-   */
-  override supportsCall(plan: CallPlan<'SoftmaxCrossEntropyLoss'>): Support {
-    const base = super.supportsCall(plan);
-    if (!base.supported || !onOneDnnPath(plan)) return base;
-    const label = plan.tensors.label!.data;
-    const weighted = hasInfiniteWeight(plan);
-    if (!weighted && (plan.detail.sparseLabel || !label.some((z) => Math.abs(z) === Infinity))) return base;
-    const pred = plan.tensors.pred!;
-    const logp = mathLogSoftmax(pred.data as Float32Array, pred.shape, plan.detail.axis);
-    const classes = pred.shape[pred.shape.length - 1]!; // oneDNN's path: the last axis
-    for (let o = 0, base = 0; base < logp.length; o++, base += classes) {
-      let loss = 0;
-      let bound = 0;
-      if (plan.detail.sparseLabel) {
-        const picked = logp[base + pickIndex(label[o]!, classes)]!;
-        loss = -picked;
-        bound = roundingOf(1, picked);
-      } else {
-        for (let c = 0; c < classes; c++) {
-          const inf = infiniteLabelNearZero(label[base + c]!, logp[base + c]!, base + c);
-          if (!inf.supported) return inf;
-          loss -= logp[base + c]! * label[base + c]!;
-          bound += roundingOf(label[base + c]!, logp[base + c]!);
-        }
-      }
-      if (!weighted) continue;
-      const near = nearZero(loss, bound, o);
-      if (!near.supported) return near;
-    }
-    return base;
   }
 
   /**

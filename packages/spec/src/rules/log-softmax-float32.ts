@@ -301,14 +301,38 @@ function holdsNanOrInf(data: ArrayLike<number>, infinities: 'positive' | 'both')
   return false;
 }
 
+/** Whether the call multiplies its log-probabilities by something infinite (see oneDnnLogSoftmaxSupport). */
+function infiniteMultiplier(plan: CallPlan): string | undefined {
+  if (Math.abs(plan.appliedWeight ?? 1) === Infinity) return `the weight is ${plan.appliedWeight}`;
+  const weights = plan.tensors.sample_weight?.data;
+  if (weights !== undefined) {
+    for (let i = 0; i < weights.length; i++) {
+      if (Math.abs(weights[i]!) === Infinity) return `sample_weight[${i}] is ${weights[i]}`;
+    }
+  }
+  const dense = plan.loss === 'SoftmaxCrossEntropyLoss' && !(plan.detail as { sparseLabel: boolean }).sparseLabel;
+  if (dense) {
+    const label = plan.tensors.label!.data;
+    for (let i = 0; i < label.length; i++) if (Math.abs(label[i]!) === Infinity) return `label[${i}] is ${label[i]}`;
+  }
+  return undefined;
+}
+
 /**
  * Whether a call's answer is decided by oneDNN's lanes and approximations rather than by
  * the math: a loss that takes MXNet's float32 log_softmax on oneDNN's path, with a row
  * holding a NaN or +Inf. There MXNet keeps the row's other entries finite or -Inf (and
- * its float64 run, like the math, gives NaN). Without one the two agree to rounding.
+ * its float64 run, like the math, gives NaN). Without one the two agree to rounding, and
+ * that rounding is large near 0 (oneDNN's log of a sum of 1 is 1.43e-6, so a one-entry
+ * row, or a max whose neighbours' exps underflow, has logp 1.43e-6, not 0): multiplied by
+ * something infinite (a weight, a sample_weight, SoftmaxCE's dense label) a loss element
+ * near 0 is ±Inf or NaN (0 * Inf) by oneDNN's last bits (goldens
+ * SoftmaxCrossEntropyLoss/onednn-log-one-*), so such calls are refused too.
  *
  * - SoftmaxCrossEntropyLoss and KLDivLoss, not from_logits: `pred` of rank 1-4, softmax
- *   over its last axis (`usesOneDnnLogSoftmax`), holding a NaN or +Inf.
+ *   over its last axis (`usesOneDnnLogSoftmax`), holding a NaN or +Inf, or an infinite
+ *   multiplier (the scalar weight, sample_weight, SoftmaxCE's dense label; KLDiv's label
+ *   is not one: `z * (log(z) - logp)` is Inf or NaN at an infinite z whatever logp).
  * - SDMLLoss: always oneDNN's path (N x N distances, the last axis); a NaN distance comes
  *   from a NaN or an infinity in x1 or x2 (Inf - Inf), so a call with one is refused.
  *
@@ -324,7 +348,16 @@ export function oneDnnLogSoftmaxSupport(plan: CallPlan): Support {
     const detail = plan.detail as { readonly fromLogits: boolean; readonly axis: number };
     const pred = plan.tensors.pred!;
     if (detail.fromLogits || !usesOneDnnLogSoftmax(pred.shape.length, detail.axis)) return { supported: true };
-    return holdsNanOrInf(pred.data, 'positive') ? { supported: false, reason } : { supported: true };
+    if (holdsNanOrInf(pred.data, 'positive')) return { supported: false, reason };
+    const multiplier = infiniteMultiplier(plan);
+    if (multiplier === undefined) return { supported: true };
+    return {
+      supported: false,
+      reason:
+        `${multiplier}: it multiplies log-probabilities of MXNet 1.9.1's oneDNN log_softmax, whose log(1) is 1.43e-6 ` +
+        "(spec rules/log-softmax-float32.ts), so a loss element near 0 becomes ±Infinity where the math's 0 gives NaN: " +
+        "this backend's log_softmax gives the math",
+    };
   }
   if (plan.loss === 'SDMLLoss') {
     const nonFinite = holdsNanOrInf(plan.tensors.x1!.data, 'both') || holdsNanOrInf(plan.tensors.x2!.data, 'both');
