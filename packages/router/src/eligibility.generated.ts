@@ -10,18 +10,18 @@ export const GENERATED_ELIGIBILITY: EligibilityTable = {
   "goldenCases": {
     "L2Loss": 36,
     "L1Loss": 34,
-    "SigmoidBinaryCrossEntropyLoss": 52,
-    "SoftmaxCrossEntropyLoss": 43,
-    "KLDivLoss": 32,
+    "SigmoidBinaryCrossEntropyLoss": 53,
+    "SoftmaxCrossEntropyLoss": 45,
+    "KLDivLoss": 33,
     "CTCLoss": 62,
-    "HuberLoss": 41,
+    "HuberLoss": 45,
     "HingeLoss": 51,
     "SquaredHingeLoss": 45,
-    "LogisticLoss": 36,
+    "LogisticLoss": 38,
     "TripletLoss": 21,
     "PoissonNLLLoss": 27,
-    "CosineEmbeddingLoss": 24,
-    "SDMLLoss": 22
+    "CosineEmbeddingLoss": 25,
+    "SDMLLoss": 25
   },
   "environments": {
     "node": {

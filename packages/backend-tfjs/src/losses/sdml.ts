@@ -35,12 +35,37 @@ export function sdmlLoss(call: LossCall<'SDMLLoss'>): tf.Tensor {
  * There x1's gradient is `sum_j dd[i][j] * (-2 * x2[j][k])`: the same in exact
  * arithmetic, without the x1 term. Where either form is not finite, MXNet's form decides.
  */
+/**
+ * `d[i][j] = sum_k diff[i][j][k]^2`. MXNet sums it as a Kahan-compensated float32 sum, and
+ * log_softmax over -d turns a few ulps of d into 1e-3 of a gradient (golden
+ * SDMLLoss/diff-1-88). tfjs-cpu sums in float64 and tfjs-wasm's short rows are exact
+ * enough; tfjs-webgpu's Sum shader is a plain float32 sum 3e-3 off there, so on webgpu the
+ * features are added one at a time with Kahan's compensation (4 element-wise ops per
+ * feature, on B x B tensors).
+ */
+function squaredDistances(diff: tf.Tensor): tf.Tensor {
+  const squares = tf.square(diff);
+  if (tf.getBackend() !== 'webgpu') return tf.sum(squares, 2);
+  return tf.tidy(() => {
+    const terms = tf.unstack(squares, 2);
+    let sum = terms[0]!;
+    let compensation = tf.zerosLike(sum);
+    for (let k = 1; k < terms.length; k++) {
+      const y = tf.sub(terms[k]!, compensation);
+      const t = tf.add(sum, y);
+      compensation = tf.sub(tf.sub(t, sum), y);
+      sum = t;
+    }
+    return sum;
+  });
+}
+
 const distanceLogSoftmax = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const x1 = args[0] as tf.Tensor;
   const x2 = args[1] as tf.Tensor;
   const save = args[2] as tf.GradSaveFunc;
   const diff = tf.sub(tf.expandDims(x1, 1), tf.expandDims(x2, 0));
-  const value = logSoftmaxValue(tf.neg(tf.sum(tf.square(diff), 2)), 1);
+  const value = logSoftmaxValue(tf.neg(squaredDistances(diff)), 1);
   save([x1, x2, value]);
   return {
     value,
