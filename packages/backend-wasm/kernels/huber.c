@@ -10,23 +10,17 @@
  * is infinite, and `G * c` may overflow before 2a shrinks it. Their sum times
  * sign(label - pred) (abs's gradient, 0 at NaN) is label's gradient; pred's is its negation.
  */
-#include "walk.h"
+#include "chain.h"
 
-INLINE f32x4 huber_loss(f32x4 a, v128_t linear, const params_t *p) {
+INLINE f32x4 huber_value(f32x4 a, v128_t linear, const params_t *p) {
   return select_f(linear, wasm_f32x4_sub(a, splat(p->b)), wasm_f32x4_mul(splat(p->c), wasm_f32x4_mul(a, a)));
-}
-
-INLINE void huber_forward_elem(f32x4 x, f32x4 y, const params_t *p, f32x4 *loss, f32x4 *dx, f32x4 *dy) {
-  f32x4 a = wasm_f32x4_abs(wasm_f32x4_sub(y, x));
-  *loss = huber_loss(a, wasm_f32x4_gt(a, splat(p->a)), p);
-  *dx = *dy = *loss; /* unused */
 }
 
 INLINE void huber_grad_elem(f32x4 x, f32x4 y, f32x4 g, const params_t *p, f32x4 *loss, f32x4 *gx, f32x4 *gy) {
   f32x4 d = wasm_f32x4_sub(y, x);
   f32x4 a = wasm_f32x4_abs(d);
   v128_t linear = wasm_f32x4_gt(a, splat(p->a));
-  *loss = huber_loss(a, linear, p);
+  *loss = huber_value(a, linear, p);
   f32x4 zero = splat(0.0f);
   f32x4 quadratic = wasm_f32x4_mul(wasm_f32x4_mul(select_f(linear, zero, g), splat(p->c)), wasm_f32x4_add(a, a));
   f32x4 ga = wasm_f32x4_add(select_f(linear, g, zero), quadratic);
@@ -34,4 +28,4 @@ INLINE void huber_grad_elem(f32x4 x, f32x4 y, f32x4 g, const params_t *p, f32x4 
   *gx = wasm_f32x4_neg(*gy);
 }
 
-ELEMENTWISE2_G(huber, huber_forward_elem, huber_grad_elem)
+ELEMENTWISE2_CHAIN(huber, huber_grad_elem)

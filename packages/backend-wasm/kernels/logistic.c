@@ -7,25 +7,20 @@
  * g z - (g sig) sign(x), and -(g x) / 2): with an infinite g, Inf - Inf and 0 * Inf give
  * NaN where MXNet's do, and g x overflows where MXNet's does.
  */
-#include "walk.h"
+#include "chain.h"
 
 INLINE f32x4 logistic_z(f32x4 y, const params_t *p) {
   return p->flag ? wasm_f32x4_mul(wasm_f32x4_add(y, splat(1.0f)), splat(0.5f)) : y;
 }
 
-INLINE f32x4 logistic_loss(f32x4 x, f32x4 z, f32x4 e) {
+INLINE f32x4 logistic_value(f32x4 x, f32x4 z, f32x4 e) {
   return wasm_f32x4_add(wasm_f32x4_sub(relu_f(x), wasm_f32x4_mul(x, z)), v_log1p_unit(e));
-}
-
-INLINE void logistic_forward_elem(f32x4 x, f32x4 y, const params_t *p, f32x4 *loss, f32x4 *dx, f32x4 *dy) {
-  *loss = logistic_loss(x, logistic_z(y, p), v_exp(wasm_f32x4_neg(wasm_f32x4_abs(x))));
-  *dx = *dy = *loss; /* unused */
 }
 
 INLINE void logistic_grad_elem(f32x4 x, f32x4 y, f32x4 g, const params_t *p, f32x4 *loss, f32x4 *gx, f32x4 *gy) {
   f32x4 z = logistic_z(y, p);
   f32x4 e = v_exp(wasm_f32x4_neg(wasm_f32x4_abs(x)));
-  *loss = logistic_loss(x, z, e);
+  *loss = logistic_value(x, z, e);
   f32x4 sig = wasm_f32x4_div(e, wasm_f32x4_add(splat(1.0f), e));
   /* relu's gradient as a 0/1 mask: at NaN x, sig is NaN and so is the result anyway. */
   f32x4 relu_term = wasm_f32x4_mul(g, mask_one(wasm_f32x4_gt(x, splat(0.0f))));
@@ -35,4 +30,4 @@ INLINE void logistic_grad_elem(f32x4 x, f32x4 y, f32x4 g, const params_t *p, f32
   *gy = wasm_f32x4_neg(p->flag ? wasm_f32x4_mul(gxz, splat(0.5f)) : gxz);
 }
 
-ELEMENTWISE2_G(logistic, logistic_forward_elem, logistic_grad_elem)
+ELEMENTWISE2_CHAIN(logistic, logistic_grad_elem)

@@ -7,7 +7,8 @@
  * sum (golden CosineEmbeddingLoss/diff-1-129: `x == y` gives cos = 1 exactly in MXNet,
  * so NaN, while any other rounding gives 0.99999994 or 1.0000001 and ±Inf). A backend
  * that computes the norms and the dot in another order (tfjs, onnxruntime) refuses such
- * calls, so the router runs them on one that reproduces MXNet's sums to the bit (ts).
+ * calls, so the router runs them on one that reproduces MXNet's sums to the bit (ts, and
+ * backend-wasm, whose special-value kernels follow them).
  * Finite weights, however large, keep the class: there the tolerances judge the size.
  */
 import type { Support } from '../backend.js';
