@@ -53,7 +53,7 @@ describe('golden calls through createLoss', () => {
     expect(SHIPPED_ELIGIBILITY.environments.node![ranForward!], `${ranForward} eligible for ${routed.loss}`).toContain(
       routed.loss,
     );
-    const fwdCmp = compareTensor(fwd.loss, c.expectedLoss, toleranceFor(c.name, ranForward!));
+    const fwdCmp = compareTensor(fwd.loss, c.expectedLoss, toleranceFor(c.name, ranForward!), c.ref64?.loss);
     expect(fwdCmp.ok, `forward on ${ranForward}: ${fwdCmp.mismatch}`).toBe(true);
 
     const fb = await routed.forwardBackward(c.inputs, c.headGrad);
@@ -66,11 +66,11 @@ describe('golden calls through createLoss', () => {
     );
     expect(SHIPPED_ELIGIBILITY.environments.node![ranBackward]).toContain(routed.loss);
     const tol = toleranceFor(c.name, ranBackward);
-    const lossCmp = compareTensor(fb.loss, c.expectedLoss, tol);
+    const lossCmp = compareTensor(fb.loss, c.expectedLoss, tol, c.ref64?.loss);
     expect(lossCmp.ok, `forwardBackward loss on ${ranBackward}: ${lossCmp.mismatch}`).toBe(true);
     expect(Object.keys(fb.grads).sort()).toEqual(Object.keys(c.expectedGrads).sort());
     for (const [name, want] of Object.entries(c.expectedGrads)) {
-      const cmp = compareTensor(fb.grads[name], want, tol);
+      const cmp = compareTensor(fb.grads[name], want, tol, c.ref64?.grads[name]);
       expect(cmp.ok, `grad ${name} on ${ranBackward}: ${cmp.mismatch}`).toBe(true);
     }
   });

@@ -86,16 +86,16 @@ async function runCall(s: PageState, c: GoldenCall): Promise<RouterGoldenCase> {
     const fwd = await loss.forward(c.inputs);
     seen.ranForward = s.recorder.producerOf(fwd);
     seen.explainedForward = loss.explain().backend;
-    const fwdCmp = compareTensor(fwd.loss, c.expectedLoss, toleranceFor(c.name, seen.ranForward ?? ''));
+    const fwdCmp = compareTensor(fwd.loss, c.expectedLoss, toleranceFor(c.name, seen.ranForward ?? ''), c.ref64?.loss);
     if (!fwdCmp.ok) problems.push(`forward: ${fwdCmp.mismatch}`);
     const fb: ForwardBackwardResult = await loss.forwardBackward(c.inputs, c.headGrad);
     seen.ranForwardBackward = s.recorder.producerOf(fb);
     seen.explainedForwardBackward = loss.explain().backend;
     const tol = toleranceFor(c.name, seen.ranForwardBackward ?? '');
-    const lossCmp = compareTensor(fb.loss, c.expectedLoss, tol);
+    const lossCmp = compareTensor(fb.loss, c.expectedLoss, tol, c.ref64?.loss);
     if (!lossCmp.ok) problems.push(`forwardBackward loss: ${lossCmp.mismatch}`);
     for (const [name, want] of Object.entries(c.expectedGrads)) {
-      const cmp = compareTensor(fb.grads[name], want, tol);
+      const cmp = compareTensor(fb.grads[name], want, tol, c.ref64?.grads[name]);
       if (!cmp.ok) problems.push(`grad ${name}: ${cmp.mismatch}`);
     }
     for (const name of Object.keys(fb.grads))
