@@ -16,7 +16,7 @@ export const GENERATED_ELIGIBILITY: EligibilityTable = {
     "CTCLoss": 62,
     "HuberLoss": 45,
     "HingeLoss": 51,
-    "SquaredHingeLoss": 45,
+    "SquaredHingeLoss": 46,
     "LogisticLoss": 38,
     "TripletLoss": 21,
     "PoissonNLLLoss": 27,
