@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultGoldenDir } from '@gluon-loss/golden/node';
 import type { GoldenCaseJson, GoldenFileJson, GoldenTensorJson } from '@gluon-loss/golden';
-import { Oracle, goldenRecords, drawCase, requestOf } from '../src/index.js';
+import { runConformance } from '@gluon-loss/conformance';
+import { loadBackendSpecifier } from '@gluon-loss/conformance/node';
+import { Oracle, goldenRecords, drawCase, requestOf, runDifferential, suiteOf } from '../src/index.js';
 
 // The oracle and the golden generator share generate.run_mxnet: asked a golden case's
 // inputs, the oracle must give back exactly what the committed golden file holds.
@@ -63,5 +65,25 @@ describe("MXNet's oracle", () => {
     // A 1-D pred: one loss per element, |-0 - 0| = +0, NaN and Inf kept.
     expect(answer.expected?.loss.data).toEqual([0, 'NaN', 'Infinity']);
     expect(Object.is(answer.expected?.loss.data[0], 0)).toBe(true);
+  });
+
+  it('asks MXNet and runs the backends a batch at a time, so a long run holds one batch of records', async () => {
+    const ts = await loadBackendSpecifier('ts');
+    const batches: number[] = [];
+    const report = await runDifferential({
+      seed: 7,
+      count: 7,
+      losses: ['L1Loss'],
+      backends: [],
+      oracle,
+      batchSize: 3,
+      execute: (records) => {
+        batches.push(records.length);
+        return runConformance({ backends: [ts], suite: suiteOf(records) });
+      },
+    });
+    expect(batches).toEqual([3, 3, 1]);
+    expect(report.caseNames).toHaveLength(7);
+    expect(report.perLoss.L1Loss?.ts?.pass).toBe(7);
   });
 });
