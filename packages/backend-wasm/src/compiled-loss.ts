@@ -9,6 +9,7 @@ import {
   bitExactOnly,
   CompiledLossBase,
   ordinaryValues,
+  type BitExactKinds,
   type CallPlan,
   type Support,
   type CanonicalLossName,
@@ -44,11 +45,20 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
   }
 
   /**
-   * Refused: what only a bit-exact model of MXNet reproduces (the spec's bitExactOnly),
-   * and special values in a loss whose kernel is not shown to follow MXNet on them.
+   * The kinds of the spec's bitExactOnly calls this loss's kernel reproduces to MXNet's
+   * bit (none, unless a loss says so and its goldens show it).
+   */
+  protected get reproducesBitExact(): BitExactKinds {
+    return {};
+  }
+
+  /**
+   * Refused: what only a bit-exact model of MXNet reproduces (the spec's bitExactOnly, less
+   * what this loss reproduces), and special values in a loss whose kernel is not shown to
+   * follow MXNet on them.
    */
   override supportsCall(plan: CallPlan<L>): Support {
-    const bitExact = bitExactOnly(plan, this.backend);
+    const bitExact = bitExactOnly(plan, this.backend, this.reproducesBitExact);
     if (!bitExact.supported) return bitExact;
     return this.takesSpecialValues ? { supported: true } : ordinaryValues(plan, this.backend);
   }

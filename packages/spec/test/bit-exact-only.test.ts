@@ -28,6 +28,16 @@ describe('bitExactOnly', () => {
     });
     const refused = bitExactOnly(plan, 'onnx-node');
     expect(refused.supported ? '' : refused.reason).toMatch(/^sample_weight\[1\] is Infinity: onnx-node /);
+    // A backend whose cosine passes are MXNet's float32 sums to the bit says so, and takes it.
+    expect(bitExactOnly(plan, 'wasm-simd', { cosineFloat32Sums: true })).toEqual({ supported: true });
+  });
+
+  it("lets through only the kind a backend reproduces: a cosine capability does not take oneDNN's rows", () => {
+    const plan = planCall('SoftmaxCELoss', parseConfig('SoftmaxCELoss', {}), {
+      pred: t([Infinity, 1], [1, 2]),
+      label: t([0], [1]),
+    });
+    expect(bitExactOnly(plan, 'wasm-simd', { cosineFloat32Sums: true }).supported).toBe(false);
   });
 
   it('takes special values everywhere else', () => {
