@@ -22,11 +22,25 @@ export interface BitExactKinds {
   readonly cosineFloat32Sums?: boolean;
 }
 
+/** What a backend already knows of a call's values (from a faster scan of its own). */
+export interface KnownValues {
+  /** No input that enters arithmetic (`arithmeticTensors`) holds a NaN or an infinity. */
+  readonly finite: boolean;
+}
+
 /**
  * Supported unless the call's result class hangs on MXNet's exact rounding (see the module
  * comment) in a way the backend does not reproduce (`reproduces`, by default nothing).
+ * Every kind needs a NaN or an infinity, in an input or the weight, so a backend that
+ * knows its inputs finite (`known`, backend-wasm's SIMD scan) is answered without a scan.
  */
-export function bitExactOnly(plan: CallPlan, backend: string, reproduces: BitExactKinds = {}): Support {
+export function bitExactOnly(
+  plan: CallPlan,
+  backend: string,
+  reproduces: BitExactKinds = {},
+  known?: KnownValues,
+): Support {
+  if (known?.finite === true && Number.isFinite(plan.appliedWeight ?? 1)) return { supported: true };
   const oneDnn = oneDnnLogSoftmaxSupport(plan);
   if (!oneDnn.supported) return oneDnn;
   return reproduces.cosineFloat32Sums === true ? { supported: true } : cosineFiniteWeights(plan, backend);
