@@ -6,9 +6,11 @@
  */
 import {
   BackendFailureError,
+  arithmeticTensors,
   bitExactOnly,
   CompiledLossBase,
   ordinaryValues,
+  type BitExactKinds,
   type CallPlan,
   type Support,
   type CanonicalLossName,
@@ -16,8 +18,9 @@ import {
   type ForwardBackwardResult,
   type ForwardResult,
   type ResultBuffers,
+  UnsupportedError,
 } from '@gluon-loss/spec';
-import { WASM_BACKEND_NAME, type KernelCall, type KernelHeap } from './kernels.js';
+import { NOT_FINITE, NOT_ORDINARY, WASM_BACKEND_NAME, type KernelCall, type KernelHeap } from './kernels.js';
 import { LossWeighting } from './weighting.js';
 
 export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLossName> extends CompiledLossBase<L> {
@@ -44,23 +47,63 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
   }
 
   /**
-   * Refused: what only a bit-exact model of MXNet reproduces (the spec's bitExactOnly),
-   * and special values in a loss whose kernel is not shown to follow MXNet on them.
+   * The kinds of the spec's bitExactOnly calls this loss's kernel reproduces to MXNet's
+   * bit (none, unless a loss says so and its goldens show it).
+   */
+  protected get reproducesBitExact(): BitExactKinds {
+    return {};
+  }
+
+  /**
+   * Refused: what only a bit-exact model of MXNet reproduces (the spec's bitExactOnly, less
+   * what this loss reproduces), and special values in a loss whose kernel is not shown to
+   * follow MXNet on them. A call is checked by the same rules (`checksCallInRun`), from
+   * the scan of its copies in wasm memory.
    */
   override supportsCall(plan: CallPlan<L>): Support {
-    const bitExact = bitExactOnly(plan, this.backend);
+    return this.supportsCallGiven(plan);
+  }
+
+  /**
+   * supportsCall's answer; given the call's `classes` (KernelCall.scanValues' bits over
+   * its arithmetic inputs), the spec's rules need no JavaScript pass over the values.
+   */
+  protected supportsCallGiven(plan: CallPlan<L>, classes?: number): Support {
+    const known = classes === undefined ? undefined : { finite: (classes & NOT_FINITE) === 0 };
+    const bitExact = bitExactOnly(plan, this.backend, this.reproducesBitExact, known);
     if (!bitExact.supported) return bitExact;
-    return this.takesSpecialValues ? { supported: true } : ordinaryValues(plan, this.backend);
+    if (this.takesSpecialValues || (classes !== undefined && (classes & NOT_ORDINARY) === 0)) {
+      return { supported: true };
+    }
+    return ordinaryValues(plan, this.backend);
+  }
+
+  /** A call is checked after its inputs are copied in and scanned, before any kernel runs (`#admit`). */
+  protected override get checksCallInRun(): boolean {
+    return true;
+  }
+
+  /** What the call's arithmetic inputs hold (`NOT_ORDINARY | NOT_FINITE`), each scanned once per call. */
+  #classes(call: KernelCall, plan: CallPlan<L>): number {
+    let classes = 0;
+    for (const [, tensor] of arithmeticTensors(plan)) classes |= call.scanValues(tensor.data);
+    return classes;
+  }
+
+  /** Throws supportsCall's UnsupportedError, found from the scan, before anything is computed. */
+  #admit(call: KernelCall, plan: CallPlan<L>): void {
+    const support = this.supportsCallGiven(plan, this.#classes(call, plan));
+    if (!support.supported) throw new UnsupportedError(this.backend, this.loss, support.reason);
   }
 
   /**
    * Whether the call's reduction must run in MXNet's float32 order (the weighting's
-   * per-element layout): when it holds special values. The fused layout's float64 sums
-   * agree with MXNet only while no partial sum can overflow float32, which ordinary
-   * values guarantee.
+   * per-element layout): when it holds special values (the spec's ordinaryValues, from
+   * the scan). The fused layout's float64 sums agree with MXNet only while no partial
+   * sum can overflow float32, which ordinary values guarantee.
    */
-  protected reducesInFloat32Order(plan: CallPlan<L>): boolean {
-    return !ordinaryValues(plan, this.backend).supported;
+  protected reducesInFloat32Order(call: KernelCall, plan: CallPlan<L>): boolean {
+    return (this.#classes(call, plan) & NOT_ORDINARY) !== 0;
   }
 
   /**
@@ -96,9 +139,10 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
 
   protected runForward(plan: CallPlan<L>, out?: ResultBuffers): ForwardResult | Promise<ForwardResult> {
     if (this.heap.threaded)
-      return this.heap.exclusive(() => this.#threaded(out, (call) => this.forwardInThreaded(call, plan)));
+      return this.heap.exclusive(() => this.#threaded(plan, out, (call) => this.forwardInThreaded(call, plan)));
     const call = this.heap.begin(this.loss, out);
     try {
+      this.#admit(call, plan);
       return this.forwardIn(call, plan);
     } finally {
       call.end();
@@ -112,20 +156,26 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
   ): ForwardBackwardResult | Promise<ForwardBackwardResult> {
     if (this.heap.threaded) {
       return this.heap.exclusive(() =>
-        this.#threaded(out, (call) => this.forwardBackwardInThreaded(call, plan, headGrad)),
+        this.#threaded(plan, out, (call) => this.forwardBackwardInThreaded(call, plan, headGrad)),
       );
     }
     const call = this.heap.begin(this.loss, out);
     try {
+      this.#admit(call, plan);
       return this.forwardBackwardIn(call, plan, headGrad);
     } finally {
       call.end();
     }
   }
 
-  async #threaded<T>(out: ResultBuffers | undefined, run: (call: KernelCall) => Promise<T> | T): Promise<T> {
+  async #threaded<T>(
+    plan: CallPlan<L>,
+    out: ResultBuffers | undefined,
+    run: (call: KernelCall) => Promise<T> | T,
+  ): Promise<T> {
     const call = this.heap.begin(this.loss, out);
     try {
+      this.#admit(call, plan);
       return await run(call);
     } finally {
       call.end();

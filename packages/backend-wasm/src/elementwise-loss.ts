@@ -259,7 +259,7 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
 
   protected forwardIn(call: KernelCall, plan: CallPlan<L>): ForwardResult {
     const { kernel, scalars } = this.choose(plan);
-    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(call, plan));
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
     return {
@@ -269,7 +269,7 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
 
   protected override async forwardInThreaded(call: KernelCall, plan: CallPlan<L>): Promise<ForwardResult> {
     const { kernel, scalars } = this.choose(plan);
-    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(call, plan));
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
     const accumulators = await elementwiseForwardThreaded(call, kernel, pred, label, weighting, scalars);
@@ -278,7 +278,7 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
 
   protected forwardBackwardIn(call: KernelCall, plan: CallPlan<L>, headGrad: FloatTensor): ForwardBackwardResult {
     const { kernel, scalars } = this.choose(plan);
-    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(call, plan));
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
     return this.#result(
@@ -304,7 +304,7 @@ export class ElementwiseLoss<L extends CanonicalLossName> extends WasmCompiledLo
     headGrad: FloatTensor,
   ): Promise<ForwardBackwardResult> {
     const { kernel, scalars } = this.choose(plan);
-    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(call, plan));
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, this.labelName);
     const into = operandBuffers(call, this.labelName);

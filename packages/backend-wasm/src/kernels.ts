@@ -89,9 +89,15 @@ export interface Instance {
   readonly pool?: WorkerPool;
 }
 
+/** `KernelCall.scanValues`'s bits (kernels/value-classes.c). */
+export const NOT_ORDINARY = 1;
+export const NOT_FINITE = 2;
+
 /** One call's view of the heap: allocations, copies in, copies out. */
 export class KernelCall {
   #top: number;
+  /** Inputs copied in by `scanValues` and not yet taken by `putF32`: address and classes. */
+  readonly #scanned = new Map<ArrayLike<number>, { readonly at: number; readonly classes: number }>();
 
   /**
    * @param out the caller's result buffers (checked by the spec): a loss that copies a
@@ -171,11 +177,35 @@ export class KernelCall {
     return at;
   }
 
-  /** Copies values in as float32 (an Int32Array label is converted as MXNet reads it). */
+  /**
+   * Copies values in as float32 (an Int32Array label is converted as MXNet reads it). An
+   * array `scanValues` copied in already is not copied again: its first putF32 takes
+   * that copy, a later one (the same array passed as two inputs) makes its own.
+   */
   putF32(data: ArrayLike<number>): number {
+    const scanned = this.#scanned.get(data);
+    if (scanned !== undefined) {
+      this.#scanned.delete(data);
+      return scanned.at;
+    }
     const at = this.alloc(data.length * 4);
     this.f32(at, data.length).set(data);
     return at;
+  }
+
+  /**
+   * What `data` holds (kernels/value-classes.c): `NOT_ORDINARY` if a value is not ordinary
+   * (the spec's ordinaryValues: NaN, ±Inf, a subnormal, a magnitude beyond 2^24),
+   * `NOT_FINITE` if one is NaN or ±Inf. One SIMD pass over the copy the kernel will read:
+   * `data` is copied in here once, for the putF32 that follows.
+   */
+  scanValues(data: Float32Array | Int32Array): number {
+    const scanned = this.#scanned.get(data);
+    if (scanned !== undefined) return scanned.classes;
+    const at = this.putF32(data);
+    const classes = (this.instance.exports.value_classes as (at: number, n: number) => number)(at, data.length);
+    this.#scanned.set(data, { at, classes });
+    return classes;
   }
 
   putF64(data: ArrayLike<number>): number {

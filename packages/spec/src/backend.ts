@@ -115,6 +115,16 @@ export abstract class CompiledLossBase<L extends CanonicalLossName = CanonicalLo
   }
 
   /**
+   * Whether `runForward` / `runForwardBackward` check the call themselves, with
+   * `supportsCall`'s answer reached faster, before computing anything (backend-wasm: from
+   * a SIMD scan of the inputs' copies in its memory); the base then does not ask
+   * `supportsCall` first. A refusal is the same UnsupportedError either way.
+   */
+  protected get checksCallInRun(): boolean {
+    return false;
+  }
+
+  /**
    * A subclass whose `runForward` / `runForwardBackward` return synchronously (no
    * promise) sets it: the base then fills `out` before the call returns.
    */
@@ -176,6 +186,7 @@ export abstract class CompiledLossBase<L extends CanonicalLossName = CanonicalLo
   }
 
   #assertCallSupported(plan: CallPlan<L>): void {
+    if (this.checksCallInRun) return;
     const support = this.supportsCall(plan);
     if (!support.supported) throw new UnsupportedError(this.backend, this.loss, support.reason);
   }

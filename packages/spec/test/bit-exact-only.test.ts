@@ -28,6 +28,16 @@ describe('bitExactOnly', () => {
     });
     const refused = bitExactOnly(plan, 'onnx-node');
     expect(refused.supported ? '' : refused.reason).toMatch(/^sample_weight\[1\] is Infinity: onnx-node /);
+    // A backend whose cosine passes are MXNet's float32 sums to the bit says so, and takes it.
+    expect(bitExactOnly(plan, 'wasm-simd', { cosineFloat32Sums: true })).toEqual({ supported: true });
+  });
+
+  it("lets through only the kind a backend reproduces: a cosine capability does not take oneDNN's rows", () => {
+    const plan = planCall('SoftmaxCELoss', parseConfig('SoftmaxCELoss', {}), {
+      pred: t([Infinity, 1], [1, 2]),
+      label: t([0], [1]),
+    });
+    expect(bitExactOnly(plan, 'wasm-simd', { cosineFloat32Sums: true }).supported).toBe(false);
   });
 
   it('takes special values everywhere else', () => {
@@ -37,5 +47,33 @@ describe('bitExactOnly', () => {
       sample_weight: t([Infinity, 1], [2]),
     });
     expect(bitExactOnly(plan, 'tfjs-cpu')).toEqual({ supported: true });
+  });
+
+  it('answers a call known to be finite without scanning, as the scan would', () => {
+    const finite = [
+      planCall('SoftmaxCELoss', parseConfig('SoftmaxCELoss', {}), {
+        pred: t([1, 2, 3, 4], [2, 2]),
+        label: t([0, 1], [2]),
+      }),
+      planCall('SoftmaxCELoss', parseConfig('SoftmaxCELoss', { sparse_label: false }), {
+        pred: t([1, 2], [1, 2]),
+        label: t([0.5, 0.5], [1, 2]),
+        sample_weight: t([3], [1, 1]),
+      }),
+      planCall('KLDivLoss', parseConfig('KLDivLoss', { from_logits: false }), {
+        pred: t([1, 2], [1, 2]),
+        label: t([0.5, 0.5], [1, 2]),
+      }),
+      planCall('SDMLLoss', parseConfig('SDMLLoss', {}), { x1: t([1, 2, 3, 4], [2, 2]), x2: t([1, 2, 3, 5], [2, 2]) }),
+      planCall('CosineEmbeddingLoss', parseConfig('CosineEmbeddingLoss', {}), {
+        input1: t([0.3, 0.4], [1, 2]),
+        input2: t([0.3, 0.4], [1, 2]),
+        label: t([1], [1]),
+        sample_weight: t([1e30], [1, 1]),
+      }),
+    ];
+    for (const plan of finite) {
+      expect(bitExactOnly(plan, 'wasm-simd', {}, { finite: true })).toEqual(bitExactOnly(plan, 'wasm-simd'));
+    }
   });
 });

@@ -18,15 +18,15 @@
  * dot and mshadow's scaled nrm2 bit for bit, with every scalar step rounded to float32
  * (a float64 dot does not overflow where MXNet's does, and a cosine of 0.99999994
  * instead of 1 decides between ±Inf and NaN under an infinite sample_weight). That
- * exactness is why this loss takes an infinite sample_weight, which the spec's
- * bitExactOnly refuses for a backend that rounds otherwise.
+ * exactness is why this loss takes an infinite sample_weight (`reproducesBitExact`), which
+ * the spec's bitExactOnly refuses for a backend that rounds otherwise.
  */
 import {
+  type BitExactKinds,
   type CallPlan,
   type FloatTensor,
   type ForwardBackwardResult,
   type ForwardResult,
-  type Support,
   sizeOf,
 } from '@gluon-loss/spec';
 import { WasmCompiledLoss } from '../compiled-loss.js';
@@ -85,13 +85,9 @@ export class CosineEmbeddingLoss extends WasmCompiledLoss<'CosineEmbeddingLoss'>
     return true;
   }
 
-  /**
-   * Every call. The base refuses, for this loss, only the spec's bitExactOnly rule of an
-   * infinite sample_weight (and special values, taken here): such a weight is a special
-   * value, so the call runs the float32 passes, which reproduce MXNet's sums to the bit.
-   */
-  override supportsCall(_plan: CallPlan<'CosineEmbeddingLoss'>): Support {
-    return { supported: true };
+  /** The float32 passes reproduce MXNet's sums to the bit, so an infinite sample_weight is taken. */
+  protected override get reproducesBitExact(): BitExactKinds {
+    return { cosineFloat32Sums: true };
   }
 
   #stats(
@@ -148,7 +144,7 @@ export class CosineEmbeddingLoss extends WasmCompiledLoss<'CosineEmbeddingLoss'>
   protected forwardIn(call: KernelCall, plan: CallPlan<'CosineEmbeddingLoss'>): ForwardResult {
     const weighting = this.weighting.begin(plan, true);
     const loss = weighting.accumulators();
-    const { stats } = this.#stats(call, plan, this.reducesInFloat32Order(plan));
+    const { stats } = this.#stats(call, plan, this.reducesInFloat32Order(call, plan));
     this.#loss(plan, stats, this.input(plan, 'label'), loss);
     return { loss: weighting.output(loss) };
   }
@@ -159,7 +155,7 @@ export class CosineEmbeddingLoss extends WasmCompiledLoss<'CosineEmbeddingLoss'>
     headGrad: FloatTensor,
   ): ForwardBackwardResult {
     const { rows, dim, margin } = plan.detail;
-    const exact = this.reducesInFloat32Order(plan);
+    const exact = this.reducesInFloat32Order(call, plan);
     const label = this.input(plan, 'label');
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);

@@ -80,7 +80,7 @@ export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
   }
 
   protected forwardIn(call: KernelCall, plan: CallPlan<'KLDivLoss'>): ForwardResult {
-    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(call, plan));
     const { logp, label, size } = this.#operands(call, plan);
     const pw = this.#weights(call);
     const acc = call.zerosF64(weighting.groups);
@@ -93,7 +93,7 @@ export class KLDivLoss extends WasmCompiledLoss<'KLDivLoss'> {
     plan: CallPlan<'KLDivLoss'>,
     headGrad: FloatTensor,
   ): ForwardBackwardResult {
-    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(call, plan));
     const lossGrad = weighting.lossGrad(headGrad.data);
     const { ownLogp, logp, label, size, predMap, labelMap } = this.#operands(call, plan);
     const pw = this.#weights(call);

@@ -34,7 +34,7 @@ export class SDMLLoss extends WasmCompiledLoss<'SDMLLoss'> {
     const offDiagonal = 0 * (1 - smoothing) + (1 * smoothing) / (batch - 1);
     // A call with special values sums its distances and runs its backward in float64
     // (kernels/sdml.c; `wide` is the backward's scratch).
-    const special = this.reducesInFloat32Order(plan);
+    const special = this.reducesInFloat32Order(call, plan);
     const wide = lossGrad !== null && special;
     call.reserveCheck(batch * dim * (wide ? 32 : 16) + batch * batch * 4 + batch * (wide ? 24 : 16));
     const p1 = call.putF32(this.input(plan, 'x1'));

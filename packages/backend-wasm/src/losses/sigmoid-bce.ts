@@ -6,7 +6,7 @@
  * pass runs, and each gradient is summed back to its input's own shape.
  */
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult, Support } from '@gluon-loss/spec';
-import { sameShape, sizeOf } from '@gluon-loss/spec';
+import { ordinaryValues, sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, gatherBroadcast, sumToSource, type BroadcastMap } from '../broadcast.js';
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import {
@@ -20,7 +20,7 @@ import {
   operandBuffers,
   type ElementwiseGrads,
 } from '../elementwise-loss.js';
-import type { KernelCall, KernelHeap } from '../kernels.js';
+import { NOT_ORDINARY, type KernelCall, type KernelHeap } from '../kernels.js';
 
 /** Without pos_weight: the from_sigmoid kernel or the logits one. */
 function withoutPosWeight(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): {
@@ -86,9 +86,12 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
    * there in cases not yet understood (differential seed 1, case 790: rank 8, infinite
    * logits; a small case gives 0), so no rule is invented; the router routes around it.
    */
-  override supportsCall(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): Support {
-    const base = super.supportsCall(plan);
-    if (!base.supported || plan.appliedWeight !== 0 || !this.reducesInFloat32Order(plan)) return base;
+  protected override supportsCallGiven(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>, classes?: number): Support {
+    const base = super.supportsCallGiven(plan, classes);
+    if (!base.supported || plan.appliedWeight !== 0) return base;
+    const special =
+      classes === undefined ? !ordinaryValues(plan, this.backend).supported : (classes & NOT_ORDINARY) !== 0;
+    if (!special) return base;
     return {
       supported: false,
       reason: 'weight 0 with NaN, Inf or extreme values: MXNet gives NaN gradients here that are not yet modelled',
@@ -96,7 +99,7 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
   }
 
   protected forwardIn(call: KernelCall, plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): ForwardResult {
-    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(call, plan));
     if (plan.tensors.pos_weight === undefined) {
       const { kernel, scalars } = withoutPosWeight(plan);
       const acc = elementwiseForward(
@@ -117,7 +120,7 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
     plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
   ): Promise<ForwardResult> {
     if (plan.tensors.pos_weight !== undefined) return this.forwardIn(call, plan);
-    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(call, plan));
     const { kernel, scalars } = withoutPosWeight(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, 'label');
@@ -130,7 +133,7 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
     plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>,
     headGrad: FloatTensor,
   ): ForwardBackwardResult {
-    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(call, plan));
     if (plan.tensors.pos_weight === undefined) {
       const { kernel, scalars } = withoutPosWeight(plan);
       const pred = this.input(plan, 'pred');
@@ -156,7 +159,7 @@ export class SigmoidBinaryCrossEntropyLoss extends WasmCompiledLoss<'SigmoidBina
     headGrad: FloatTensor,
   ): Promise<ForwardBackwardResult> {
     if (plan.tensors.pos_weight !== undefined) return this.forwardBackwardIn(call, plan, headGrad);
-    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(plan));
+    const weighting = this.weighting.begin(plan, this.reducesInFloat32Order(call, plan));
     const { kernel, scalars } = withoutPosWeight(plan);
     const pred = this.input(plan, 'pred');
     const label = this.input(plan, 'label');

@@ -49,7 +49,7 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss<'SoftmaxCrossEntro
     const pred = this.input(plan, 'pred');
     const { outer, classes, inner } = axisLayout(plan.tensors.pred!.shape, axis);
     const positions = outer * inner;
-    const ordered = this.reducesInFloat32Order(plan);
+    const ordered = this.reducesInFloat32Order(call, plan);
     const n = pred.length;
     call.reserveCheck(n * (sparseLabel ? 8 : 16) + positions * 16);
     const px = call.putF32(pred);

@@ -44,7 +44,7 @@ export class TripletLoss extends WasmCompiledLoss<'TripletLoss'> {
     const pn = call.putF32(this.input(plan, 'negative'));
     const n = pred.length;
     const acc = call.zerosF64(batch);
-    const sums = this.reducesInFloat32Order(plan) ? 'triplet_forward_f32' : 'triplet_forward';
+    const sums = this.reducesInFloat32Order(call, plan) ? 'triplet_forward_f32' : 'triplet_forward';
     call.kernel(sums)(px, pp, pn, n, inner, batch, acc);
     const loss = call.takeF64(acc, batch);
     const margin32 = Math.fround(plan.detail.margin);

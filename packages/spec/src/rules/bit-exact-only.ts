@@ -3,7 +3,8 @@
  * size, which the tolerances judge, but its class (finite, ±Inf or NaN). Only a backend
  * that models MXNet's kernels to the bit (backend-ts) reproduces them; every other backend
  * refuses them with this one rule, so a new rule of the kind is added here once and no
- * backend can miss it:
+ * backend can miss it. A backend that reproduces one kind to the bit (backend-wasm's
+ * float32 cosine passes) says so in `reproduces`, and only that kind is let through:
  *
  * - oneDNN's log_softmax on a row holding a NaN or +Inf (log-softmax-float32.ts,
  *   oneDnnLogSoftmaxSupport);
@@ -15,9 +16,32 @@ import type { CallPlan } from '../plan.js';
 import { cosineFiniteWeights } from './cosine-infinite-weight.js';
 import { oneDnnLogSoftmaxSupport } from './log-softmax-float32.js';
 
-/** Supported unless the call's result class hangs on MXNet's exact rounding (see the module comment). */
-export function bitExactOnly(plan: CallPlan, backend: string): Support {
+/** The kinds of call above that a backend reproduces to MXNet's bit. */
+export interface BitExactKinds {
+  /** CosineEmbeddingLoss's norms and dot as MXNet's sequential float32 sums (Kahan's dot, mshadow's scaled nrm2). */
+  readonly cosineFloat32Sums?: boolean;
+}
+
+/** What a backend already knows of a call's values (from a faster scan of its own). */
+export interface KnownValues {
+  /** No input that enters arithmetic (`arithmeticTensors`) holds a NaN or an infinity. */
+  readonly finite: boolean;
+}
+
+/**
+ * Supported unless the call's result class hangs on MXNet's exact rounding (see the module
+ * comment) in a way the backend does not reproduce (`reproduces`, by default nothing).
+ * Every kind needs a NaN or an infinity, in an input or the weight, so a backend that
+ * knows its inputs finite (`known`, backend-wasm's SIMD scan) is answered without a scan.
+ */
+export function bitExactOnly(
+  plan: CallPlan,
+  backend: string,
+  reproduces: BitExactKinds = {},
+  known?: KnownValues,
+): Support {
+  if (known?.finite === true && Number.isFinite(plan.appliedWeight ?? 1)) return { supported: true };
   const oneDnn = oneDnnLogSoftmaxSupport(plan);
   if (!oneDnn.supported) return oneDnn;
-  return cosineFiniteWeights(plan, backend);
+  return reproduces.cosineFloat32Sums === true ? { supported: true } : cosineFiniteWeights(plan, backend);
 }

@@ -11,6 +11,7 @@
  */
 import type { Support } from '../backend.js';
 import type { CallPlan } from '../plan.js';
+import type { Tensor } from '../tensor.js';
 import { lossSpec } from '../registry.js';
 
 /**
@@ -28,16 +29,23 @@ function describe(v: number): string {
   return Math.abs(v) > ORDINARY_MAGNITUDE ? `${v} (beyond 2^24)` : `${v} (subnormal)`;
 }
 
-/** Whether every non-integer input of the call holds ordinary values; the first other value when not. */
-export function ordinaryValues(plan: CallPlan, backend: string): Support {
+/**
+ * The call's inputs that enter arithmetic: every tensor but the integer-valued ones
+ * (class indices, CTC labels and lengths), which the index rules read.
+ */
+export function arithmeticTensors(plan: CallPlan): [name: string, tensor: Tensor][] {
   const integer = new Set(
     lossSpec(plan.loss)
       .inputs(plan.config as never)
       .filter((d) => d.integer)
       .map((d) => d.name),
   );
-  for (const [name, tensor] of Object.entries(plan.tensors)) {
-    if (integer.has(name)) continue;
+  return Object.entries(plan.tensors).filter(([name]) => !integer.has(name));
+}
+
+/** Whether every non-integer input of the call holds ordinary values; the first other value when not. */
+export function ordinaryValues(plan: CallPlan, backend: string): Support {
+  for (const [name, tensor] of arithmeticTensors(plan)) {
     const data = tensor.data;
     for (let i = 0; i < data.length; i++) {
       const v = data[i]!;
