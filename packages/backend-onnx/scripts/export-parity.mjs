@@ -5,7 +5,8 @@
  * (conformance/README.md, "exported ONNX models"):
  *
  * - the calls onnx-node refuses by the spec's bitExactOnly: CosineEmbeddingLoss under an
- *   infinite sample_weight, a NaN or +Inf where MXNet's oneDNN log_softmax is not the math;
+ *   infinite sample_weight, a NaN or +Inf where MXNet's oneDNN log_softmax is not the math,
+ *   a finite magnitude beyond 2^24 (MXNet's overflow then hangs on its order of operations);
  * - a sum MXNet's float32 arithmetic overflows partway (Inf for good) while the exact one
  *   stays finite: somewhere MXNet's value is ±Inf and its float64 reference finite
  *   (onnx-node's float32Sum follows MXNet there);

@@ -48,10 +48,12 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
 
   /**
    * The kinds of the spec's bitExactOnly calls this loss's kernel reproduces to MXNet's
-   * bit (none, unless a loss says so and its goldens show it).
+   * bit: MXNet's order of float32 operations (every kernel is written in it, and a call
+   * with magnitudes beyond 2^24 reduces in the per-element layout), more where a loss says
+   * so and its goldens show it.
    */
   protected get reproducesBitExact(): BitExactKinds {
-    return {};
+    return { float32OperationOrder: true };
   }
 
   /**
@@ -69,7 +71,10 @@ export abstract class WasmCompiledLoss<L extends CanonicalLossName = CanonicalLo
    * its arithmetic inputs), the spec's rules need no JavaScript pass over the values.
    */
   protected supportsCallGiven(plan: CallPlan<L>, classes?: number): Support {
-    const known = classes === undefined ? undefined : { finite: (classes & NOT_FINITE) === 0 };
+    const known =
+      classes === undefined
+        ? undefined
+        : { finite: (classes & NOT_FINITE) === 0, moderate: (classes & NOT_ORDINARY) === 0 };
     const bitExact = bitExactOnly(plan, this.backend, this.reproducesBitExact, known);
     if (!bitExact.supported) return bitExact;
     if (this.takesSpecialValues || (classes !== undefined && (classes & NOT_ORDINARY) === 0)) {

@@ -17,5 +17,6 @@ export * from './lru.js';
 export * from './rules/ordinary-values.js';
 export * from './rules/log-softmax-float32.js';
 export * from './rules/cosine-infinite-weight.js';
+export * from './rules/moderate-magnitudes.js';
 export * from './rules/bit-exact-only.js';
 export * from './rules/float32-sum.js';

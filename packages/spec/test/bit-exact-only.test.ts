@@ -69,11 +69,34 @@ describe('bitExactOnly', () => {
         input1: t([0.3, 0.4], [1, 2]),
         input2: t([0.3, 0.4], [1, 2]),
         label: t([1], [1]),
-        sample_weight: t([1e30], [1, 1]),
+        sample_weight: t([1e6], [1, 1]),
       }),
     ];
     for (const plan of finite) {
-      expect(bitExactOnly(plan, 'wasm-simd', {}, { finite: true })).toEqual(bitExactOnly(plan, 'wasm-simd'));
+      expect(bitExactOnly(plan, 'wasm-simd', {}, { finite: true, moderate: true })).toEqual(
+        bitExactOnly(plan, 'wasm-simd'),
+      );
     }
+  });
+
+  it('refuses a finite magnitude beyond 2^24 in any arithmetic input or the weight, unless the backend runs MXNet order', () => {
+    const plan = (pred: number[], config = {}) =>
+      planCall('LogisticLoss', parseConfig('LogisticLoss', config), {
+        pred: t(pred, [1, 3]),
+        label: t([1, 0, 1], [1, 3]),
+      });
+    const refused = bitExactOnly(plan([0.5, -3e7, 1]), 'onnx-node');
+    expect(refused.supported ? '' : refused.reason).toMatch(
+      /^pred\[1\] is -30000000: beyond 2\^24, .* onnx-node does not follow/,
+    );
+    expect(bitExactOnly(plan([0.5, 2 ** 24, 1]), 'onnx-node')).toEqual({ supported: true });
+    expect(bitExactOnly(plan([Infinity, -Infinity, NaN]), 'onnx-node')).toEqual({ supported: true });
+    const weight = bitExactOnly(plan([1, 2, 3], { weight: 1e30 }), 'tfjs-cpu');
+    expect(weight.supported ? '' : weight.reason).toMatch(/^the weight is 1e\+30: beyond 2\^24/);
+    expect(bitExactOnly(plan([0.5, -3e7, 1]), 'wasm-simd', { float32OperationOrder: true })).toEqual({
+      supported: true,
+    });
+    // What a backend knows from its own scan decides as the scan would.
+    expect(bitExactOnly(plan([0.5, -3e7, 1]), 'x', {}, { finite: true, moderate: false }).supported).toBe(false);
   });
 });

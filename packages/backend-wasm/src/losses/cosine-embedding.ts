@@ -87,7 +87,7 @@ export class CosineEmbeddingLoss extends WasmCompiledLoss<'CosineEmbeddingLoss'>
 
   /** The float32 passes reproduce MXNet's sums to the bit, so an infinite sample_weight is taken. */
   protected override get reproducesBitExact(): BitExactKinds {
-    return { cosineFloat32Sums: true };
+    return { ...super.reproducesBitExact, cosineFloat32Sums: true };
   }
 
   #stats(

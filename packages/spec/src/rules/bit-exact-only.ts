@@ -9,30 +9,38 @@
  * - oneDNN's log_softmax on a row holding a NaN or +Inf (log-softmax-float32.ts,
  *   oneDnnLogSoftmaxSupport);
  * - CosineEmbeddingLoss under an infinite sample_weight (cosine-infinite-weight.ts,
- *   cosineFiniteWeights).
+ *   cosineFiniteWeights);
+ * - finite magnitudes beyond 2^24, where MXNet's intermediates overflow or not by their
+ *   order (moderate-magnitudes.ts, moderateMagnitudes).
  */
 import type { Support } from '../backend.js';
 import type { CallPlan } from '../plan.js';
 import { cosineFiniteWeights } from './cosine-infinite-weight.js';
 import { oneDnnLogSoftmaxSupport } from './log-softmax-float32.js';
+import { moderateMagnitudes } from './moderate-magnitudes.js';
 
 /** The kinds of call above that a backend reproduces to MXNet's bit. */
 export interface BitExactKinds {
   /** CosineEmbeddingLoss's norms and dot as MXNet's sequential float32 sums (Kahan's dot, mshadow's scaled nrm2). */
   readonly cosineFloat32Sums?: boolean;
+  /** MXNet's order of float32 operations in every loss, so overflow lands where MXNet's does. */
+  readonly float32OperationOrder?: boolean;
 }
 
 /** What a backend already knows of a call's values (from a faster scan of its own). */
 export interface KnownValues {
   /** No input that enters arithmetic (`arithmeticTensors`) holds a NaN or an infinity. */
   readonly finite: boolean;
+  /** No such input holds a finite magnitude beyond 2^24 (the spec's ordinaryValues implies it). */
+  readonly moderate: boolean;
 }
 
 /**
  * Supported unless the call's result class hangs on MXNet's exact rounding (see the module
  * comment) in a way the backend does not reproduce (`reproduces`, by default nothing).
- * Every kind needs a NaN or an infinity, in an input or the weight, so a backend that
- * knows its inputs finite (`known`, backend-wasm's SIMD scan) is answered without a scan.
+ * Every kind but the magnitudes needs a NaN or an infinity, in an input or the weight, so
+ * a backend that knows its inputs finite and moderate (`known`, backend-wasm's SIMD scan)
+ * is answered without a scan.
  */
 export function bitExactOnly(
   plan: CallPlan,
@@ -40,8 +48,14 @@ export function bitExactOnly(
   reproduces: BitExactKinds = {},
   known?: KnownValues,
 ): Support {
-  if (known?.finite === true && Number.isFinite(plan.appliedWeight ?? 1)) return { supported: true };
+  const magnitudes =
+    reproduces.float32OperationOrder === true || known?.moderate === true
+      ? { supported: true as const }
+      : moderateMagnitudes(plan, backend);
+  if (known?.finite === true && Number.isFinite(plan.appliedWeight ?? 1)) return magnitudes;
   const oneDnn = oneDnnLogSoftmaxSupport(plan);
   if (!oneDnn.supported) return oneDnn;
-  return reproduces.cosineFloat32Sums === true ? { supported: true } : cosineFiniteWeights(plan, backend);
+  const cosine =
+    reproduces.cosineFloat32Sums === true ? { supported: true as const } : cosineFiniteWeights(plan, backend);
+  return cosine.supported ? magnitudes : cosine;
 }
