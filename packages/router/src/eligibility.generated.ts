@@ -14,7 +14,7 @@ export const GENERATED_ELIGIBILITY: EligibilityTable = {
     "SoftmaxCrossEntropyLoss": 45,
     "KLDivLoss": 34,
     "CTCLoss": 63,
-    "HuberLoss": 45,
+    "HuberLoss": 46,
     "HingeLoss": 51,
     "SquaredHingeLoss": 46,
     "LogisticLoss": 39,
