@@ -96,8 +96,11 @@ export const NOT_FINITE = 2;
 /** One call's view of the heap: allocations, copies in, copies out. */
 export class KernelCall {
   #top: number;
-  /** Inputs copied in by `scanValues` and not yet taken by `putF32`: address and classes. */
-  readonly #scanned = new Map<ArrayLike<number>, { readonly at: number; readonly classes: number }>();
+  /**
+   * Inputs `scanValues` has read this call: their classes, and the address of the copy it
+   * made until a `putF32` takes it (undefined after).
+   */
+  readonly #scanned = new Map<ArrayLike<number>, { at: number | undefined; readonly classes: number }>();
 
   /**
    * @param out the caller's result buffers (checked by the spec): a loss that copies a
@@ -184,9 +187,10 @@ export class KernelCall {
    */
   putF32(data: ArrayLike<number>): number {
     const scanned = this.#scanned.get(data);
-    if (scanned !== undefined) {
-      this.#scanned.delete(data);
-      return scanned.at;
+    if (scanned?.at !== undefined) {
+      const at = scanned.at;
+      scanned.at = undefined;
+      return at;
     }
     const at = this.alloc(data.length * 4);
     this.f32(at, data.length).set(data);

@@ -70,6 +70,10 @@ describe('KernelCall.scanValues', () => {
     const second = call.putF32(data);
     expect(second).not.toBe(first);
     expect(Array.from(call.f32(second, 4))).toEqual([1, NaN, 3, 4]);
+    // Asked again once its copy is taken (TripletLoss asks after its copies), it answers
+    // from what it read, without a third copy: the next allocation comes right after `second`.
+    expect(call.scanValues(data)).toBe(NOT_ORDINARY | NOT_FINITE);
+    expect(call.outF32(4)).toBe(second + 16);
     call.end();
   });
 });
