@@ -97,6 +97,15 @@ class RawArray:
         self.tokens = tokens
 
 
+def undefined_elements(data) -> np.ndarray:
+    """Which elements of an encoded tensor's data are undefined (null): tensor_json's
+    tokens, plain JSON values, or an encoder's own form with an `undefined_mask()`."""
+    if hasattr(data, 'undefined_mask'):
+        return data.undefined_mask()
+    tokens = data.tokens if isinstance(data, RawArray) else data
+    return np.array([t in ('null', None) for t in tokens], dtype=bool)
+
+
 def dumps(obj) -> str:
     raws = []
 
@@ -329,10 +338,8 @@ def ref64_json(loss_name, record, inputs, head, grads_of, expected_grads, encode
     grads = {}
     for k, g in ref['grads'].items():
         mask = undefined.get(k)
-        ref_undefined = [False] * g.size if mask is None else [bool(m) for m in mask.reshape(-1)]
-        data = expected_grads[k]['data']
-        tokens = data.tokens if isinstance(data, RawArray) else data
-        if ref_undefined != [t in ('null', None) for t in tokens]:
+        ref_undefined = np.zeros(g.size, dtype=bool) if mask is None else np.asarray(mask, dtype=bool).reshape(-1)
+        if not np.array_equal(ref_undefined, undefined_elements(expected_grads[k]['data'])):
             raise GeneratorError(f'{record["name"]}: the float64 reference leaves other elements of {k} undefined')
         grads[k] = encode(g, 'float64', undefined=mask)
     return {'loss': encode(ref['loss'], 'float64'), 'grads': grads}

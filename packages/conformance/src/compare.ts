@@ -56,6 +56,30 @@ function float32Error(want: ExpectedTensor, ref: ExpectedTensor): { e: number; l
   return { e, largest };
 }
 
+/** The rule element `got` failed, for the message (written only for the first failing element: it costs microseconds). */
+function whyOutOfTolerance(
+  g: number,
+  w: number,
+  r: number | undefined,
+  masked: boolean,
+  tol: Tolerance,
+  bound: number | undefined,
+  e: number,
+  float64Rule: Float64Rule,
+): string {
+  if (masked) return 'MXNet leaves it undefined, backends write 0';
+  if (!Number.isFinite(w)) return 'non-finite in MXNet: must match exactly';
+  if (!Number.isFinite(g)) return 'MXNet is finite';
+  const abs = Math.abs(g - w);
+  let why = `fixed rule: |got - mxnet| = ${abs.toPrecision(3)} > ${(tol.atol + tol.rtol * Math.abs(w)).toPrecision(3)}`;
+  if (r === undefined || bound === undefined) return why;
+  if (!Number.isFinite(r)) return `${why}; the float64 reference is non-finite here, so only the fixed rule applies`;
+  why +=
+    `; float64 rule: |got - ref64| = ${Math.abs(g - r).toPrecision(3)} > ${bound.toPrecision(3)}` +
+    ` (K ${float64Rule.k} x max(e ${e.toPrecision(3)}, 1 ulp), capped at ${float64Rule.cap} of the largest value)`;
+  return why;
+}
+
 /**
  * Compares `got` with MXNet's float32 values `want` under the fixed tolerance `tol`, and,
  * when the golden gives the float64 reference `ref64`, also under the float64 rule (see
@@ -103,40 +127,23 @@ export function compareTensor(
     const g = got.data[i]!;
     const w = want.data[i]!;
     const r = ref64?.data[i];
+    const masked = Boolean(want.undefinedMask?.[i]);
     let ok: boolean;
-    let why: string;
     let excess = Infinity; // how far beyond the fixed tolerance, for the worst element
-    if (want.undefinedMask?.[i]) {
-      ok = g === 0; // MXNet leaves it unwritten; our backends write 0
-      why = 'MXNet leaves it undefined, backends write 0';
-    } else if (Number.isNaN(w)) {
-      ok = Number.isNaN(g);
-      why = 'non-finite in MXNet: must match exactly';
-    } else if (!Number.isFinite(w)) {
-      ok = g === w;
-      why = 'non-finite in MXNet: must match exactly';
-    } else if (!Number.isFinite(g)) {
-      ok = false;
-      why = 'MXNet is finite';
-    } else {
+    if (masked) ok = g === 0; // MXNet leaves it unwritten; our backends write 0
+    else if (Number.isNaN(w)) ok = Number.isNaN(g);
+    else if (!Number.isFinite(w)) ok = g === w;
+    else if (!Number.isFinite(g)) ok = false;
+    else {
       const abs = Math.abs(g - w);
       maxAbs = Math.max(maxAbs ?? 0, abs);
       if (w !== 0) maxRel = Math.max(maxRel ?? 0, abs / Math.abs(w));
       const fixedBound = tol.atol + tol.rtol * Math.abs(w);
       ok = abs <= fixedBound;
       excess = abs - fixedBound;
-      why = `fixed rule: |got - mxnet| = ${abs.toPrecision(3)} > ${fixedBound.toPrecision(3)}`;
-      if (r !== undefined && bound !== undefined) {
-        if (!Number.isFinite(r)) {
-          why += '; the float64 reference is non-finite here, so only the fixed rule applies';
-        } else if (!ok) {
-          const fromRef = Math.abs(g - r);
-          ok = fromRef <= bound;
-          if (ok) passedByFloat64++;
-          why +=
-            `; float64 rule: |got - ref64| = ${fromRef.toPrecision(3)} > ${bound.toPrecision(3)}` +
-            ` (K ${float64Rule.k} x max(e ${e.toPrecision(3)}, 1 ulp), capped at ${float64Rule.cap} of the largest value)`;
-        }
+      if (!ok && r !== undefined && bound !== undefined && Number.isFinite(r)) {
+        ok = Math.abs(g - r) <= bound;
+        if (ok) passedByFloat64++;
       }
     }
     if (ok) continue;
@@ -146,8 +153,9 @@ export function compareTensor(
       worstExcess = excess;
     }
     if (first === undefined) {
-      const expected = want.undefinedMask?.[i] ? '0 (undefined in MXNet)' : String(w);
-      first = `element ${i} ${formatIndex(i, want.shape)}: got ${g}, expected ${expected}${r !== undefined && !want.undefinedMask?.[i] ? ` (float64 ${r})` : ''} [${why}]`;
+      const expected = masked ? '0 (undefined in MXNet)' : String(w);
+      const why = whyOutOfTolerance(g, w, r, masked, tol, bound, e, float64Rule);
+      first = `element ${i} ${formatIndex(i, want.shape)}: got ${g}, expected ${expected}${r !== undefined && !masked ? ` (float64 ${r})` : ''} [${why}]`;
     }
   }
   let mismatch: string | undefined;

@@ -103,7 +103,7 @@ export async function goldenRecords(
   nondeterministic: string[] = [],
 ): Promise<(GoldenCaseJson | undefined)[]> {
   const out: (GoldenCaseJson | undefined)[] = new Array(cases.length).fill(undefined);
-  const WINDOW = 64;
+  const WINDOW = 256;
   for (let start = 0; start < cases.length;) {
     const window = cases.slice(start, start + WINDOW);
     // Each request is encoded once (a 64K-element case is a large JSON text), then reused for the record.
@@ -180,9 +180,16 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
   const answeredNames: string[] = [];
   const results: CaseResult[] = [];
   let backends: ConformanceReport['backends'] = [];
-  for (let start = 0; start < cases.length; start += batchSize) {
-    const batch = cases.slice(start, start + batchSize);
-    const records = await goldenRecords(options.oracle, batch, crashed, nondeterministic);
+  const batches: DrawnCase[][] = [];
+  for (let start = 0; start < cases.length; start += batchSize) batches.push(cases.slice(start, start + batchSize));
+  const ask = (batch: DrawnCase[] | undefined) =>
+    batch === undefined ? undefined : goldenRecords(options.oracle, batch, crashed, nondeterministic);
+  // MXNet answers the next batch (in its own process) while the backends run this one.
+  let asked = ask(batches[0]);
+  for (let b = 0, start = 0; b < batches.length; start += batches[b]!.length, b++) {
+    const batch = batches[b]!;
+    const records = (await asked)!;
+    asked = ask(batches[b + 1]);
     const answered = records.filter((r): r is GoldenCaseJson => r !== undefined);
     progress(
       `cases ${start + 1}-${start + batch.length}: MXNet answered ${answered.length} ` +
