@@ -23,6 +23,7 @@
 import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { sizeOf } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
+import { KahanSum } from '../mxnet-ops.js';
 import { Float64Scratch } from '../scratch.js';
 
 /** MXNet's floor under the product of the norms (a float32 array holding 1e-12). */
@@ -34,22 +35,6 @@ interface RowStats {
   readonly normY: Float64Array;
   /** max(|x| * |y|, 1e-12). */
   readonly denom: Float64Array;
-}
-
-/** True for ±Inf only (NaN is not infinite). */
-const isInfinite = (v: number): boolean => v === Infinity || v === -Infinity;
-
-/** mshadow's float32 Kahan sum, one term at a time (the compensation stops at Inf). */
-class KahanSum {
-  sum = 0;
-  #residual = 0;
-
-  add(value: number): void {
-    const term = Math.fround(value - this.#residual);
-    const next = Math.fround(this.sum + term);
-    this.#residual = isInfinite(next) ? 0 : Math.fround(Math.fround(next - this.sum) - term);
-    this.sum = next;
-  }
 }
 
 /**

@@ -8,24 +8,20 @@
  * The labels are built with MXNet's own float32 arithmetic, so a batch of 1 divides 0 by
  * 0 and every output is NaN, as in MXNet. `weight` is never applied (1.9.1 stores it only).
  *
- * Float32 where it decides the answer: each squared difference and each distance is
- * rounded to float32, so with large values a row's distances can be equal and its
- * log_softmax uniform, as MXNet's are; a distance's sum overflows to Inf where MXNet's
- * does (and log_softmax then gives NaN for the row). log_softmax is `(x - max) - log(sum)`
- * in MXNet's order: `x - (max + log(sum))` loses the log against a max near 1e32. The
- * backward follows MXNet's operators (`-`, log_softmax's `dy - exp(y) * sum(dy)`, the
- * negation, square's `2 * diff`, the broadcast sums) with each materialised tensor's
- * overflow to Inf (`2 * diff`, `dd * 2diff`, the sums), but keeps float64 values: the
- * distance gradient is a cancellation (`sum_j dd[i][j]` is 0 in exact arithmetic) that
- * float32 rounding turns into noise times |x1|.
- *
- * MXNet's float32 log_softmax here is oneDNN's (a 2-D tensor, the last axis): in a row
- * holding a NaN distance its other entries stay finite or -Inf (`[nan, 0]` gives
- * `[nan, -88.72]`), so their gradients are finite or ±Inf where the math, and MXNet in
- * float64, give NaN for the whole row. Such a row runs the spec's model of oneDNN's
- * kernel, forward and backward (rules/log-softmax-float32.ts). A row without a NaN runs
- * the float64 form above: there oneDNN's vectorised exp and log differ from the math by
- * rounding only (its log(1) is -1.43e-6), within the goldens' float64 rule.
+ * Float32 throughout, operator by operator in MXNet's order, because with large values
+ * MXNet's answer is float32 rounding itself: a distance of 2e17 has an ulp of 3.4e10, so
+ * which of a row's distances round equal decides the loss, and the distance gradient is a
+ * cancellation (`sum_j dd[i][j]` is 0 in exact arithmetic) that rounding turns into noise
+ * times |x1| (-136.7 where the float64 run gives -1.66: differential seed 202612010, SDML
+ * case 64). Neither a more accurate result nor other float32 noise is within tolerance of
+ * that, so this reproduces it:
+ * - each distance is mshadow's Kahan sum of the float32 squares (`sum(axis=2)`);
+ * - log_softmax is oneDNN's, forward and backward (the spec's model, rules/log-softmax-float32.ts;
+ *   its log(1) is 1.43e-6 and its exp a vectorised approximation): in a row holding a NaN
+ *   distance the other entries stay finite or -Inf (`[nan, 0]` gives `[nan, -88.72]`);
+ * - the KLDivLoss terms and their gradients are float32 products, the row's sum a Kahan sum;
+ * - square's backward is `dd * (2 * diff)`, and the broadcasts' backwards are Kahan sums in
+ *   index order: over j into dx1[i][k], over i (negated) into dx2[j][k].
  */
 import {
   oneDnnLogSoftmaxBackwardRow,
@@ -36,7 +32,7 @@ import {
   type ForwardResult,
 } from '@gluon-loss/spec';
 import { TsCompiledLoss } from '../compiled-loss.js';
-import { FLOAT32_OVERFLOW } from '../mxnet-ops.js';
+import { KahanSum } from '../mxnet-ops.js';
 import { Float64Scratch } from '../scratch.js';
 
 /** KLDivLoss's `1e-12` inside the log of the label, as the float32 MXNet adds. */
@@ -58,52 +54,23 @@ function smoothedIdentity(smoothing: number, batch: number): Smoothed {
   return { diagonal: entry(1), offDiagonal: entry(0) };
 }
 
-/** `value` as a float32 tensor holds it: ±Inf past float32's range (NaN stays NaN). */
-function float32Range(value: number): number {
-  return Math.abs(value) < FLOAT32_OVERFLOW ? value : value * Infinity;
-}
-
 /**
- * logp (N x N, row-major) of the negated float32 squared distances. Returns whether any
- * row held a NaN (its logp, oneDNN's, is then float32 in `logp`, and `nanRows[i]` is 1).
+ * logp (N x N, row-major, float32 values) of the negated distances: oneDNN's log_softmax
+ * of each row of `-d`, d the Kahan sum of the float32 squared differences.
  */
-function logProbabilities(
-  x1: Float32Array,
-  x2: Float32Array,
-  batch: number,
-  dim: number,
-  logp: Float64Array,
-  nanRows: Uint8Array,
-): boolean {
-  let anyNan = false;
+function logProbabilities(x1: Float32Array, x2: Float32Array, batch: number, dim: number, logp: Float64Array): void {
+  const distance = new KahanSum();
   for (let i = 0; i < batch; i++) {
-    const row = i * batch;
-    let max = -Infinity;
-    let hasNan = false;
     for (let j = 0; j < batch; j++) {
-      let d = 0;
+      distance.reset();
       for (let k = 0; k < dim; k++) {
         const diff = Math.fround(x1[i * dim + k]! - x2[j * dim + k]!);
-        d += Math.fround(diff * diff);
-        if (d >= FLOAT32_OVERFLOW) d *= Infinity;
+        distance.add(Math.fround(diff * diff));
       }
-      const negated = -Math.fround(d);
-      logp[row + j] = negated;
-      if (negated > max) max = negated;
-      if (Number.isNaN(negated)) hasNan = true;
+      logp[i * batch + j] = -distance.sum;
     }
-    nanRows[i] = hasNan ? 1 : 0;
-    if (hasNan) {
-      anyNan = true;
-      oneDnnLogSoftmaxRow(logp, row, 1, batch, logp);
-      continue;
-    }
-    let sum = 0;
-    for (let j = 0; j < batch; j++) sum += Math.exp(logp[row + j]! - max);
-    const logSum = Math.log(sum);
-    for (let j = 0; j < batch; j++) logp[row + j] = logp[row + j]! - max - logSum;
+    oneDnnLogSoftmaxRow(logp, i * batch, 1, batch, logp);
   }
-  return anyNan;
 }
 
 function label(labels: Smoothed, i: number, j: number): number {
@@ -112,36 +79,33 @@ function label(labels: Smoothed, i: number, j: number): number {
 
 export class SDMLLoss extends TsCompiledLoss<'SDMLLoss'> {
   readonly #logp = new Float64Scratch();
+  readonly #gradLogp = new Float64Scratch();
   readonly #distanceGrad = new Float64Scratch();
 
   constructor(config: unknown) {
     super('SDMLLoss', config);
   }
 
-  #forward(
-    plan: CallPlan<'SDMLLoss'>,
-    loss: Float64Array,
-  ): { logp: Float64Array; labels: Smoothed; nanRows: Uint8Array | null } {
+  #forward(plan: CallPlan<'SDMLLoss'>, loss: Float64Array): { logp: Float64Array; labels: Smoothed } {
     const x1 = this.floatInput(plan, 'x1');
     const x2 = this.floatInput(plan, 'x2');
     const { batch, dim, smoothing } = plan.detail;
     const logp = this.#logp.take(batch * batch);
-    const nanRows = new Uint8Array(batch);
-    const anyNan = logProbabilities(x1, x2, batch, dim, logp, nanRows);
+    logProbabilities(x1, x2, batch, dim, logp);
     const labels = smoothedIdentity(smoothing, batch);
     const logLabels = {
-      diagonal: Math.log(Math.fround(labels.diagonal + EPS)),
-      offDiagonal: Math.log(Math.fround(labels.offDiagonal + EPS)),
+      diagonal: Math.fround(Math.log(Math.fround(labels.diagonal + EPS))),
+      offDiagonal: Math.fround(Math.log(Math.fround(labels.offDiagonal + EPS))),
     };
+    const row = new KahanSum();
     for (let i = 0; i < batch; i++) {
-      let sum = 0;
+      row.reset();
       for (let j = 0; j < batch; j++) {
-        sum += label(labels, i, j) * float32Range(label(logLabels, i, j) - logp[i * batch + j]!);
-        if (Math.abs(sum) >= FLOAT32_OVERFLOW) sum *= Infinity;
+        row.add(Math.fround(label(labels, i, j) * Math.fround(label(logLabels, i, j) - logp[i * batch + j]!)));
       }
-      loss[i] = sum;
+      loss[i] = row.sum;
     }
-    return { logp, labels, nanRows: anyNan ? nanRows : null };
+    return { logp, labels };
   }
 
   protected runForward(plan: CallPlan<'SDMLLoss'>): ForwardResult {
@@ -155,54 +119,45 @@ export class SDMLLoss extends TsCompiledLoss<'SDMLLoss'> {
     const weighting = this.weighting.begin(plan, true);
     const lossGrad = weighting.lossGrad(headGrad.data);
     const loss = weighting.accumulators();
-    const { logp, labels, nanRows } = this.#forward(plan, loss);
+    const { logp, labels } = this.#forward(plan, loss);
     const x1 = this.floatInput(plan, 'x1');
     const x2 = this.floatInput(plan, 'x2');
     const { batch, dim } = plan.detail;
 
-    // dlogp = -(g_i * label_ij); log_softmax's backward: dz = dlogp - exp(logp) * sum_j(dlogp);
-    // z = -d, so dd = -dz.
+    // dlogp = -(g_i * label_ij), through oneDNN's log_softmax backward to dz; z = -d, so dd = -dz.
+    const gradLogp = this.#gradLogp.take(batch * batch);
     const distanceGrad = this.#distanceGrad.take(batch * batch);
-    const gradLogp = nanRows === null ? null : new Float32Array(batch * batch);
     for (let i = 0; i < batch; i++) {
       const g = lossGrad[i]!;
-      if (gradLogp !== null && nanRows![i] === 1) {
-        // oneDNN's reference backward on the float32 tensors MXNet hands it; dd = -dz.
-        const row = i * batch;
-        for (let j = 0; j < batch; j++) gradLogp[row + j] = -(g * label(labels, i, j));
-        oneDnnLogSoftmaxBackwardRow(logp, gradLogp, row, 1, batch, distanceGrad);
-        for (let j = 0; j < batch; j++) distanceGrad[row + j] = -distanceGrad[row + j]!;
-        continue;
-      }
-      let sum = 0;
-      for (let j = 0; j < batch; j++) sum += -(g * label(labels, i, j));
-      for (let j = 0; j < batch; j++) {
-        const dz = -(g * label(labels, i, j)) - Math.exp(logp[i * batch + j]!) * sum;
-        distanceGrad[i * batch + j] = -dz;
-      }
+      for (let j = 0; j < batch; j++) gradLogp[i * batch + j] = -Math.fround(g * label(labels, i, j));
+      oneDnnLogSoftmaxBackwardRow(logp, gradLogp, i * batch, 1, batch, distanceGrad);
     }
-    // d = sum_k diff^2 with diff = x1_ik - x2_jk (float32): square's backward is
-    // dd_ij * (2 * diff), then the broadcast sums: over j into dx1_ik, over i (negated) into
-    // dx2_jk. Each product and each partial sum is a float32 tensor's value in MXNet, so
-    // it overflows to Inf (and the sum stays there) where MXNet's does.
-    const g1 = new Float64Array(x1.length);
-    const g2 = new Float64Array(x2.length);
+    // d = sum_k diff^2 with diff = x1_ik - x2_jk: square's backward is dd_ij * (2 * diff),
+    // x1's broadcast sums it over j, x2's (negated) over i.
+    const term = (i: number, j: number, k: number): number =>
+      Math.fround(-distanceGrad[i * batch + j]! * Math.fround(2 * Math.fround(x1[i * dim + k]! - x2[j * dim + k]!)));
+    const g1 = new Float32Array(x1.length);
+    const g2 = new Float32Array(x2.length);
+    const sum = new KahanSum();
     for (let i = 0; i < batch; i++) {
-      for (let j = 0; j < batch; j++) {
-        const dd = distanceGrad[i * batch + j]!;
-        for (let k = 0; k < dim; k++) {
-          const twoDiff = float32Range(2 * Math.fround(x1[i * dim + k]! - x2[j * dim + k]!));
-          const term = float32Range(dd * twoDiff);
-          g1[i * dim + k] = float32Range(g1[i * dim + k]! + term);
-          g2[j * dim + k] = float32Range(g2[j * dim + k]! - term);
-        }
+      for (let k = 0; k < dim; k++) {
+        sum.reset();
+        for (let j = 0; j < batch; j++) sum.add(term(i, j, k));
+        g1[i * dim + k] = sum.sum;
       }
     }
-    return this.result(plan, weighting.output(loss), { x1: Float32Array.from(g1), x2: Float32Array.from(g2) });
+    for (let j = 0; j < batch; j++) {
+      for (let k = 0; k < dim; k++) {
+        sum.reset();
+        for (let i = 0; i < batch; i++) sum.add(-term(i, j, k));
+        g2[j * dim + k] = sum.sum;
+      }
+    }
+    return this.result(plan, weighting.output(loss), { x1: g1, x2: g2 });
   }
-
   protected override releaseScratch(): void {
     this.#logp.release();
+    this.#gradLogp.release();
     this.#distanceGrad.release();
   }
 }
