@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossCall } from '../loss-call.js';
+import { float32Sum } from '../ops/float32-sum.js';
 import { logSoftmaxValue } from '../ops/log-softmax.js';
 
 /**
@@ -38,14 +39,18 @@ export function sdmlLoss(call: LossCall<'SDMLLoss'>): tf.Tensor {
 /**
  * `d[i][j] = sum_k diff[i][j][k]^2`. MXNet sums it as a Kahan-compensated float32 sum, and
  * log_softmax over -d turns a few ulps of d into 1e-3 of a gradient (golden
- * SDMLLoss/diff-1-88). tfjs-cpu sums in float64 and tfjs-wasm's short rows are exact
- * enough; tfjs-webgpu's Sum shader is a plain float32 sum 3e-3 off there, so on webgpu the
- * features are added one at a time with Kahan's compensation (4 element-wise ops per
- * feature, on B x B tensors).
+ * SDMLLoss/diff-1-88). On cpu and wasm that is `float32Sum`'s accurate sum, split on wasm
+ * from 8 features: tfjs-wasm's own Sum, float32 one element after another, was 1.5e-4 off
+ * MXNet's gradient with 71 and 234 features (goldens SDMLLoss/wasm-plain-distance-sum-*,
+ * from the differential's seed 202612010). tfjs-webgpu's Sum shader is
+ * a plain float32 sum 3e-3 off there, so on webgpu the features are added one at a time
+ * with Kahan's compensation (4 element-wise ops per feature, on B x B tensors).
  */
+const SPLIT_DISTANCES_ABOVE = 8;
+
 function squaredDistances(diff: tf.Tensor): tf.Tensor {
   const squares = tf.square(diff);
-  if (tf.getBackend() !== 'webgpu') return tf.sum(squares, 2);
+  if (tf.getBackend() !== 'webgpu') return float32Sum(squares, [2], false, { splitAbove: SPLIT_DISTANCES_ABOVE });
   return tf.tidy(() => {
     const terms = tf.unstack(squares, 2);
     let sum = terms[0]!;

@@ -100,8 +100,17 @@ function splitRowSum(rows: tf.Tensor): tf.Tensor {
   return withRunningSum(rows, tf.div(scaled, downscale));
 }
 
-/** `sum(x, axes)` as MXNet's float32 sum ends (see above). The gradient is the sum's: dy broadcast. */
-export function float32Sum(x: tf.Tensor, axes: readonly number[], keepDims = false): tf.Tensor {
+/**
+ * `sum(x, axes)` as MXNet's float32 sum ends (see above). The gradient is the sum's: dy
+ * broadcast. On wasm a row longer than `splitAbove` (default one block) is split
+ * (`splitRowSum`); a loss whose result amplifies a sum's last ulps asks for less.
+ */
+export function float32Sum(
+  x: tf.Tensor,
+  axes: readonly number[],
+  keepDims = false,
+  { splitAbove = BLOCK }: { splitAbove?: number } = {},
+): tf.Tensor {
   if (onGpu()) return tf.sum(x, [...axes], keepDims);
   const shape = x.shape;
   const reduced = [...axes].sort((a, b) => a - b);
@@ -115,7 +124,7 @@ export function float32Sum(x: tf.Tensor, axes: readonly number[], keepDims = fal
     const rows = tf.reshape(moved, [keptShape.reduce((n, m) => n * m, 1), length]);
     // A row of one block is tfjs-wasm's own sum (at most 127 roundings): the split's dozen
     // kernels would cost a small call more than the rest of its loss.
-    const split = tf.getBackend() === 'wasm' && length > BLOCK;
+    const split = tf.getBackend() === 'wasm' && length > splitAbove;
     const value = split ? splitRowSum(rows) : withRunningSum(rows, blockedRowSum(rows));
     return {
       value: tf.reshape(value, keepDims ? expanded : keptShape),
