@@ -51,9 +51,18 @@ export abstract class ElementwiseLoss<L extends CanonicalLossName> extends TsCom
   }
 
   protected runForward(plan: CallPlan<L>): ForwardResult {
+    return { loss: this.#loss(plan, false) };
+  }
+
+  /**
+   * The forward loss, in the fused layout, or in the per-element one (`perElement`, or when
+   * the fused sums came near float32's max, where only the per-element layout's Kahan
+   * sums are MXNet's: LossWeighting.fusedSumsNearMax).
+   */
+  #loss(plan: CallPlan<L>, perElement: boolean): FloatTensor {
     const pred = this.floatInput(plan, 'pred');
     const label = this.floatInput(plan, this.labelName);
-    const walk = this.weighting.begin(plan);
+    const walk = this.weighting.begin(plan, perElement);
     const accumulators = walk.accumulators();
     // The same property order as forwardBackward's, so the loop sees one object shape.
     this.loop(plan, {
@@ -66,7 +75,7 @@ export abstract class ElementwiseLoss<L extends CanonicalLossName> extends TsCom
       labelGrad: null,
       weightGrad: null,
     });
-    return { loss: walk.output(accumulators) };
+    return walk.fusedSumsNearMax(accumulators) ? this.#loss(plan, true) : walk.output(accumulators);
   }
 
   protected runForwardBackward(plan: CallPlan<L>, headGrad: FloatTensor): ForwardBackwardResult {
@@ -79,10 +88,13 @@ export abstract class ElementwiseLoss<L extends CanonicalLossName> extends TsCom
     const labelGrad = new Float32Array(pred.length);
     const weightGrad = walk.weightGradTarget();
     this.loop(plan, { pred, label, walk, accumulators, lossGrad, predGrad, labelGrad, weightGrad });
-    return this.result(plan, walk.output(accumulators), {
+    const grads = {
       pred: predGrad,
       [this.labelName]: labelGrad,
       sample_weight: walk.sampleWeightGrad(accumulators, headGrad.data, weightGrad),
-    });
+    };
+    // The gradients are the same in either layout; only the sums can part.
+    const loss = walk.fusedSumsNearMax(accumulators) ? this.#loss(plan, true) : walk.output(accumulators);
+    return this.result(plan, loss, grads);
   }
 }

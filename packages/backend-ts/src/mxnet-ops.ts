@@ -6,30 +6,8 @@
  */
 
 // mshadow's float32 sum (where a partial sum overflows) is a spec rule, shared with backend-wasm.
-export { FLOAT32_OVERFLOW, addFloat32 } from '@gluon-loss/spec';
+export { FLOAT32_OVERFLOW, KahanSum, addFloat32 } from '@gluon-loss/spec';
 
-/**
- * mshadow's float32 Kahan sum (its `red::sum` reducer, which MXNet's `sum` and every
- * broadcast's backward run), one term at a time in index order; the compensation stops
- * once the sum is infinite. One instance serves many sums: `reset()` before each.
- */
-export class KahanSum {
-  sum = 0;
-  #residual = 0;
-
-  reset(): this {
-    this.sum = 0;
-    this.#residual = 0;
-    return this;
-  }
-
-  add(value: number): void {
-    const term = Math.fround(value - this.#residual);
-    const next = Math.fround(this.sum + term);
-    this.#residual = next === Infinity || next === -Infinity ? 0 : Math.fround(Math.fround(next - this.sum) - term);
-    this.sum = next;
-  }
-}
 
 /**
  * mshadow's relu: NaN stays NaN, -Inf gives 0. `0.5 * (t + |t|)` is exact and

@@ -21,16 +21,17 @@
  *   broadcast against sample_weight, the weighting and the reduction itself.
  *
  * Float32 as MXNet computes it: each weighted element is `fround(fround(loss * sw) * w)`,
- * the reduction adds them in order into a sum that overflows to ±Inf for good once a
- * partial sum leaves float32's range (mshadow's sum stops its Kahan compensation at Inf),
- * and a mean divides the float32 sum by the count. Backward, G is
- * `fround(fround(head / count) * w)`, times sw in float32. A fused loop continues its
- * group's accumulator element by element in order, as `addFloat32` (mxnet-ops.ts) adds.
+ * the reduction adds them in order, and a mean divides the float32 sum by the count.
+ * Backward, G is `fround(fround(head / count) * w)`, times sw in float32. A fused loop
+ * continues its group's accumulator element by element in order in float64, as
+ * `addFloat32` (mxnet-ops.ts) adds: ±Inf for good once a partial sum leaves float32's
+ * range. That is mshadow's Kahan sum while the sums stay below 2^126 (the spec's
+ * KAHAN_EXACT_BELOW); a call past it (`fusedSumsNearMax`) is summed again in the
+ * per-element layout, whose reduction here is mshadow's float32 Kahan sum step by step.
  */
 import type { CallPlan, FloatTensor } from '@gluon-loss/spec';
-import { sameShape, sizeOf } from '@gluon-loss/spec';
+import { KAHAN_EXACT_BELOW, KahanSums, sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, elementOffsets, gatherBroadcast, sumToSource, type BroadcastMap } from './broadcast.js';
-import { addFloat32 } from './mxnet-ops.js';
 import { Float32Scratch, Float64Scratch, Int32Scratch } from './scratch.js';
 
 /** What a fused loop needs to walk its elements (see the module comment). */
@@ -200,6 +201,17 @@ export class LossWeighting implements FusedWalk {
     return this.#weightMap === null ? new Float32Array(this.#lossSize) : this.#weightGrad.take(this.#lossSize);
   }
 
+  /**
+   * Whether a fused loop's sums reached 2^126 (or NaN), where a float64 running sum may part
+   * from mshadow's Kahan sum (the spec's KAHAN_EXACT_BELOW): the loss then computes its
+   * output again in the per-element layout. Always false in that layout.
+   */
+  fusedSumsNearMax(accumulators: Float64Array): boolean {
+    if (!this.#fused) return false;
+    for (let o = 0; o < this.groups; o++) if (!(Math.abs(accumulators[o]!) < KAHAN_EXACT_BELOW)) return true;
+    return false;
+  }
+
   /** The loss as MXNet returns it, from the filled accumulators. A fresh tensor. */
   output(accumulators: Float64Array): FloatTensor {
     const count = this.#count;
@@ -210,7 +222,7 @@ export class LossWeighting implements FusedWalk {
       return { data: out, shape: [...this.#outputShape] };
     }
     // The unweighted loss per element: weighted and summed here, in MXNet's float32 order.
-    const sums = new Float64Array(out.length);
+    const kahan = new KahanSums(out.length);
     const sampleWeight = this.#sampleWeight;
     const lossOffsets = this.#lossOffsets;
     const inner = this.#reductionInner;
@@ -218,16 +230,15 @@ export class LossWeighting implements FusedWalk {
     const size = this.#weightedSize;
     for (let e = 0, o = 0; e < size;) {
       const end = e + inner;
-      let sum = sums[o]!;
       for (; e < end; e++) {
         const loss = Math.fround(accumulators[lossOffsets === null ? e : lossOffsets[e]!]!);
         const weighted = sampleWeight === undefined ? loss : Math.fround(loss * sampleWeight[e]!);
-        sum = addFloat32(sum, Math.fround(weighted * weight));
+        kahan.add(o, Math.fround(weighted * weight));
       }
-      sums[o] = sum;
       if (++o === groups) o = 0;
     }
-    for (let i = 0; i < out.length; i++) out[i] = Math.fround(sums[i]!) / count;
+    const sums = kahan.sums;
+    for (let i = 0; i < out.length; i++) out[i] = sums[i]! / count;
     return { data: out, shape: [...this.#outputShape] };
   }
 

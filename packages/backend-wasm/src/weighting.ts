@@ -22,15 +22,16 @@
  *   special values): inner = 1 and one accumulator per element of the unweighted loss;
  *   this module then does the broadcast against sample_weight, the weighting and the
  *   reduction itself, in MXNet's float32 order, as backend-ts does: each weighted
- *   element is `fround(fround(loss * sw) * w)`, the sum overflows to ±Inf for good once
- *   a partial sum leaves float32's range (the spec's addFloat32), a mean divides the
+ *   element is `fround(fround(loss * sw) * w)`, the sum is mshadow's float32 Kahan sum
+ *   step by step (the spec's KahanSums: ±Inf for good once a partial sum leaves float32's
+ *   range, and where its compensation overflows near float32's max), a mean divides the
  *   float32 sum by the count; backward G is `fround(fround(head / count) * w)`, times sw
  *   in float32. So Inf, NaN and overflow land where MXNet's do. The fused layout's
  *   float64 sums and float64 scale agree with MXNet only on ordinary values: a call
  *   with others (the spec's ordinaryValues) takes this layout.
  */
 import type { CallPlan, FloatTensor } from '@gluon-loss/spec';
-import { addFloat32, sameShape, sizeOf } from '@gluon-loss/spec';
+import { KahanSums, sameShape, sizeOf } from '@gluon-loss/spec';
 import { broadcastMap, elementOffsets, gatherBroadcast, sumToSource, type BroadcastMap } from './broadcast.js';
 import { Float32Scratch, Float64Scratch, Int32Scratch } from './scratch.js';
 
@@ -209,7 +210,7 @@ export class LossWeighting implements FusedWalk {
     // The unweighted loss per element: weighted and summed here, in MXNet's float32 order.
     const count = this.#count;
     const weight = this.#weight32;
-    const sums = new Float64Array(out.length);
+    const kahan = new KahanSums(out.length);
     const sampleWeight = this.#sampleWeight;
     const lossOffsets = this.#lossOffsets;
     const inner = this.#reductionInner;
@@ -217,16 +218,15 @@ export class LossWeighting implements FusedWalk {
     const size = this.#weightedSize;
     for (let e = 0, o = 0; e < size;) {
       const end = e + inner;
-      let sum = sums[o]!;
       for (; e < end; e++) {
         const loss = Math.fround(accumulators[lossOffsets === null ? e : lossOffsets[e]!]!);
         const weighted = sampleWeight === undefined ? loss : Math.fround(loss * sampleWeight[e]!);
-        sum = addFloat32(sum, Math.fround(weighted * weight));
+        kahan.add(o, Math.fround(weighted * weight));
       }
-      sums[o] = sum;
       if (++o === groups) o = 0;
     }
-    for (let i = 0; i < out.length; i++) out[i] = Math.fround(sums[i]!) / count;
+    const sums = kahan.sums;
+    for (let i = 0; i < out.length; i++) out[i] = sums[i]! / count;
     return { data: out, shape: [...this.#outputShape] };
   }
 

@@ -18,9 +18,11 @@
  *   takes an infinite sample_weight, which the spec's bitExactOnly refuses for backends
  *   that round otherwise (there 0.99999994 against 1 decides between ±Inf and NaN).
  * - TripletLoss: mshadow's relu keeps NaN, the sign-bit NaN of Inf - Inf included.
- * - the softmax rows (SoftmaxCE, KLDiv, SDML): intermediates of another order
- *   (`G * sum(label)`, `(softmax - 1) * G`, `label / (label + 1e-12)`, `2 * dd * diff`)
- *   once gave an Inf where MXNet has NaN, or a finite value where MXNet overflows.
+ * - the softmax rows (KLDiv): intermediates of another order (`(softmax - 1) * G`,
+ *   `label / (label + 1e-12)`) once gave an Inf where MXNet has NaN, or a finite value
+ *   where MXNet overflows. SoftmaxCE and SDML refuse magnitudes beyond 2^24 instead (the
+ *   nightly differential found MXNet's float32 noise and NaN there that only backend-ts's
+ *   operator-by-operator model reproduces): see the last describe.
  *
  * Then the rules around them: a broadcast operand's gradient summed as MXNet's float32
  * sum, SigmoidBCE's weight 0 beside special values, and the calls bitExactOnly refuses.
@@ -48,12 +50,10 @@ const CASES: readonly (readonly [name: string, judged: Judged])[] = [
   ['CosineEmbeddingLoss/diff-1-197', 'values'],
   ['TripletLoss/ieee-nan-stays-nan', 'values'],
   ['TripletLoss/diff-1-4', 'values'],
-  ['SoftmaxCrossEntropyLoss/diff-1-195', 'classes'],
   ['KLDivLoss/ieee-3-19', 'classes'],
   ['KLDivLoss/ieee-3-24', 'classes'],
   ['KLDivLoss/ieee-3-26', 'classes'],
   ['KLDivLoss/diff-1-879', 'classes'],
-  ['SDMLLoss/diff-1-78', 'classes'],
 ];
 
 const suite = readGoldenDir();
@@ -187,6 +187,21 @@ describe('calls refused beside special values', () => {
     };
     await expect(loss.forward(inputs)).rejects.toThrow(/label\[0\] is -Infinity: it multiplies log-probabilities/);
     await backend.dispose?.();
+  });
+
+  it.each([
+    'SoftmaxCrossEntropyLoss/diff-1-195',
+    'SoftmaxCrossEntropyLoss/large-dense-label-nan',
+    'SDMLLoss/diff-1-78',
+    'SDMLLoss/float32-noise-gradient-large',
+  ])('%s: magnitudes beyond 2^24 in SoftmaxCE or SDML are refused (moderateMagnitudes), on both variants', async (name) => {
+    const call = golden(name);
+    for (const threads of [1, 2]) {
+      const backend = createWasmBackend(threads === 1 ? {} : { threads });
+      const loss = await backend.compile(call.loss, call.config);
+      await expect(loss.forward(call.inputs)).rejects.toBeInstanceOf(UnsupportedError);
+      await backend.dispose?.();
+    }
   });
 
   it('SoftmaxCE: a oneDNN log_softmax row holding a NaN is refused (bitExactOnly)', async () => {

@@ -138,8 +138,13 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
   }
 
   protected runForward(plan: CallPlan<'KLDivLoss'>): ForwardResult {
+    return { loss: this.#loss(plan, false) };
+  }
+
+  /** The forward loss; again in the per-element layout where the fused sums came near float32's max. */
+  #loss(plan: CallPlan<'KLDivLoss'>, perElement: boolean): FloatTensor {
     const { logp, label } = this.#operands(plan);
-    const weighting = this.weighting.begin(plan);
+    const weighting = this.weighting.begin(plan, perElement);
     const acc = weighting.accumulators();
     klLoop({
       logp,
@@ -152,7 +157,7 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
       weightGrad: null,
       labelBroadcast: false,
     });
-    return { loss: weighting.output(acc) };
+    return weighting.fusedSumsNearMax(acc) ? this.#loss(plan, true) : weighting.output(acc);
   }
 
   protected runForwardBackward(plan: CallPlan<'KLDivLoss'>, headGrad: FloatTensor): ForwardBackwardResult {
@@ -206,11 +211,10 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
         labelGrad[i] = Math.fround(own[i]! + Math.fround(-viaLog[i]! * inverse));
       }
     }
-    return this.result(plan, weighting.output(acc), {
-      pred: predGrad,
-      label: labelGrad,
-      sample_weight: weighting.sampleWeightGrad(acc, headGrad.data, weightGrad),
-    });
+    const grads = { pred: predGrad, label: labelGrad, sample_weight: weighting.sampleWeightGrad(acc, headGrad.data, weightGrad) };
+    // Once the gradients are taken: a second pass reuses the scratch.
+    const loss = weighting.fusedSumsNearMax(acc) ? this.#loss(plan, true) : weighting.output(acc);
+    return this.result(plan, loss, grads);
   }
 
   protected override releaseScratch(): void {

@@ -302,8 +302,13 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinary
   }
 
   protected runForward(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>): ForwardResult {
+    return { loss: this.#loss(plan, false) };
+  }
+
+  /** The forward loss; again in the per-element layout where the fused sums came near float32's max. */
+  #loss(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>, perElement: boolean): FloatTensor {
     const fromSigmoid = plan.detail.fromSigmoid;
-    const weighting = this.weighting.begin(plan);
+    const weighting = this.weighting.begin(plan, perElement);
     const acc = weighting.accumulators();
     // The same property order as forwardBackward's, so each loop sees one object shape.
     if (plan.tensors.pos_weight === undefined) {
@@ -336,7 +341,12 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinary
       if (fromSigmoid) probabilityWithPosWeightLoop(buffers);
       else logitsWithPosWeightLoop(buffers);
     }
-    return { loss: weighting.output(acc) };
+    return weighting.fusedSumsNearMax(acc) ? this.#loss(plan, true) : weighting.output(acc);
+  }
+
+  /** The loss of a forwardBackward, once its gradients are taken (a second pass may reuse the scratch). */
+  #lossOf(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>, acc: Float64Array): FloatTensor {
+    return this.weighting.fusedSumsNearMax(acc) ? this.#loss(plan, true) : this.weighting.output(acc);
   }
 
   protected runForwardBackward(
@@ -358,11 +368,8 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinary
       const buffers = { pred, label, walk: weighting, accumulators: acc, lossGrad, predGrad, labelGrad, weightGrad };
       if (fromSigmoid) probabilityLoop(buffers);
       else logitsLoop(buffers);
-      return this.result(plan, weighting.output(acc), {
-        pred: predGrad,
-        label: labelGrad,
-        sample_weight: sampleWeightGrad(),
-      });
+      const grads = { pred: predGrad, label: labelGrad, sample_weight: sampleWeightGrad() };
+      return this.result(plan, this.#lossOf(plan, acc), grads);
     }
 
     const { x, z, pw, predMap, pwMap } = this.#operands(plan);
@@ -373,12 +380,13 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinary
     const buffers = { x, z, pw, walk: weighting, accumulators: acc, lossGrad, gx, gz, gpw, weightGrad };
     if (fromSigmoid) probabilityWithPosWeightLoop(buffers);
     else logitsWithPosWeightLoop(buffers);
-    return this.result(plan, weighting.output(acc), {
+    const grads = {
       pred: toOwnShape(gx, predMap, plan.tensors.pred!.data.length),
       label: toOwnShape(gz, predMap, plan.tensors.label!.data.length),
       pos_weight: toOwnShape(gpw, pwMap, plan.tensors.pos_weight.data.length),
       sample_weight: sampleWeightGrad(),
-    });
+    };
+    return this.result(plan, this.#lossOf(plan, acc), grads);
   }
 
   protected override releaseScratch(): void {

@@ -6,7 +6,7 @@
  * computed here with MXNet's arithmetic, so a batch of 1 divides 0 by 0 and every output
  * is NaN, as in MXNet. `weight` is never applied (1.9.1 stores it only).
  */
-import type { CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
+import type { BitExactKinds, CallPlan, FloatTensor, ForwardBackwardResult, ForwardResult } from '@gluon-loss/spec';
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
 
@@ -22,6 +22,17 @@ export class SDMLLoss extends WasmCompiledLoss<'SDMLLoss'> {
    */
   protected override get takesSpecialValues(): boolean {
     return true;
+  }
+
+  /**
+   * Not MXNet's float32 order where magnitudes pass 2^24: there MXNet's gradient is
+   * float32 cancellation noise (-147.5 where its float64 run gives -3.02; nightly seed
+   * 202612020, SDML cases 7, 157, 216), which only an operator-by-operator float32 model
+   * reproduces (backend-ts's); this kernel's float64 backward lands elsewhere. Such a call
+   * is refused (the spec's moderateMagnitudes) and the router runs it on backend-ts.
+   */
+  protected override get reproducesBitExact(): BitExactKinds {
+    return {};
   }
 
   #run(

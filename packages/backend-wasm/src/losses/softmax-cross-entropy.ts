@@ -4,7 +4,13 @@
  * softmax row (kernels/softmax-cross-entropy.c), any axis (rows of stride `inner`). The
  * kernel writes each position's unweighted loss; the weighting rules then run per element.
  */
-import { type CallPlan, type FloatTensor, type ForwardBackwardResult, type ForwardResult } from '@gluon-loss/spec';
+import {
+  type BitExactKinds,
+  type CallPlan,
+  type FloatTensor,
+  type ForwardBackwardResult,
+  type ForwardResult,
+} from '@gluon-loss/spec';
 import { WasmCompiledLoss } from '../compiled-loss.js';
 import { runSpread, THREAD_THRESHOLD } from '../elementwise-loss.js';
 import type { KernelCall, KernelHeap } from '../kernels.js';
@@ -37,6 +43,16 @@ export class SoftmaxCrossEntropyLoss extends WasmCompiledLoss<'SoftmaxCrossEntro
    */
   protected override get takesSpecialValues(): boolean {
     return true;
+  }
+
+  /**
+   * Not MXNet's float32 order where magnitudes pass 2^24: logits of 1.9e18 under a dense
+   * label gave -Inf where MXNet's float32 log_softmax and product give NaN (nightly seed
+   * 202612020, SoftmaxCE case 61). Such a call is refused (the spec's moderateMagnitudes)
+   * and the router runs it on backend-ts, which models oneDNN's kernel.
+   */
+  protected override get reproducesBitExact(): BitExactKinds {
+    return {};
   }
 
   /**
