@@ -27,14 +27,25 @@ INLINE float hsum(f32x4 v) {
          (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
 }
 
+/*
+ * The row's max, NaN if it holds one. The vector loop takes pmax (one x86 instruction;
+ * f32x4.max is several, for NaN and -0) and notes NaN lanes apart: the same max but for
+ * the sign of a zero max, which no result here keeps (x - max and exp see 0 either way).
+ */
 INLINE float row_max(const float *x, int classes, int stride) {
   float m = -__builtin_inff();
   int c = 0;
   if (stride == 1) {
     f32x4 mv = splat(m);
-    for (; c + 4 <= classes; c += 4) mv = wasm_f32x4_max(mv, wasm_v128_load(x + c));
+    v128_t nan = wasm_i32x4_splat(0);
+    for (; c + 4 <= classes; c += 4) {
+      f32x4 v = wasm_v128_load(x + c);
+      mv = wasm_f32x4_pmax(mv, v);
+      nan = wasm_v128_or(nan, wasm_f32x4_ne(v, v));
+    }
     m = max1(max1(wasm_f32x4_extract_lane(mv, 0), wasm_f32x4_extract_lane(mv, 1)),
              max1(wasm_f32x4_extract_lane(mv, 2), wasm_f32x4_extract_lane(mv, 3)));
+    if (wasm_v128_any_true(nan)) m = __builtin_nanf("");
   }
   for (; c < classes; c++) m = max1(m, x[c * stride]);
   return m;

@@ -40,10 +40,18 @@ INLINE f32x4 splat(float v) { return wasm_f32x4_splat(v); }
 /* 2^k for integer lanes k in [-126, 127]. */
 INLINE f32x4 pow2i(v128_t k) { return wasm_i32x4_shl(wasm_i32x4_add(k, wasm_i32x4_splat(127)), 23); }
 
+/* 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer, to nearest
+   even (as f32x4.nearest), and leaves that integer in the low mantissa bits. */
+#define ROUNDING_SHIFT 12582912.0f
+
 INLINE f32x4 v_exp(f32x4 x) {
-  /* Clamp so that k stays within [-150, 128]; min/max keep NaN. */
-  f32x4 xc = wasm_f32x4_max(wasm_f32x4_min(x, splat(89.0f)), splat(-104.0f));
-  f32x4 k = wasm_f32x4_nearest(wasm_f32x4_mul(xc, splat(LOG2E)));
+  /* Clamp so that k stays within [-150, 128]. pmin/pmax are one x86 instruction each
+   * (f32x4.min/max are several, for NaN and -0); with x first a NaN passes through both. */
+  f32x4 xc = wasm_f32x4_pmax(wasm_f32x4_pmin(x, splat(89.0f)), splat(-104.0f));
+  /* k = nearest(xc * log2 e), and its integer value from the same sum's bits (f32x4.nearest
+   * and i32x4.trunc_sat cost a dozen x86 instructions more; the results are the same). */
+  f32x4 shifted = wasm_f32x4_add(wasm_f32x4_mul(xc, splat(LOG2E)), splat(ROUNDING_SHIFT));
+  f32x4 k = wasm_f32x4_sub(shifted, splat(ROUNDING_SHIFT));
   f32x4 r = wasm_f32x4_sub(xc, wasm_f32x4_mul(k, splat(LN2_HI)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(k, splat(LN2_LO)));
   /* exp(r) on |r| <= 0.347: Taylor to r^7 (truncation < 6e-9 relative). */
@@ -56,8 +64,9 @@ INLINE f32x4 v_exp(f32x4 x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r);
   p = wasm_f32x4_add(p, splat(1.0f));
   /* Scale by 2^k in two factors so that k in [-150, 128] never leaves the normal range;
-   * a subnormal result is rounded once, by the last multiply. NaN gives k = 0. */
-  v128_t ki = wasm_i32x4_trunc_sat_f32x4(k);
+   * a subnormal result is rounded once, by the last multiply. A NaN lane's k is garbage,
+   * and its p NaN: the product stays NaN. */
+  v128_t ki = wasm_i32x4_sub(shifted, wasm_i32x4_splat(0x4B400000));
   v128_t k1 = wasm_i32x4_shr(ki, 1);
   v128_t k2 = wasm_i32x4_sub(ki, k1);
   f32x4 y = wasm_f32x4_mul(wasm_f32x4_mul(p, pow2i(k1)), pow2i(k2));
