@@ -2,28 +2,14 @@
  * SDMLLoss, as MXNet 1.9.1 computes it: d[i][j] = sum_k (x1[i][k] - x2[j][k])^2,
  * logp = log_softmax(-d, axis 1), loss[i] = sum_j z_ij (log(z_ij + 1e-12) - logp_ij)
  * against the smoothed identity z (diag on the diagonal, off elsewhere, computed by the
- * caller with MXNet's arithmetic). float32 throughout, as MXNet; `logp` is N*N scratch.
- * A row's loss sums in float64 with MXNet's float32 overflow (add_float32). With
- * `special` (a call with special values) the distances sum in float64 (sq_dist_wide) and
- * the backward runs in float64 (sdml_backward_wide, `wide` its scratch).
+ * caller with MXNet's arithmetic); `logp` is N*N scratch, float32 as MXNet's. Each distance
+ * is mshadow's Kahan sum (sq_dist), a row's loss sums in float64 with MXNet's float32
+ * overflow (add_float32), and the backward runs in float64 (sdml_backward, `wide` its
+ * scratch): float32 four-lane distances and float32 gradient sums were 3e-3 off MXNet's
+ * gradient on a far batch of 101 (nightly seed 202612021, SDML case 133).
  * Backward: dlogp = -g_i z_ij, through log_softmax, then d = sum of squares.
  */
 #include "rows.h"
-
-INLINE float sq_dist(const float *a, const float *b, int dim) {
-  f32x4 s = splat(0.0f);
-  int k = 0;
-  for (; k + 4 <= dim; k += 4) {
-    f32x4 d = wasm_f32x4_sub(wasm_v128_load(a + k), wasm_v128_load(b + k));
-    s = wasm_f32x4_add(s, wasm_f32x4_mul(d, d));
-  }
-  float sum = hsum(s);
-  for (; k < dim; k++) {
-    float d = a[k] - b[k];
-    sum += d * d;
-  }
-  return sum;
-}
 
 /* value as a float32 tensor holds it: +-Inf past float32's range (NaN stays NaN). */
 INLINE double float32_range(double value) {
@@ -31,13 +17,13 @@ INLINE double float32_range(double value) {
 }
 
 /*
- * The squared distance of a call with special values: MXNet's float32 sum (mshadow's
+ * The squared distance: MXNet's float32 sum (mshadow's
  * Kahan-compensated reducer, whose compensation stops once the sum is infinite), one
  * term at a time in order. Large entries make a row's distances close to each other (and
  * the loss a cancellation of them), so which of them round equal decides the loss: four
  * lane sums, a plain float32 sum and a float64 one each round some of them otherwise.
  */
-INLINE float sq_dist_wide(const float *a, const float *b, int dim) {
+INLINE float sq_dist(const float *a, const float *b, int dim) {
   float sum = 0.0f, residual = 0.0f;
   for (int k = 0; k < dim; k++) {
     float d = a[k] - b[k];
@@ -50,15 +36,14 @@ INLINE float sq_dist_wide(const float *a, const float *b, int dim) {
 }
 
 /*
- * The backward of a call with special values, in float64 with float32's overflow (as
- * backend-ts). With large x the distance gradient is a cancellation: x1's gradient
+ * The backward, in float64 with float32's overflow. With large x the distance gradient is a cancellation: x1's gradient
  * sum_j dd[i][j] * 2 * (x1[i][k] - x2[j][k]) holds 2 * x1[i][k] * sum_j dd[i][j], where
  * sum_j dd[i][j] = sum(dlogp) * (sum_j softmax[i][j] - 1) is 0 in exact arithmetic; a
  * float32 softmax makes it rounding noise times |x1|, far from both MXNet's own noise and
  * the float64 result. So the softmax is exp(logp) normalised in float64 (its sum is 1 to
  * float64 rounding). `wide` is 2 * batch * dim float64 scratch plus batch for the softmax row.
  */
-static void sdml_backward_wide(const float *x1, const float *x2, int batch, int dim, float diag, float off,
+static void sdml_backward(const float *x1, const float *x2, int batch, int dim, float diag, float off,
                                const float *G, const float *logp, double *wide, float *g1, float *g2) {
   int size = batch * dim;
   double *w1 = wide, *w2 = wide + size, *softmax = wide + 2 * size;
@@ -87,14 +72,11 @@ static void sdml_backward_wide(const float *x1, const float *x2, int batch, int 
 
 EXPORT(sdml)
 (const float *x1, const float *x2, int batch, int dim, float diag, float off, const float *G, double *loss,
- float *logp, float *g1, float *g2, int special, double *wide) {
+ float *logp, float *g1, float *g2, double *wide) {
   float logDiag = s_log(diag + 1e-12f), logOff = s_log(off + 1e-12f);
   for (int i = 0; i < batch; i++) {
     float *row = logp + i * batch;
-    if (special)
-      for (int j = 0; j < batch; j++) row[j] = -sq_dist_wide(x1 + i * dim, x2 + j * dim, dim);
-    else
-      for (int j = 0; j < batch; j++) row[j] = -sq_dist(x1 + i * dim, x2 + j * dim, dim);
+    for (int j = 0; j < batch; j++) row[j] = -sq_dist(x1 + i * dim, x2 + j * dim, dim);
     float max = row_max(row, batch, 1);
     /* (x - max) - log(sum), MXNet's order: max + log(sum) rounds the log away when the
        max is large (a far row's -5000 has a float32 ulp of 0.0005). */
@@ -107,37 +89,5 @@ EXPORT(sdml)
     }
     loss[i] = sum;
   }
-  if (!G) return;
-  if (special) {
-    sdml_backward_wide(x1, x2, batch, dim, diag, off, G, logp, wide, g1, g2);
-    return;
-  }
-  for (int e = 0; e < batch * dim; e++) g1[e] = g2[e] = 0.0f;
-  for (int i = 0; i < batch; i++) {
-    float g = G[i];
-    float sum = 0.0f;
-    for (int j = 0; j < batch; j++) sum += -g * (i == j ? diag : off);
-    const float *a = x1 + i * dim;
-    for (int j = 0; j < batch; j++) {
-      float dz = -g * (i == j ? diag : off) - s_exp(logp[i * batch + j]) * sum;
-      /* z = -d: dd = -dz; square's backward is dd * (2 * (x1 - x2)), MXNet's order: 2 * diff
-         is a float32 tensor there, Inf past float32's range, where 2 * dd times diff is not. */
-      f32x4 dd = splat(-dz);
-      const float *b = x2 + j * dim;
-      float *ga = g1 + i * dim, *gb = g2 + j * dim;
-      int k = 0;
-      for (; k + 4 <= dim; k += 4) {
-        f32x4 diff = wasm_f32x4_sub(wasm_v128_load(a + k), wasm_v128_load(b + k));
-        f32x4 t = wasm_f32x4_mul(dd, wasm_f32x4_add(diff, diff));
-        wasm_v128_store(ga + k, wasm_f32x4_add(wasm_v128_load(ga + k), t));
-        wasm_v128_store(gb + k, wasm_f32x4_sub(wasm_v128_load(gb + k), t));
-      }
-      for (; k < dim; k++) {
-        float diff = a[k] - b[k];
-        float t = -dz * (diff + diff);
-        ga[k] += t;
-        gb[k] -= t;
-      }
-    }
-  }
+  if (G) sdml_backward(x1, x2, batch, dim, diag, off, G, logp, wide, g1, g2);
 }

@@ -43,10 +43,9 @@ export class SDMLLoss extends WasmCompiledLoss<'SDMLLoss'> {
     const { batch, dim, smoothing } = plan.detail;
     const diagonal = 1 * (1 - smoothing) + (0 * smoothing) / (batch - 1);
     const offDiagonal = 0 * (1 - smoothing) + (1 * smoothing) / (batch - 1);
-    // A call with special values sums its distances and runs its backward in float64
-    // (kernels/sdml.c; `wide` is the backward's scratch).
-    const special = this.reducesInFloat32Order(call, plan);
-    const wide = lossGrad !== null && special;
+    // The distances are Kahan sums and the backward float64 (kernels/sdml.c; `wide` is the
+    // backward's scratch).
+    const wide = lossGrad !== null;
     call.reserveCheck(batch * dim * (wide ? 32 : 16) + batch * batch * 4 + batch * (wide ? 24 : 16));
     const p1 = call.putF32(this.input(plan, 'x1'));
     const p2 = call.putF32(this.input(plan, 'x2'));
@@ -56,7 +55,7 @@ export class SDMLLoss extends WasmCompiledLoss<'SDMLLoss'> {
     const g1 = lossGrad === null ? 0 : call.outF32(batch * dim);
     const g2 = lossGrad === null ? 0 : call.outF32(batch * dim);
     const pw = wide ? call.alloc((2 * batch * dim + batch) * 8) : 0;
-    call.kernel('sdml')(p1, p2, batch, dim, diagonal, offDiagonal, pg, loss, logp, g1, g2, special ? 1 : 0, pw);
+    call.kernel('sdml')(p1, p2, batch, dim, diagonal, offDiagonal, pg, loss, logp, g1, g2, pw);
     return { loss: call.takeF64(loss, batch), g1, g2 };
   }
 
