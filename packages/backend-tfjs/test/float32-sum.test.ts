@@ -99,3 +99,27 @@ describe.each<TfjsVariant>(['cpu', 'wasm'])('float32Sum on tfjs-%s', (variant) =
     expect(sums).toEqual([Infinity, -Infinity, Infinity, NaN, NaN]);
   });
 });
+
+describe("a broadcast operand's gradient in a loss", () => {
+  // SigmoidBCE's scalar pos_weight over 53,000 elements (nightly seed 202612021, case 95):
+  // its gradient is the sum of one equal float32 term per element, which tfjs-wasm's own
+  // broadcast gradient (a plain float32 sum) got 1.2e-4 wrong.
+  it.each(['cpu', 'wasm'] as const)('sums as MXNet on tfjs-%s: pos_weight over 53,000 equal terms', async (variant) => {
+    const { createTfjsBackend } = await import('../src/index.js');
+    const n = 53_000;
+    const loss = await createTfjsBackend(variant).compile('SigmoidBinaryCrossEntropyLoss', { weight: 1000 });
+    const out = await loss.forwardBackward(
+      {
+        pred: { data: new Float32Array(n), shape: [1, n] },
+        label: { data: new Float32Array(n).fill(1), shape: [1, n] },
+        pos_weight: { data: new Float32Array([1]), shape: [1] },
+      },
+      { data: new Float32Array([1]), shape: [1] },
+    );
+    // Each element: d(loss)/d(pos_weight) = G * z * softrelu(0), G = fround(fround(1 / n) * 1000).
+    const term = Math.fround(Math.fround(Math.fround(1 / n) * 1000) * Math.fround(Math.log(2)));
+    const exact = term * n;
+    const got = out.grads.pos_weight!.data[0]!;
+    expect(Math.abs(got - exact)).toBeLessThanOrEqual(2 * ulp(exact));
+  });
+});
