@@ -100,7 +100,7 @@ describe.each<TfjsVariant>(['cpu', 'wasm'])('float32Sum on tfjs-%s', (variant) =
   });
 });
 
-describe("a broadcast operand's gradient in a loss", () => {
+describe("MXNet's float32 sums inside losses", () => {
   // SigmoidBCE's scalar pos_weight over 53,000 elements (nightly seed 202612021, case 95):
   // its gradient is the sum of one equal float32 term per element, which tfjs-wasm's own
   // broadcast gradient (a plain float32 sum) got 1.2e-4 wrong.
@@ -121,5 +121,27 @@ describe("a broadcast operand's gradient in a loss", () => {
     const exact = term * n;
     const got = out.grads.pos_weight!.data[0]!;
     expect(Math.abs(got - exact)).toBeLessThanOrEqual(2 * ulp(exact));
+  });
+
+  // TripletLoss sums its float32 gaps over every axis but the batch axis; tfjs-wasm's own Sum
+  // of 8,432 gaps was 1.8 off MXNet's 10250.56 (nightly seed 202612022, case 300).
+  it.each(['cpu', 'wasm'] as const)('sums as MXNet on tfjs-%s: TripletLoss over 8,432 gaps', async (variant) => {
+    const { createTfjsBackend } = await import('../src/index.js');
+    const n = 8432;
+    let seed = 7;
+    const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 4 - 2;
+    const positive = Float32Array.from({ length: n }, next);
+    const negative = Float32Array.from({ length: n }, () => next() * 0.5);
+    const loss = await createTfjsBackend(variant).compile('TripletLoss', { margin: 0 });
+    const out = await loss.forward({
+      pred: { data: new Float32Array(n), shape: [1, n] },
+      positive: { data: positive, shape: [1, n] },
+      negative: { data: negative, shape: [1, n] },
+    });
+    let exact = 0;
+    for (let i = 0; i < n; i++) {
+      exact += Math.fround(Math.fround(positive[i]! * positive[i]!) - Math.fround(negative[i]! * negative[i]!));
+    }
+    expect(Math.abs(out.loss.data[0]! - exact)).toBeLessThanOrEqual(2 * ulp(exact));
   });
 });
