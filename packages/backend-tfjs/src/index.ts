@@ -1,4 +1,5 @@
 export { createTfjsBackend } from './backend.js';
+export { variantLossGap } from './compiled-loss.js';
 export {
   activate,
   exclusive,

@@ -12,6 +12,7 @@ import {
   VARIANT_ENVIRONMENTS,
   createTfjsBackend,
   runOnEngine,
+  variantLossGap,
   type TfjsBackendOptions,
   type TfjsVariant,
 } from '@gluon-loss/backend-tfjs';
@@ -66,6 +67,8 @@ class TfjsOpsCompiledLoss<L extends CanonicalLossName> extends CompiledLossBase<
       const ordinary = ordinaryValues(plan, this.backend);
       if (!ordinary.supported) return ordinary;
     }
+    const gap = variantLossGap(this.#variant, plan.loss);
+    if (gap !== undefined) return gap;
     // As backend-tfjs on every variant: where the result's class hangs on MXNet's exact
     // rounding (oneDNN's log_softmax, the cosine under an infinite weight).
     const bitExact = bitExactOnly(plan, this.backend);
