@@ -18,5 +18,6 @@ export * from './rules/ordinary-values.js';
 export * from './rules/log-softmax-float32.js';
 export * from './rules/cosine-infinite-weight.js';
 export * from './rules/moderate-magnitudes.js';
+export * from './rules/sdml-distance-resolution.js';
 export * from './rules/bit-exact-only.js';
 export * from './rules/float32-sum.js';

@@ -100,3 +100,32 @@ describe('bitExactOnly', () => {
     expect(bitExactOnly(plan([0.5, -3e7, 1]), 'x', {}, { finite: true, moderate: false }).supported).toBe(false);
   });
 });
+
+describe('SDMLLoss rows float32 cannot resolve (sdmlDistancesResolved)', () => {
+  const plan = (x1: number[], x2: number[], dim: number) =>
+    planCall(
+      'SDMLLoss',
+      parseConfig('SDMLLoss', {}),
+      {
+        x1: { data: Float32Array.from(x1), shape: [x1.length / dim, dim] },
+        x2: { data: Float32Array.from(x2), shape: [x2.length / dim, dim] },
+      },
+    );
+
+  it('refuses a row whose nearest distances (near 5.4e10, ulp 4096) lie within reach of each other', () => {
+    // Row 0 of x1 is 2.3e5 from both rows of x2, which differ by 1e-3 across that line:
+    // its two distances, 5.4e10 and 5.4e10 + 1e-6, are within reach of each other.
+    const p = plan([231554.8125, 0, 0, 0], [0, 0, 0, 0.001], 2);
+    const got = bitExactOnly(p, 'tfjs-cpu');
+    expect(got.supported).toBe(false);
+    expect(got.supported ? '' : got.reason).toMatch(/closer than float32 resolves/);
+    expect(bitExactOnly(p, 'wasm-simd', { float32OperationOrder: true }).supported).toBe(false);
+  });
+
+  it('takes far rows whose runner-up carries no softmax mass, and near rows float32 resolves', () => {
+    // Nearest 5.4e10, runner-up 1e6 further: no mass beyond the nearest.
+    expect(bitExactOnly(plan([231554.8125, 0, 0, 0], [0, 0, 1000, 0], 2), 'tfjs-cpu').supported).toBe(true);
+    // Distances below 2^13: float32 resolves them to 2^-10.
+    expect(bitExactOnly(plan([30, 0, 0, 0], [0, 0, 0.001, 0], 2), 'tfjs-cpu').supported).toBe(true);
+  });
+});

@@ -11,13 +11,17 @@
  * - CosineEmbeddingLoss under an infinite sample_weight (cosine-infinite-weight.ts,
  *   cosineFiniteWeights);
  * - finite magnitudes beyond 2^24, where MXNet's intermediates overflow or not by their
- *   order (moderate-magnitudes.ts, moderateMagnitudes).
+ *   order (moderate-magnitudes.ts, moderateMagnitudes);
+ * - and one whose size, not class, is MXNet's float32 rounding: SDMLLoss rows whose
+ *   nearest distances float32 cannot tell apart (sdml-distance-resolution.ts,
+ *   sdmlDistancesResolved), which only backend-ts reproduces.
  */
 import type { Support } from '../backend.js';
 import type { CallPlan } from '../plan.js';
 import { cosineFiniteWeights } from './cosine-infinite-weight.js';
 import { oneDnnLogSoftmaxSupport } from './log-softmax-float32.js';
 import { moderateMagnitudes } from './moderate-magnitudes.js';
+import { sdmlDistancesResolved } from './sdml-distance-resolution.js';
 
 /** The kinds of call above that a backend reproduces to MXNet's bit. */
 export interface BitExactKinds {
@@ -48,10 +52,11 @@ export function bitExactOnly(
   reproduces: BitExactKinds = {},
   known?: KnownValues,
 ): Support {
-  const magnitudes =
+  const moderate =
     reproduces.float32OperationOrder === true || known?.moderate === true
       ? { supported: true as const }
       : moderateMagnitudes(plan, backend);
+  const magnitudes = moderate.supported ? sdmlDistancesResolved(plan, backend) : moderate;
   if (known?.finite === true && Number.isFinite(plan.appliedWeight ?? 1)) return magnitudes;
   const oneDnn = oneDnnLogSoftmaxSupport(plan);
   if (!oneDnn.supported) return oneDnn;
