@@ -9,9 +9,9 @@ export const GENERATED_ELIGIBILITY: EligibilityTable = {
   "reference": {"mxnet":"1.9.1"},
   "goldenCases": {
     "L2Loss": 36,
-    "L1Loss": 34,
+    "L1Loss": 35,
     "SigmoidBinaryCrossEntropyLoss": 54,
-    "SoftmaxCrossEntropyLoss": 45,
+    "SoftmaxCrossEntropyLoss": 47,
     "KLDivLoss": 34,
     "CTCLoss": 63,
     "HuberLoss": 46,
@@ -21,7 +21,7 @@ export const GENERATED_ELIGIBILITY: EligibilityTable = {
     "TripletLoss": 21,
     "PoissonNLLLoss": 27,
     "CosineEmbeddingLoss": 25,
-    "SDMLLoss": 25
+    "SDMLLoss": 31
   },
   "environments": {
     "node": {
