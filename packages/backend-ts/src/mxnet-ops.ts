@@ -8,7 +8,6 @@
 // mshadow's float32 sum (where a partial sum overflows) is a spec rule, shared with backend-wasm.
 export { FLOAT32_OVERFLOW, KahanSum, addFloat32 } from '@gluon-loss/spec';
 
-
 /**
  * mshadow's relu: NaN stays NaN, -Inf gives 0. `0.5 * (t + |t|)` is exact and
  * branch-free for every other t (a branch on t > 0 stalls on random signs); only -Inf

@@ -194,15 +194,18 @@ describe('calls refused beside special values', () => {
     'SoftmaxCrossEntropyLoss/large-dense-label-nan',
     'SDMLLoss/diff-1-78',
     'SDMLLoss/float32-noise-gradient-large',
-  ])('%s: magnitudes beyond 2^24 in SoftmaxCE or SDML are refused (moderateMagnitudes), on both variants', async (name) => {
-    const call = golden(name);
-    for (const threads of [1, 2]) {
-      const backend = createWasmBackend(threads === 1 ? {} : { threads });
-      const loss = await backend.compile(call.loss, call.config);
-      await expect(loss.forward(call.inputs)).rejects.toBeInstanceOf(UnsupportedError);
-      await backend.dispose?.();
-    }
-  });
+  ])(
+    '%s: magnitudes beyond 2^24 in SoftmaxCE or SDML are refused (moderateMagnitudes), on both variants',
+    async (name) => {
+      const call = golden(name);
+      for (const threads of [1, 2]) {
+        const backend = createWasmBackend(threads === 1 ? {} : { threads });
+        const loss = await backend.compile(call.loss, call.config);
+        await expect(loss.forward(call.inputs)).rejects.toBeInstanceOf(UnsupportedError);
+        await backend.dispose?.();
+      }
+    },
+  );
 
   it('SoftmaxCE: a oneDNN log_softmax row holding a NaN is refused (bitExactOnly)', async () => {
     const backend = createWasmBackend();

@@ -130,7 +130,8 @@ export function compareTensor(
     const masked = Boolean(want.undefinedMask?.[i]);
     let ok: boolean;
     let excess = Infinity; // how far beyond the fixed tolerance, for the worst element
-    if (masked) ok = g === 0; // MXNet leaves it unwritten; our backends write 0
+    if (masked)
+      ok = g === 0; // MXNet leaves it unwritten; our backends write 0
     else if (Number.isNaN(w)) ok = Number.isNaN(g);
     else if (!Number.isFinite(w)) ok = g === w;
     else if (!Number.isFinite(g)) ok = false;

@@ -66,7 +66,11 @@ describe("MXNet's oracle", () => {
     // What oracle.py sends: float32 bytes, and a byte per element where MXNet leaves it undefined.
     const bytes = Buffer.from(Float32Array.from([-0, NaN, 3, -Infinity]).buffer);
     const back = fromWire({
-      loss: { dtype: 'float32', shape: [2, 2], data: { b64: bytes.toString('base64'), undefined: Buffer.from([0, 0, 1, 0]).toString('base64') } },
+      loss: {
+        dtype: 'float32',
+        shape: [2, 2],
+        data: { b64: bytes.toString('base64'), undefined: Buffer.from([0, 0, 1, 0]).toString('base64') },
+      },
     }) as { loss: GoldenTensorJson };
     expect(back.loss.shape).toEqual([2, 2]);
     expect(back.loss.data).toEqual([-0, 'NaN', null, '-Infinity']);

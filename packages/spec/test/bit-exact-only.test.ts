@@ -103,14 +103,10 @@ describe('bitExactOnly', () => {
 
 describe('SDMLLoss rows float32 cannot resolve (sdmlDistancesResolved)', () => {
   const plan = (x1: number[], x2: number[], dim: number) =>
-    planCall(
-      'SDMLLoss',
-      parseConfig('SDMLLoss', {}),
-      {
-        x1: { data: Float32Array.from(x1), shape: [x1.length / dim, dim] },
-        x2: { data: Float32Array.from(x2), shape: [x2.length / dim, dim] },
-      },
-    );
+    planCall('SDMLLoss', parseConfig('SDMLLoss', {}), {
+      x1: { data: Float32Array.from(x1), shape: [x1.length / dim, dim] },
+      x2: { data: Float32Array.from(x2), shape: [x2.length / dim, dim] },
+    });
 
   it('refuses a row whose nearest distances (near 5.4e10, ulp 4096) lie within reach of each other', () => {
     // Row 0 of x1 is 2.3e5 from both rows of x2, which differ by 1e-3 across that line:

@@ -211,7 +211,11 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
         labelGrad[i] = Math.fround(own[i]! + Math.fround(-viaLog[i]! * inverse));
       }
     }
-    const grads = { pred: predGrad, label: labelGrad, sample_weight: weighting.sampleWeightGrad(acc, headGrad.data, weightGrad) };
+    const grads = {
+      pred: predGrad,
+      label: labelGrad,
+      sample_weight: weighting.sampleWeightGrad(acc, headGrad.data, weightGrad),
+    };
     // Once the gradients are taken: a second pass reuses the scratch.
     const loss = weighting.fusedSumsNearMax(acc) ? this.#loss(plan, true) : weighting.output(acc);
     return this.result(plan, loss, grads);
