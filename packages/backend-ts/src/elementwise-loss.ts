@@ -75,7 +75,7 @@ export abstract class ElementwiseLoss<L extends CanonicalLossName> extends TsCom
       labelGrad: null,
       weightGrad: null,
     });
-    return walk.fusedSumsNearMax(accumulators) ? this.#loss(plan, true) : walk.output(accumulators);
+    return walk.outputKahanExact(accumulators, () => this.#loss(plan, true));
   }
 
   protected runForwardBackward(plan: CallPlan<L>, headGrad: FloatTensor): ForwardBackwardResult {
@@ -94,7 +94,10 @@ export abstract class ElementwiseLoss<L extends CanonicalLossName> extends TsCom
       sample_weight: walk.sampleWeightGrad(accumulators, headGrad.data, weightGrad),
     };
     // The gradients are the same in either layout; only the sums can part.
-    const loss = walk.fusedSumsNearMax(accumulators) ? this.#loss(plan, true) : walk.output(accumulators);
-    return this.result(plan, loss, grads);
+    return this.result(
+      plan,
+      walk.outputKahanExact(accumulators, () => this.#loss(plan, true)),
+      grads,
+    );
   }
 }

@@ -212,6 +212,16 @@ export class LossWeighting implements FusedWalk {
     return false;
   }
 
+  /**
+   * `output(accumulators)`, or, where the fused sums came near float32's max
+   * (`fusedSumsNearMax`), the loss `perElementLoss` computes again in the per-element
+   * layout. Call it once a call's gradients are taken: the second pass begins this
+   * weighting again and reuses the loss's scratch.
+   */
+  outputKahanExact(accumulators: Float64Array, perElementLoss: () => FloatTensor): FloatTensor {
+    return this.fusedSumsNearMax(accumulators) ? perElementLoss() : this.output(accumulators);
+  }
+
   /** The loss as MXNet returns it, from the filled accumulators. A fresh tensor. */
   output(accumulators: Float64Array): FloatTensor {
     const count = this.#count;

@@ -157,7 +157,7 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
       weightGrad: null,
       labelBroadcast: false,
     });
-    return weighting.fusedSumsNearMax(acc) ? this.#loss(plan, true) : weighting.output(acc);
+    return weighting.outputKahanExact(acc, () => this.#loss(plan, true));
   }
 
   protected runForwardBackward(plan: CallPlan<'KLDivLoss'>, headGrad: FloatTensor): ForwardBackwardResult {
@@ -216,9 +216,11 @@ export class KLDivLoss extends TsCompiledLoss<'KLDivLoss'> {
       label: labelGrad,
       sample_weight: weighting.sampleWeightGrad(acc, headGrad.data, weightGrad),
     };
-    // Once the gradients are taken: a second pass reuses the scratch.
-    const loss = weighting.fusedSumsNearMax(acc) ? this.#loss(plan, true) : weighting.output(acc);
-    return this.result(plan, loss, grads);
+    return this.result(
+      plan,
+      weighting.outputKahanExact(acc, () => this.#loss(plan, true)),
+      grads,
+    );
   }
 
   protected override releaseScratch(): void {

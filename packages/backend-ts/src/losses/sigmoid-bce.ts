@@ -341,12 +341,7 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinary
       if (fromSigmoid) probabilityWithPosWeightLoop(buffers);
       else logitsWithPosWeightLoop(buffers);
     }
-    return weighting.fusedSumsNearMax(acc) ? this.#loss(plan, true) : weighting.output(acc);
-  }
-
-  /** The loss of a forwardBackward, once its gradients are taken (a second pass may reuse the scratch). */
-  #lossOf(plan: CallPlan<'SigmoidBinaryCrossEntropyLoss'>, acc: Float64Array): FloatTensor {
-    return this.weighting.fusedSumsNearMax(acc) ? this.#loss(plan, true) : this.weighting.output(acc);
+    return weighting.outputKahanExact(acc, () => this.#loss(plan, true));
   }
 
   protected runForwardBackward(
@@ -369,7 +364,11 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinary
       if (fromSigmoid) probabilityLoop(buffers);
       else logitsLoop(buffers);
       const grads = { pred: predGrad, label: labelGrad, sample_weight: sampleWeightGrad() };
-      return this.result(plan, this.#lossOf(plan, acc), grads);
+      return this.result(
+        plan,
+        weighting.outputKahanExact(acc, () => this.#loss(plan, true)),
+        grads,
+      );
     }
 
     const { x, z, pw, predMap, pwMap } = this.#operands(plan);
@@ -386,7 +385,11 @@ export class SigmoidBinaryCrossEntropyLoss extends TsCompiledLoss<'SigmoidBinary
       pos_weight: toOwnShape(gpw, pwMap, plan.tensors.pos_weight.data.length),
       sample_weight: sampleWeightGrad(),
     };
-    return this.result(plan, this.#lossOf(plan, acc), grads);
+    return this.result(
+      plan,
+      weighting.outputKahanExact(acc, () => this.#loss(plan, true)),
+      grads,
+    );
   }
 
   protected override releaseScratch(): void {
